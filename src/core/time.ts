@@ -1,0 +1,63 @@
+import type { Timestamp } from "../gen/google/protobuf/timestamp.js";
+import { InvalidTimestampError } from "../errors.js";
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/** Anything the SDK accepts where a point in time is expected. */
+export type TimeInput = Date | string | Timestamp;
+
+/**
+ * Parse an RFC 3339 timestamp (e.g. `2024-01-15T10:30:00Z`, `2024-01-15T10:30:00.123456789+02:00`)
+ * keeping nanosecond precision. Throws InvalidTimestampError naming the problem.
+ */
+export function parseTimestamp(text: string): Timestamp {
+  const m = RFC3339.exec(text);
+  if (!m) throw new InvalidTimestampError(text, "not in RFC 3339 format (YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM))");
+  const [, y, mo, d, h, mi, s, frac, , sign, oh, om] = m;
+  const fields = { year: +y!, month: +mo!, day: +d!, hour: +h!, minute: +mi!, second: +s! };
+  const base = Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second);
+  const check = new Date(base);
+  if (
+    fields.month < 1 ||
+    fields.month > 12 ||
+    check.getUTCDate() !== fields.day ||
+    fields.hour > 23 ||
+    fields.minute > 59 ||
+    fields.second > 59
+  ) {
+    throw new InvalidTimestampError(text, "date or time field out of range");
+  }
+  const offsetMinutes = sign ? (sign === "-" ? -1 : 1) * (+oh! * 60 + +om!) : 0;
+  if (sign && (+oh! > 23 || +om! > 59)) throw new InvalidTimestampError(text, "UTC offset out of range");
+  const seconds = Math.floor(base / 1000) - offsetMinutes * 60;
+  const nanos = frac ? Number(frac.padEnd(9, "0")) : 0;
+  return { seconds, nanos };
+}
+
+/** Convert a Date, RFC 3339 string or Timestamp to a Timestamp. */
+export function toTimestamp(value: TimeInput): Timestamp {
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (Number.isNaN(ms)) throw new InvalidTimestampError(String(value), "invalid Date");
+    return { seconds: Math.floor(ms / 1000), nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
+  }
+  if (typeof value === "string") return parseTimestamp(value);
+  return value;
+}
+
+/** Timestamp -> Date (millisecond precision). */
+export function timestampToDate(ts: Timestamp): Date {
+  return new Date(ts.seconds * 1000 + Math.floor(ts.nanos / 1_000_000));
+}
+
+/** Timestamp -> `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (fixed width, so text order is time order). */
+export function timestampToRfc3339(ts: Timestamp): string {
+  const whole = new Date(ts.seconds * 1000).toISOString().slice(0, 19);
+  return `${whole}.${String(ts.nanos).padStart(9, "0")}Z`;
+}
+
+/** The current time as a Timestamp. */
+export function nowTimestamp(): Timestamp {
+  return toTimestamp(new Date());
+}

@@ -1,0 +1,269 @@
+import { inspect } from "node:util";
+import { Metadata, status as Status, type ServiceError, type StatusObject } from "@grpc/grpc-js";
+import { EventBook } from "./gen/angzarr/types.js";
+
+/** gRPC status codes, re-exported so callers need not import grpc-js for comparisons. */
+export { Status };
+
+const BRAND = Symbol.for("angzarr.ClientError");
+const DETAILS_KEY = "grpc-status-details-bin";
+
+/** How a failed call may be retried; see {@link ClientError.retryKind}. */
+export type RetryKind = "never" | "immediately" | "with-backoff" | "after-refresh";
+
+/**
+ * Base of every error the SDK raises. Predicates work on every subclass, so callers can
+ * branch without `instanceof` chains; `isClientError` also works across module copies.
+ */
+export abstract class ClientError extends Error {
+  readonly [BRAND] = true;
+
+  /** The gRPC status code, or undefined when the failure did not come from a gRPC status. */
+  get code(): Status | undefined {
+    return undefined;
+  }
+
+  /** True for NOT_FOUND. */
+  isNotFound(): boolean {
+    return this.code === Status.NOT_FOUND;
+  }
+
+  /** True for FAILED_PRECONDITION (e.g. a sequence mismatch or a business rejection). */
+  isPreconditionFailed(): boolean {
+    return this.code === Status.FAILED_PRECONDITION;
+  }
+
+  /** True for INVALID_ARGUMENT from the server and for the client's own argument checks. */
+  isInvalidArgument(): boolean {
+    return this.code === Status.INVALID_ARGUMENT;
+  }
+
+  /** True when the server could not be reached or the connection broke. */
+  isConnectionError(): boolean {
+    return false;
+  }
+
+  /** How this failure may be retried. */
+  get retryKind(): RetryKind {
+    return "never";
+  }
+
+  /** True when retrying can succeed (possibly after a backoff or a state refresh). */
+  isRetryable(): boolean {
+    return this.retryKind !== "never";
+  }
+
+  /** Server hint (from `retry-after-ms`, `grpc-retry-pushback-ms` or `retry-after` metadata), in ms. */
+  get retryAfterMs(): number | undefined {
+    return undefined;
+  }
+
+  /** `TypeName: description`. */
+  override toString(): string {
+    return `${this.name}: ${this.message}`;
+  }
+
+  /** Detailed form for logs and `util.inspect`. */
+  toJSON(): Record<string, unknown> {
+    return {
+      type: this.name,
+      message: this.message,
+      code: this.code === undefined ? undefined : Status[this.code],
+      retry: this.retryKind,
+      cause: this.cause instanceof Error ? this.cause.message : this.cause,
+    };
+  }
+
+  [inspect.custom](): string {
+    return `${this.name} ${inspect(this.toJSON())}`;
+  }
+}
+
+/** True for any error raised by this SDK (also across duplicated module copies). */
+export function isClientError(value: unknown): value is ClientError {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** A call answered with a non-OK gRPC status. */
+export class GrpcError extends ClientError {
+  override readonly name: string = "GrpcError";
+  readonly #code: Status;
+  /** Status message as sent by the server. */
+  readonly details: string;
+  /** Response trailers. */
+  readonly metadata: Metadata;
+
+  constructor(code: Status, details: string, metadata: Metadata = new Metadata(), options?: { cause?: unknown }) {
+    super(`${Status[code] ?? code}: ${details}`, options);
+    this.#code = code;
+    this.details = details;
+    this.metadata = metadata;
+  }
+
+  static fromServiceError(err: ServiceError): GrpcError {
+    return new GrpcError(err.code, err.details, err.metadata ?? new Metadata(), { cause: err });
+  }
+
+  override get code(): Status {
+    return this.#code;
+  }
+
+  /** The full status (code, details, metadata) as grpc-js represents it. */
+  get status(): StatusObject {
+    return { code: this.#code, details: this.details, metadata: this.metadata };
+  }
+
+  /** Raw `grpc-status-details-bin` bytes, when the server sent any. */
+  get statusDetails(): Buffer | undefined {
+    const value = this.metadata.get(DETAILS_KEY)[0];
+    return Buffer.isBuffer(value) ? value : undefined;
+  }
+
+  /**
+   * On a sequence mismatch the coordinator sends the aggregate's current EventBook in the
+   * status details: decoded here so a caller can retry at `nextSequence` without a query.
+   * Undefined when absent or undecodable (then refresh by query).
+   */
+  get currentState(): EventBook | undefined {
+    if (this.#code !== Status.FAILED_PRECONDITION) return undefined;
+    const bytes = this.statusDetails;
+    if (!bytes || bytes.length === 0) return undefined;
+    try {
+      return EventBook.decode(bytes);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** True for the coordinator's optimistic-concurrency failures. */
+  isSequenceMismatch(): boolean {
+    return this.#code === Status.FAILED_PRECONDITION && /^Sequence (mismatch|conflict)/.test(this.details);
+  }
+
+  override get retryKind(): RetryKind {
+    switch (this.#code) {
+      case Status.UNAVAILABLE:
+        return "immediately";
+      case Status.RESOURCE_EXHAUSTED:
+      case Status.ABORTED:
+        return "with-backoff";
+      case Status.FAILED_PRECONDITION:
+        return "after-refresh";
+      default:
+        return "never";
+    }
+  }
+
+  override get retryAfterMs(): number | undefined {
+    for (const key of ["retry-after-ms", "grpc-retry-pushback-ms"]) {
+      const ms = Number(this.metadata.get(key)[0]);
+      if (Number.isFinite(ms) && ms >= 0 && this.metadata.get(key).length > 0) return ms;
+    }
+    const seconds = this.metadata.get("retry-after")[0];
+    if (seconds !== undefined) {
+      const n = Number(seconds);
+      if (Number.isFinite(n) && n >= 0) return n * 1000;
+      const at = Date.parse(String(seconds));
+      if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
+    }
+    return undefined;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), details: this.details, metadata: this.metadata.toJSON() };
+  }
+}
+
+/** The server could not be reached (refused, unresolvable, no route). */
+export class ConnectionError extends ClientError {
+  override readonly name: string = "ConnectionError";
+  constructor(
+    message: string,
+    /** Endpoint the client tried to reach. */
+    readonly endpoint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  override isConnectionError(): boolean {
+    return true;
+  }
+  override get retryKind(): RetryKind {
+    return "immediately";
+  }
+}
+
+/** An established connection broke during a call (reset, closed, protocol error). */
+export class TransportError extends ConnectionError {
+  override readonly name: string = "TransportError";
+}
+
+/** The caller passed something the SDK refuses before any network call. */
+export class InvalidArgumentError extends ClientError {
+  override readonly name: string = "InvalidArgumentError";
+  override isInvalidArgument(): boolean {
+    return true;
+  }
+}
+
+/** A timestamp string that is not RFC 3339. */
+export class InvalidTimestampError extends InvalidArgumentError {
+  override readonly name: string = "InvalidTimestampError";
+  constructor(
+    /** The rejected input. */
+    readonly input: string,
+    reason: string,
+  ) {
+    super(`invalid timestamp ${JSON.stringify(input)}: ${reason}; expected RFC 3339 such as 2024-01-15T10:30:00Z`);
+  }
+}
+
+/**
+ * Raised by business logic to refuse a command. Served to the coordinator as
+ * FAILED_PRECONDITION (or the given status) with this message.
+ */
+export class CommandRejectedError extends ClientError {
+  override readonly name: string = "CommandRejectedError";
+  readonly statusCode: Status;
+  constructor(message: string, options?: { statusCode?: Status; cause?: unknown }) {
+    super(message, options);
+    this.statusCode = options?.statusCode ?? Status.FAILED_PRECONDITION;
+  }
+  static preconditionFailed(message: string): CommandRejectedError {
+    return new CommandRejectedError(message);
+  }
+  static invalidArgument(message: string): CommandRejectedError {
+    return new CommandRejectedError(message, { statusCode: Status.INVALID_ARGUMENT });
+  }
+  static notFound(message: string): CommandRejectedError {
+    return new CommandRejectedError(message, { statusCode: Status.NOT_FOUND });
+  }
+  override get code(): Status {
+    return this.statusCode;
+  }
+}
+
+// grpc-js reports transport failures as UNAVAILABLE/INTERNAL with these texts.
+const NEVER_CONNECTED = /No connection established|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENOENT|EHOSTUNREACH|ENETUNREACH|Name resolution failed|DNS resolution failed|failed to connect/i;
+const CONNECTION_BROKEN = /Connection dropped|ECONNRESET|EPIPE|RST_STREAM|Connection closed|socket hang up|GOAWAY|Received HTTP\/2 error|Stream refused/i;
+
+/**
+ * Classify a grpc-js failure: unreachable server -> ConnectionError, broken connection ->
+ * TransportError, any other status -> GrpcError. Non-gRPC values are wrapped as TransportError.
+ */
+export function toClientError(err: unknown, endpoint?: string): ClientError {
+  if (isClientError(err)) return err;
+  const se = err as Partial<ServiceError> | undefined;
+  if (se && typeof se.code === "number") {
+    const details = se.details ?? se.message ?? "";
+    if (se.code === Status.UNAVAILABLE && NEVER_CONNECTED.test(details)) {
+      return new ConnectionError(`cannot reach ${endpoint ?? "server"}: ${details}`, endpoint, { cause: err });
+    }
+    if ((se.code === Status.UNAVAILABLE || se.code === Status.INTERNAL) && CONNECTION_BROKEN.test(details)) {
+      return new TransportError(`connection to ${endpoint ?? "server"} broke: ${details}`, endpoint, { cause: err });
+    }
+    return GrpcError.fromServiceError(se as ServiceError);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new TransportError(message, endpoint, { cause: err });
+}

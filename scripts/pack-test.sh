@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Packaging test: pack the SDK, install the tarball into an empty project without dev
+# dependencies, and use it from ESM, CommonJS and strict TypeScript. Fails when the plain
+# install drags in the heavy optional pieces (SQLite, PostgreSQL, Testcontainers, Cucumber).
+set -euo pipefail
+root=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+node scripts/build.mjs
+tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
+size=$(stat -c %s "$work/$tarball")
+
+cd "$work"
+mkdir app && cd app
+npm init -y >/dev/null
+npm install --no-audit --no-fund --omit=dev "$work/$tarball" >/dev/null 2>&1 || npm install --no-audit --no-fund --omit=dev "$work/$tarball"
+
+cat > esm.mjs <<'JS'
+import { Client, computeRoot, InvalidArgumentError } from "angzarr-client";
+if (computeRoot("cart", "alice") !== "f520dbd7-0692-5a5a-b315-48c73f2fff1b") throw new Error("computeRoot differs");
+const client = Client.connect("127.0.0.1:1");
+try { client.commands.command("orders", computeRoot("orders", "x")).build(); throw new Error("no error"); }
+catch (e) { if (!(e instanceof InvalidArgumentError)) throw e; }
+await client.close();
+console.log("esm ok");
+JS
+cat > cjs.cjs <<'JS'
+const { computeRoot, QueryClient } = require("angzarr-client");
+if (computeRoot("cart", "alice") !== "f520dbd7-0692-5a5a-b315-48c73f2fff1b") throw new Error("computeRoot differs");
+if (typeof QueryClient.connect !== "function") throw new Error("QueryClient missing");
+console.log("cjs ok");
+JS
+cat > use.ts <<'TS'
+import { Client, GrpcError, computeRoot, type CallOptions } from "angzarr-client";
+const opts: CallOptions = { timeoutMs: 1000 };
+export async function run(): Promise<number> {
+  const client = Client.connect("127.0.0.1:1310");
+  try {
+    const book = await client.queries.query("orders", computeRoot("orders", "o-1")).getEventBook(opts);
+    return book.pages.length;
+  } catch (err) {
+    if (err instanceof GrpcError) return -err.code;
+    throw err;
+  } finally {
+    await client.close();
+  }
+}
+TS
+cat > tsconfig.json <<'JSON'
+{ "compilerOptions": { "strict": true, "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022", "noEmit": true, "skipLibCheck": false, "types": [] }, "files": ["use.ts"] }
+JSON
+node esm.mjs
+node cjs.cjs
+"$root/node_modules/.bin/tsc" -p tsconfig.json
+echo "tsc --strict ok"
+
+installed=$(npm ls --all --parseable --omit=dev 2>/dev/null | tail -n +2 | sort -u)
+count=$(echo "$installed" | grep -c . || true)
+for heavy in better-sqlite3 pg testcontainers @cucumber/cucumber; do
+  if echo "$installed" | grep -q "/node_modules/$heavy\$"; then
+    echo "FAIL: a plain install brought in $heavy" >&2
+    exit 1
+  fi
+done
+echo "package: tarball $tarball $size bytes; plain install brought $count packages:"
+echo "$installed" | sed "s#^$work/app/node_modules/#  #"

@@ -1,0 +1,132 @@
+/**
+ * The project's test command (`npm test`): runs every stage, prints each stage's counts and
+ * ends with one plain line `N passed, N failed`; exits non-zero on any failure.
+ *
+ * Stages: generated code is fresh, type-check, unit/integration tests (node:test), the
+ * conformance suite on the embedded backend under c8 (coverage floor), the same suite on the
+ * container backend (when podman is usable or ANGZARR_TEST_CONTAINERS=1), the reliability
+ * suite, and the packaging test. ANGZARR_TEST_STAGES=unit,conformance,... selects stages.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+interface Stage {
+  name: string;
+  run(): Counts;
+  enabled?(): boolean | string;
+}
+
+const env = process.env;
+mkdirSync("reports", { recursive: true });
+
+function sh(cmd: string, extraEnv: Record<string, string> = {}): number {
+  console.log(`\n$ ${cmd}`);
+  const r = spawnSync("bash", ["-c", cmd], { stdio: "inherit", env: { ...env, ...extraEnv } });
+  return r.status ?? 1;
+}
+
+/** A stage whose command either succeeds (1 passed) or fails (1 failed). */
+const check = (name: string, cmd: string): Stage => ({
+  name,
+  run: () => (sh(cmd) === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }),
+});
+
+function tapCounts(path: string, status: number): Counts {
+  const tap = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const num = (k: string) => Number(new RegExp(`^# ${k} (\\d+)`, "m").exec(tap)?.[1] ?? 0);
+  const counts = { passed: num("pass"), failed: num("fail") + num("cancelled"), skipped: num("skipped") + num("todo") };
+  if (status !== 0 && counts.failed === 0) counts.failed = 1; // crashed before reporting
+  return counts;
+}
+
+function cucumberCounts(path: string, status: number): Counts {
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  if (existsSync(path)) {
+    for (const feature of JSON.parse(readFileSync(path, "utf8")) as any[]) {
+      for (const el of feature.elements ?? []) {
+        if (el.type !== "scenario") continue;
+        const results = (el.steps ?? []).map((s: any) => s.result?.status);
+        if (results.some((r: string) => r === "failed" || r === "undefined" || r === "ambiguous" || r === "pending")) counts.failed++;
+        else if (results.some((r: string) => r === "skipped")) counts.skipped++;
+        else counts.passed++;
+      }
+    }
+  }
+  if (status !== 0 && counts.failed === 0) counts.failed = 1;
+  return counts;
+}
+
+function nodeTests(name: string, globs: string, tap: string, prefix = ""): Stage {
+  return {
+    name,
+    run() {
+      const status = sh(
+        `${prefix}node --import tsx --test --test-concurrency=2 --test-reporter=spec --test-reporter-destination=stdout ` +
+          `--test-reporter=tap --test-reporter-destination=${tap} ${globs}`,
+      );
+      return tapCounts(tap, status);
+    },
+  };
+}
+
+const podmanUsable = () => (spawnSync("bash", ["-c", "command -v podman"]).status === 0 ? true : "podman is not installed");
+
+const C8 = "npx c8 --clean=false --reports-dir=coverage --temp-directory=coverage/tmp --exclude='src/gen/**' --include='src/**' --reporter=none";
+
+const stages: Stage[] = [
+  check("generated code is fresh", "npm run --silent generate && git diff --exit-code --stat -- src/gen examples/gen"),
+  check("type-check", "npx tsc -p tsconfig.json --noEmit"),
+  nodeTests("unit and integration", `"test/**/*.test.ts"`, "reports/unit.tap", `rm -rf coverage && ${C8} `),
+  {
+    name: "conformance (embedded)",
+    run() {
+      const status = sh(`${C8} npm run --silent conformance`);
+      return cucumberCounts("reports/cucumber-default.json", status);
+    },
+  },
+  check(
+    "coverage of src/ (lines >= 85%)",
+    "npx c8 report --temp-directory=coverage/tmp --reports-dir=coverage --exclude='src/gen/**' --include='src/**' --reporter=text-summary --reporter=json-summary && " +
+      "npx c8 check-coverage --temp-directory=coverage/tmp --exclude='src/gen/**' --include='src/**' --lines 85",
+  ),
+  {
+    name: "conformance (container)",
+    enabled: () => (env.ANGZARR_TEST_CONTAINERS === "0" ? "ANGZARR_TEST_CONTAINERS=0" : podmanUsable()),
+    run() {
+      const status = sh("bash scripts/podman-up.sh && . .tmp/podman.env && npm run --silent conformance:container; s=$?; bash scripts/podman-down.sh; exit $s");
+      return cucumberCounts("reports/cucumber-container.json", status);
+    },
+  },
+  {
+    name: "reliability",
+    enabled: () => existsSync("test/reliability") || "no reliability suite",
+    run: () => tapCounts("reports/reliability.tap", sh("npm run --silent test:reliability")),
+  },
+  check("packaging (npm pack into an empty project)", "bash scripts/pack-test.sh"),
+];
+
+const only = env.ANGZARR_TEST_STAGES?.split(",").map((s) => s.trim());
+const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+const lines: string[] = [];
+for (const stage of stages) {
+  if (only && !only.some((o) => stage.name.startsWith(o))) continue;
+  const enabled = stage.enabled?.() ?? true;
+  if (enabled !== true) {
+    lines.push(`${stage.name}: not run (${enabled})`);
+    continue;
+  }
+  const c = stage.run();
+  total.passed += c.passed;
+  total.failed += c.failed;
+  total.skipped += c.skipped;
+  lines.push(`${stage.name}: ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}`);
+}
+console.log("\n== summary ==");
+for (const l of lines) console.log(l);
+console.log(`${total.passed} passed, ${total.failed} failed`);
+process.exit(total.failed === 0 && total.passed > 0 ? 0 : 1);

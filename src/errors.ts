@@ -74,6 +74,7 @@ export abstract class ClientError extends Error {
     };
   }
 
+  /** `util.inspect` shows the {@link toJSON} form. */
   [inspect.custom](): string {
     return `${this.name} ${inspect(this.toJSON())}`;
   }
@@ -100,6 +101,7 @@ export class GrpcError extends ClientError {
     this.metadata = metadata;
   }
 
+  /** Wrap a grpc-js ServiceError, keeping it as `cause`. */
   static fromServiceError(err: ServiceError): GrpcError {
     return new GrpcError(err.code, err.details, err.metadata ?? new Metadata(), { cause: err });
   }
@@ -156,11 +158,12 @@ export class GrpcError extends ClientError {
 
   override get retryAfterMs(): number | undefined {
     for (const key of ["retry-after-ms", "grpc-retry-pushback-ms"]) {
-      const ms = Number(this.metadata.get(key)[0]);
-      if (Number.isFinite(ms) && ms >= 0 && this.metadata.get(key).length > 0) return ms;
+      const value = this.metadata.get(key)[0];
+      const ms = typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+      if (Number.isFinite(ms) && ms >= 0) return ms;
     }
     const seconds = this.metadata.get("retry-after")[0];
-    if (seconds !== undefined) {
+    if (typeof seconds === "string" && seconds.trim() !== "") {
       const n = Number(seconds);
       if (Number.isFinite(n) && n >= 0) return n * 1000;
       const at = Date.parse(String(seconds));
@@ -229,12 +232,15 @@ export class CommandRejectedError extends ClientError {
     super(message, options);
     this.statusCode = options?.statusCode ?? Status.FAILED_PRECONDITION;
   }
+  /** A rejection served as FAILED_PRECONDITION. */
   static preconditionFailed(message: string): CommandRejectedError {
     return new CommandRejectedError(message);
   }
+  /** A rejection served as INVALID_ARGUMENT. */
   static invalidArgument(message: string): CommandRejectedError {
     return new CommandRejectedError(message, { statusCode: Status.INVALID_ARGUMENT });
   }
+  /** A rejection served as NOT_FOUND. */
   static notFound(message: string): CommandRejectedError {
     return new CommandRejectedError(message, { statusCode: Status.NOT_FOUND });
   }
@@ -243,9 +249,20 @@ export class CommandRejectedError extends ClientError {
   }
 }
 
-// grpc-js reports transport failures as UNAVAILABLE/INTERNAL with these texts.
-const NEVER_CONNECTED = /No connection established|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENOENT|EHOSTUNREACH|ENETUNREACH|Name resolution failed|DNS resolution failed|failed to connect/i;
-const CONNECTION_BROKEN = /Connection dropped|ECONNRESET|EPIPE|RST_STREAM|Connection closed|socket hang up|GOAWAY|Received HTTP\/2 error|Stream refused/i;
+// What grpc-js 1.14 reports for transport failures, observed against real sockets
+// (test/client/transport-errors.test.ts keeps these observations honest):
+//   closed port / missing UDS path / TLS to a plaintext server:
+//     UNAVAILABLE "No connection established. Last error: Error: connect ECONNREFUSED ..." (ENOENT, SSL routines ...)
+//   unresolvable host:  UNAVAILABLE "Name resolution failed for target dns:..."
+//   channel closed by its owner before the call started: UNAVAILABLE "Channel closed before call started"
+//   RST mid-call:       UNAVAILABLE "read ECONNRESET"
+//   FIN mid-call:       UNAVAILABLE "Connection dropped"
+//   write failure:      UNAVAILABLE "Write error: ..."
+//   peer reset without status: INTERNAL "Received RST_STREAM with code N ..."
+//   server shut down mid-stream: CANCELLED "Call cancelled" (a cancel of our own reads "Cancelled on client")
+const NEVER_CONNECTED = /^(No connection established|Name resolution failed|Failed to connect|Channel closed)\b/;
+const CONNECTION_BROKEN = /^(Connection dropped|(read|write) (ECONNRESET|EPIPE|ETIMEDOUT)|Write error: |Received RST_STREAM with code)/;
+const PEER_CANCELLED = "Call cancelled";
 
 /**
  * Classify a grpc-js failure: unreachable server -> ConnectionError, broken connection ->
@@ -257,9 +274,14 @@ export function toClientError(err: unknown, endpoint?: string): ClientError {
   if (se && typeof se.code === "number") {
     const details = se.details ?? se.message ?? "";
     if (se.code === Status.UNAVAILABLE && NEVER_CONNECTED.test(details)) {
-      return new ConnectionError(`cannot reach ${endpoint ?? "server"}: ${details}`, endpoint, { cause: err });
+      // grpc-js appends an often empty "Resolution note: " to connection failures.
+      const reason = details.replace(/\.? Resolution note: $/, "");
+      return new ConnectionError(`cannot reach ${endpoint ?? "server"}: ${reason}`, endpoint, { cause: err });
     }
-    if ((se.code === Status.UNAVAILABLE || se.code === Status.INTERNAL) && CONNECTION_BROKEN.test(details)) {
+    if (
+      ((se.code === Status.UNAVAILABLE || se.code === Status.INTERNAL) && CONNECTION_BROKEN.test(details)) ||
+      (se.code === Status.CANCELLED && details === PEER_CANCELLED)
+    ) {
       return new TransportError(`connection to ${endpoint ?? "server"} broke: ${details}`, endpoint, { cause: err });
     }
     return GrpcError.fromServiceError(se as ServiceError);

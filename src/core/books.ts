@@ -25,6 +25,7 @@ export interface CoverInit {
   edition?: string;
 }
 
+/** A Cover with a 16-byte root; an empty or absent edition means the main timeline. */
 export function makeCover(init: CoverInit): Cover {
   return {
     domain: init.domain,
@@ -45,6 +46,7 @@ export function coverEdition(cover: Cover | undefined): string {
   return name ? name : MAIN_EDITION;
 }
 
+/** A page header carrying an explicit sequence. */
 export function sequenceHeader(sequence: number): PageHeader {
   return { sequenceType: { $case: "sequence", value: sequence } };
 }

@@ -13,11 +13,17 @@ export function computeRoot(domain: string, key: string): string {
   return uuidV5(NAMESPACE_OID, `angzarr${domain}${key}`);
 }
 
+/** `computeRoot("customer", key)`. */
 export const customerRoot = (key: string): string => computeRoot("customer", key);
+/** `computeRoot("product", key)`. */
 export const productRoot = (key: string): string => computeRoot("product", key);
+/** `computeRoot("order", key)`. */
 export const orderRoot = (key: string): string => computeRoot("order", key);
+/** `computeRoot("inventory", key)`. */
 export const inventoryRoot = (key: string): string => computeRoot("inventory", key);
+/** `computeRoot("cart", key)`. */
 export const cartRoot = (key: string): string => computeRoot("cart", key);
+/** `computeRoot("fulfillment", key)`. */
 export const fulfillmentRoot = (key: string): string => computeRoot("fulfillment", key);
 
 /** Root of a product's inventory aggregate: UUID v5 of the product key in the DNS namespace. */

@@ -16,8 +16,10 @@ export function parseTimestamp(text: string): Timestamp {
   if (!m) throw new InvalidTimestampError(text, "not in RFC 3339 format (YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM))");
   const [, y, mo, d, h, mi, s, frac, , sign, oh, om] = m;
   const fields = { year: +y!, month: +mo!, day: +d!, hour: +h!, minute: +mi!, second: +s! };
-  const base = Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second);
-  const check = new Date(base);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  const check = new Date(Date.UTC(2000, 0, 1, fields.hour, fields.minute, fields.second));
+  check.setUTCFullYear(fields.year, fields.month - 1, fields.day);
+  if (fields.year < 1) throw new InvalidTimestampError(text, "year out of range (0001-9999)");
   if (
     fields.month < 1 ||
     fields.month > 12 ||
@@ -28,6 +30,7 @@ export function parseTimestamp(text: string): Timestamp {
   ) {
     throw new InvalidTimestampError(text, "date or time field out of range");
   }
+  const base = check.getTime();
   const offsetMinutes = sign ? (sign === "-" ? -1 : 1) * (+oh! * 60 + +om!) : 0;
   if (sign && (+oh! > 23 || +om! > 59)) throw new InvalidTimestampError(text, "UTC offset out of range");
   const seconds = Math.floor(base / 1000) - offsetMinutes * 60;
@@ -43,6 +46,12 @@ export function toTimestamp(value: TimeInput): Timestamp {
     return { seconds: Math.floor(ms / 1000), nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
   }
   if (typeof value === "string") return parseTimestamp(value);
+  if (!Number.isSafeInteger(value.seconds) || !Number.isInteger(value.nanos) || value.nanos < 0 || value.nanos > 999_999_999) {
+    throw new InvalidTimestampError(
+      `{ seconds: ${value.seconds}, nanos: ${value.nanos} }`,
+      "seconds must be an integer and nanos an integer in 0..999999999",
+    );
+  }
   return value;
 }
 

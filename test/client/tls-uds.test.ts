@@ -1,0 +1,137 @@
+/**
+ * TLS, mutual TLS (with a throwaway CA made by the openssl CLI) and Unix-domain-socket endpoints.
+ */
+import { after, before, describe, it } from "node:test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ServerCredentials } from "@grpc/grpc-js";
+import { expect } from "chai";
+import { Client, QueryClient, type TlsOptions } from "../../src/client/index.js";
+import { newRoot } from "../../src/core/uuid.js";
+import { ConnectionError } from "../../src/errors.js";
+import { Cover } from "../../src/gen/angzarr/types.js";
+import { rejectsWith } from "./support/expect.js";
+import { FakeCoordinator } from "./support/fake-coordinator.js";
+
+const cover: Cover = { domain: "x", root: undefined, correlationId: "", edition: undefined };
+
+interface Pki {
+  ca: Buffer;
+  serverCert: Buffer;
+  serverKey: Buffer;
+  clientCert: Buffer;
+  clientKey: Buffer;
+}
+
+/** A CA, a server certificate for localhost/127.0.0.1 and a client certificate, made with openssl. */
+function makePki(dir: string): Pki {
+  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  ssl("req", "-x509", ...key, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=angzarr-test-ca");
+  writeFileSync(join(dir, "server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+  writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
+  for (const who of ["server", "client"]) {
+    ssl("req", ...key, "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=${who === "server" ? "localhost" : "client"}`);
+    ssl("x509", "-req", "-in", `${who}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${who}.crt`, "-days", "1", "-extfile", `${who}.ext`);
+  }
+  const read = (f: string) => readFileSync(join(dir, f));
+  return {
+    ca: read("ca.crt"),
+    serverCert: read("server.crt"),
+    serverKey: read("server.key"),
+    clientCert: read("client.crt"),
+    clientKey: read("client.key"),
+  };
+}
+
+describe("TLS and mutual TLS", () => {
+  let dir: string;
+  let pki: Pki;
+  let tlsFake: FakeCoordinator;
+  let mtlsFake: FakeCoordinator;
+  let port: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "angzarr-pki-"));
+    pki = makePki(dir);
+    const keyPair = [{ private_key: pki.serverKey, cert_chain: pki.serverCert }];
+    tlsFake = await FakeCoordinator.start({ credentials: ServerCredentials.createSsl(null, keyPair, false) });
+    mtlsFake = await FakeCoordinator.start({ credentials: ServerCredentials.createSsl(pki.ca, keyPair, true) });
+    port = tlsFake.address.split(":")[1]!;
+  });
+  after(() => {
+    tlsFake.stop();
+    mtlsFake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const read = async (endpoint: string, tls: boolean | TlsOptions | undefined, extra = {}) => {
+    await using queries = QueryClient.connect(endpoint, { tls, timeoutMs: 5000, ...extra });
+    return await queries.query("orders", newRoot()).getEventBook();
+  };
+
+  it("connects with a custom CA (host:port + tls option, and https://)", async () => {
+    expect((await read(`localhost:${port}`, { ca: pki.ca })).pages).to.deep.equal([]);
+    expect((await read(`https://localhost:${port}`, { ca: pki.ca.toString() })).pages).to.deep.equal([]);
+  });
+
+  it("verifies the server name; serverName overrides it for an IP endpoint", async () => {
+    expect((await read(`127.0.0.1:${port}`, { ca: pki.ca, serverName: "localhost" })).pages).to.deep.equal([]);
+    await rejectsWith(read(`127.0.0.1:${port}`, { ca: pki.ca, serverName: "other.example" }), ConnectionError);
+  });
+
+  it("refuses a server whose CA is not trusted", async () => {
+    const err = await rejectsWith(read(`https://localhost:${port}`, undefined), ConnectionError);
+    expect(err.message).to.match(/cannot reach/);
+  });
+
+  it("sends the bearer token over TLS", async () => {
+    await read(`https://localhost:${port}`, { ca: pki.ca }, { token: "tls-token" });
+    expect(tlsFake.calls.at(-1)!.metadata.get("authorization")).to.deep.equal(["Bearer tls-token"]);
+  });
+
+  it("mutual TLS: a client certificate is required and accepted", async () => {
+    const mport = mtlsFake.address.split(":")[1]!;
+    const ok = await read(`https://localhost:${mport}`, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey });
+    expect(ok.pages).to.deep.equal([]);
+    const err = await rejectsWith(read(`https://localhost:${mport}`, { ca: pki.ca }), Error);
+    expect(err, String(err)).to.satisfy((e: unknown) => e instanceof ConnectionError);
+  });
+
+  it("commands work over mutual TLS through the all-in-one client", async () => {
+    const mport = mtlsFake.address.split(":")[1]!;
+    await using client = Client.connect(`https://localhost:${mport}`, {
+      tls: { ca: pki.ca, cert: pki.clientCert.toString(), key: pki.clientKey.toString() },
+    });
+    const response = await client.commands.commandNew("orders").withCommand(Cover, cover).execute();
+    expect(response.events!.pages).to.have.length(1);
+  });
+});
+
+describe("Unix domain socket endpoints", () => {
+  let dir: string;
+  let fake: FakeCoordinator;
+  let path: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "angzarr-uds-"));
+    path = join(dir, "ch-orders.sock");
+    fake = await FakeCoordinator.start({ address: `unix:${path}` });
+  });
+  after(() => {
+    fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const form of ["unix:PATH", "unix://PATH", "PATH"]) {
+    it(`reaches the coordinator at ${form}`, async () => {
+      await using client = Client.connect(form.replace("PATH", path), { timeoutMs: 5000 });
+      const create = client.commands.commandNew("orders").withCommand(Cover, cover);
+      await create.execute();
+      const book = await client.queries.query("orders", create.root).getEventBook();
+      expect(book.pages).to.have.length(1);
+    });
+  }
+});

@@ -108,6 +108,21 @@ export interface OrderSummary {
   items: number;
 }
 
+/**
+ * Earlier versions of OrderCreated, still in old event stores: the orders upcaster turns
+ * V1 into V2 and V2 into the current OrderCreated.
+ */
+export interface OrderCreatedV1 {
+  $type?: "examples.orders.OrderCreatedV1";
+  customer: string;
+}
+
+export interface OrderCreatedV2 {
+  $type?: "examples.orders.OrderCreatedV2";
+  customerId: string;
+  channel: string;
+}
+
 function createBaseCreateOrder(): CreateOrder {
   return { $type: "examples.orders.CreateOrder", customerId: "" };
 }
@@ -1383,6 +1398,171 @@ export const OrderSummary: MessageFns<OrderSummary, "examples.orders.OrderSummar
 };
 
 messageTypeRegistry.set(OrderSummary.$type, OrderSummary);
+
+function createBaseOrderCreatedV1(): OrderCreatedV1 {
+  return { $type: "examples.orders.OrderCreatedV1", customer: "" };
+}
+
+export const OrderCreatedV1: MessageFns<OrderCreatedV1, "examples.orders.OrderCreatedV1"> = {
+  $type: "examples.orders.OrderCreatedV1" as const,
+
+  encode(message: OrderCreatedV1, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customer !== "") {
+      writer.uint32(10).string(message.customer);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrderCreatedV1 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrderCreatedV1();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customer = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrderCreatedV1 {
+    return { $type: OrderCreatedV1.$type, customer: isSet(object.customer) ? globalThis.String(object.customer) : "" };
+  },
+
+  toJSON(message: OrderCreatedV1): unknown {
+    const obj: any = {};
+    if (message.customer !== "") {
+      obj.customer = message.customer;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OrderCreatedV1>): OrderCreatedV1 {
+    return OrderCreatedV1.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrderCreatedV1>): OrderCreatedV1 {
+    const message = createBaseOrderCreatedV1();
+    message.customer = object.customer ?? "";
+    return message;
+  },
+};
+
+messageTypeRegistry.set(OrderCreatedV1.$type, OrderCreatedV1);
+
+function createBaseOrderCreatedV2(): OrderCreatedV2 {
+  return { $type: "examples.orders.OrderCreatedV2", customerId: "", channel: "" };
+}
+
+export const OrderCreatedV2: MessageFns<OrderCreatedV2, "examples.orders.OrderCreatedV2"> = {
+  $type: "examples.orders.OrderCreatedV2" as const,
+
+  encode(message: OrderCreatedV2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.channel !== "") {
+      writer.uint32(18).string(message.channel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrderCreatedV2 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrderCreatedV2();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrderCreatedV2 {
+    return {
+      $type: OrderCreatedV2.$type,
+      customerId: isSet(object.customerId)
+        ? globalThis.String(object.customerId)
+        : isSet(object.customer_id)
+        ? globalThis.String(object.customer_id)
+        : "",
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+    };
+  },
+
+  toJSON(message: OrderCreatedV2): unknown {
+    const obj: any = {};
+    if (message.customerId !== "") {
+      obj.customerId = message.customerId;
+    }
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OrderCreatedV2>): OrderCreatedV2 {
+    return OrderCreatedV2.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrderCreatedV2>): OrderCreatedV2 {
+    const message = createBaseOrderCreatedV2();
+    message.customerId = object.customerId ?? "";
+    message.channel = object.channel ?? "";
+    return message;
+  },
+};
+
+messageTypeRegistry.set(OrderCreatedV2.$type, OrderCreatedV2);
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -1,0 +1,26 @@
+import { serveComponents, type ServerHandle, type ServerOptions } from "../../src/server/index.js";
+import { inventory } from "../inventory/inventory.js";
+import { OrderAggregate } from "./OrderAggregate.js";
+import { orderSummary } from "./orderSummary.js";
+import { OrderUpcaster } from "./OrderUpcaster.js";
+import { ordersToInventory } from "./ordersToInventory.js";
+
+export { OrderAggregate, orderSummary, OrderUpcaster, ordersToInventory };
+
+/**
+ * Start the orders test domain in-process: the orders and inventory aggregates, the
+ * orders -> inventory saga, the order-summary projector and the orders upcaster, on one port.
+ * @param address - `host:port` to bind; port 0 picks a free one.
+ */
+export function startOrdersHandler(address = "127.0.0.1:0", options?: ServerOptions): Promise<ServerHandle> {
+  return serveComponents(
+    {
+      aggregates: [OrderAggregate, inventory],
+      sagas: [ordersToInventory],
+      projectors: [orderSummary],
+      upcasters: [OrderUpcaster],
+    },
+    address,
+    options,
+  );
+}

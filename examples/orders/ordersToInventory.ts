@@ -1,0 +1,18 @@
+import { computeRoot } from "../../src/core/identity.js";
+import { SagaHandlers, SagaRouter, commandBook, event } from "../../src/handlers/index.js";
+import { ReserveStock } from "../gen/examples/inventory.js";
+import { ItemAdded } from "../gen/examples/orders.js";
+
+/** orders -> inventory: every ItemAdded reserves stock on the SKU's inventory aggregate. */
+export const ordersToInventory = new SagaRouter(
+  "orders-inventory",
+  "orders",
+  new SagaHandlers().on(ItemAdded, (item, ctx) => ({
+    commands: [
+      commandBook(
+        { domain: "inventory", root: computeRoot("inventory", item.sku) },
+        event(ReserveStock, { orderId: ctx.sourceRoot ?? "", sku: item.sku, quantity: item.quantity }),
+      ),
+    ],
+  })),
+);

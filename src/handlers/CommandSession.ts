@@ -1,0 +1,120 @@
+import { SnapshotRetention, type Cover, type EventBook, type EventPage } from "../gen/angzarr/types.js";
+import type { Timestamp } from "../gen/google/protobuf/timestamp.js";
+import { packAny } from "../core/any.js";
+import { nextSequence, sequenceHeader } from "../core/books.js";
+import { nowTimestamp } from "../core/time.js";
+import { Status } from "../errors.js";
+import { DispatchError } from "./errors.js";
+import { eventList, toAny, type HandlerResult } from "./events.js";
+import type { StateModel } from "./StateRouter.js";
+
+/** The sequence the next event of a prior book gets: its computed next sequence or the one it states, whichever is larger. */
+function priorNextSequence(book: EventBook): number {
+  return Math.max(nextSequence(book), book.nextSequence ?? 0);
+}
+
+/**
+ * One request's view of an aggregate: the prior book, the lazily built state, and the events
+ * emitted so far, numbered from the prior book's next sequence. Shared by the Aggregate base
+ * class and CommandRouter so both number, stamp and snapshot identically.
+ * @internal
+ */
+export class CommandSession<S> {
+  /** Events the aggregate had before this request. */
+  readonly prior: EventBook;
+  /** Cover of the response (the command's, carrying its correlation id). */
+  readonly cover: Cover;
+  /** Sequence of the first event this request emits. */
+  readonly startSequence: number;
+  readonly #model: StateModel<S>;
+  readonly #owner: string;
+  readonly #pages: EventPage[] = [];
+  readonly #createdAt: Timestamp = nowTimestamp();
+  #state: S | undefined;
+  #built = false;
+  #snapshot = false;
+
+  constructor(prior: EventBook, cover: Cover, model: StateModel<S>, owner: string) {
+    this.prior = prior;
+    this.cover = cover;
+    this.startSequence = priorNextSequence(prior);
+    this.#model = model;
+    this.#owner = owner;
+  }
+
+  /** Current state: prior events plus the events emitted so far. Built on first access. */
+  get state(): S {
+    if (!this.#built) {
+      const pages = this.#pages.length === 0 ? this.prior.pages : [...this.prior.pages, ...this.#pages];
+      this.#state = this.#model.rebuild({ ...this.prior, pages });
+      this.#built = true;
+    }
+    return this.#state as S;
+  }
+
+  /** True when the aggregate has events: prior ones (or a snapshot), or ones emitted by earlier pages of this request. */
+  get exists(): boolean {
+    return this.nextSequence > 0;
+  }
+
+  /** Sequence the next emitted event gets. */
+  get nextSequence(): number {
+    return this.startSequence + this.#pages.length;
+  }
+
+  /** Pages emitted so far. */
+  get pages(): readonly EventPage[] {
+    return this.#pages;
+  }
+
+  /** Ask for a snapshot of the state after this request's events. */
+  requestSnapshot(): void {
+    if (!this.#model.stateType) {
+      throw new DispatchError(Status.UNIMPLEMENTED, `${this.#owner} asked for a snapshot but declares no stateType`);
+    }
+    this.#snapshot = true;
+  }
+
+  /** Number and stamp a handler's events and advance a built state. */
+  emit(result: HandlerResult, createdAt: Timestamp = this.#createdAt): void {
+    for (const value of eventList(result)) {
+      this.#append({
+        header: sequenceHeader(this.nextSequence),
+        createdAt,
+        payload: { $case: "event", value: toAny(value) },
+        noCommit: false,
+      });
+    }
+  }
+
+  /** Keep an incoming page (a fact) as is, renumbered; its created_at is kept or set to now. */
+  adopt(page: EventPage): void {
+    this.#append({ ...page, header: sequenceHeader(this.nextSequence), createdAt: page.createdAt ?? this.#createdAt });
+  }
+
+  #append(page: EventPage): void {
+    this.#pages.push(page);
+    if (!this.#built) return;
+    if (this.#model.applyEmitted) this.#state = this.#model.applyEmitted(this.#state as S, page);
+    else this.#built = false;
+  }
+
+  /**
+   * The response book: the command's cover, the emitted pages, and a snapshot when one was
+   * requested or `snapshotEvery` events have passed since the last multiple.
+   */
+  toEventBook(snapshotEvery?: number): EventBook {
+    const next = this.nextSequence;
+    const book: EventBook = { cover: this.cover, pages: this.#pages, snapshot: undefined, nextSequence: next };
+    const due = snapshotEvery !== undefined && snapshotEvery > 0 && this.#crossesMultiple(snapshotEvery);
+    const stateType = this.#model.stateType;
+    if ((this.#snapshot || due) && stateType && next > 0) {
+      book.snapshot = { sequence: next - 1, state: packAny(stateType, this.state), retention: SnapshotRetention.RETENTION_DEFAULT };
+    }
+    return book;
+  }
+
+  #crossesMultiple(every: number): boolean {
+    return Math.floor(this.nextSequence / every) > Math.floor(this.startSequence / every);
+  }
+}

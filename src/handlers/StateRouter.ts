@@ -1,0 +1,186 @@
+import type { EventBook, EventPage } from "../gen/angzarr/types.js";
+import { PayloadDecodeError, anyIs, typeNameFromUrl } from "../core/any.js";
+import { headerSequence, makeEventPage } from "../core/books.js";
+import { assertMessageType, type MessageType } from "../core/message.js";
+import { Status } from "../errors.js";
+import { DefinitionError, DispatchError } from "./errors.js";
+import { isAny, toAny, type EventLike } from "./events.js";
+import { TypeTable } from "./TypeTable.js";
+
+/** Applies one event to a state: mutate it and return nothing, or return the new state. */
+export type EventApplier<S, E> = (state: S, event: E, page: EventPage) => S | void;
+
+/**
+ * One registered applier. `apply` is called with `this` = the fold's target (an aggregate
+ * instance, or undefined for function-style routers).
+ * @internal
+ */
+export interface ApplierEntry {
+  readonly type: MessageType;
+  readonly apply: (this: unknown, state: unknown, event: unknown, page: EventPage) => unknown;
+}
+
+/**
+ * How a command session builds and advances state. Implemented by StateRouter and by the
+ * Aggregate base class.
+ * @internal
+ */
+export interface StateModel<S> {
+  /** Codec of the state when it is a message (needed for snapshots and Replay). */
+  readonly stateType: MessageType<S> | undefined;
+  /** State after a whole book: snapshot first (when present), then the pages after it. */
+  rebuild(book: EventBook): S;
+  /** Apply one emitted page (an event payload) to an already built state; absent means "rebuild from the book". */
+  applyEmitted?(state: S, page: EventPage): S;
+}
+
+/**
+ * The starting point of a rebuild: the decoded snapshot and the sequence it covers, or
+ * undefined when the book has no snapshot state.
+ * @internal
+ */
+export function snapshotStart<S>(
+  book: EventBook,
+  stateType: MessageType<S> | undefined,
+  owner: string,
+): { state: S; covers: number } | undefined {
+  const snap = book.snapshot;
+  if (!snap?.state) return undefined;
+  if (!stateType) {
+    throw new DispatchError(
+      Status.UNIMPLEMENTED,
+      `${owner} received a snapshot (${typeNameFromUrl(snap.state.typeUrl)}) but declares no stateType to decode it`,
+    );
+  }
+  if (!anyIs(snap.state, stateType)) {
+    throw new DispatchError(
+      Status.INVALID_ARGUMENT,
+      `snapshot state is ${typeNameFromUrl(snap.state.typeUrl)}, ${owner} expects ${stateType.$type}`,
+    );
+  }
+  try {
+    return { state: stateType.decode(snap.state.value), covers: snap.sequence };
+  } catch (err) {
+    throw new PayloadDecodeError(snap.state.typeUrl, err);
+  }
+}
+
+/**
+ * Fold event pages into a state through a dispatch table. Pages at or below `covers` are
+ * skipped (already in the snapshot; pass -1 for none), pages of unknown type are skipped, a
+ * payload that does not decode raises PayloadDecodeError. The loop allocates nothing of its own.
+ * @internal
+ */
+export function foldPages<S>(
+  state: S,
+  pages: readonly EventPage[],
+  covers: number,
+  table: TypeTable<ApplierEntry>,
+  target: unknown,
+): S {
+  for (let i = 0; i < pages.length; i++) {
+    const page = pages[i]!;
+    const payload = page.payload;
+    if (payload === undefined || payload.$case !== "event") continue;
+    if (covers >= 0) {
+      const seq = headerSequence(page.header);
+      if (seq !== undefined && seq <= covers) continue;
+    }
+    const any = payload.value;
+    const entry = table.get(any.typeUrl);
+    if (entry === undefined) continue;
+    let message: unknown;
+    try {
+      message = entry.type.decode(any.value);
+    } catch (err) {
+      throw new PayloadDecodeError(any.typeUrl, err);
+    }
+    const next = entry.apply.call(target, state, message, page);
+    if (next !== undefined) state = next as S;
+  }
+  return state;
+}
+
+/**
+ * Builds state from events, function style: a factory for the empty state plus one applier
+ * per event type. Unknown event types are skipped. With `withSnapshot(StateType)` a book's
+ * snapshot is the starting point and pages it covers are skipped.
+ * @example
+ * const state = new StateRouter(() => InventoryState.create())
+ *   .on(StockReserved, (s, e) => { s.reserved += e.quantity; })
+ *   .withSnapshot(InventoryState);
+ * const current = state.rebuild(book);
+ */
+export class StateRouter<S> implements StateModel<S> {
+  readonly #createEmpty: () => S;
+  readonly #table = new TypeTable<ApplierEntry>("state applier");
+  #stateType: MessageType<S> | undefined;
+
+  /** @param createEmpty - returns a fresh empty state (called once per rebuild). */
+  constructor(createEmpty: () => S) {
+    if (typeof createEmpty !== "function") throw new TypeError("StateRouter(createEmpty): createEmpty must be a function");
+    this.#createEmpty = createEmpty;
+  }
+
+  /** Register the applier for one event type; a second applier for the same type is a DefinitionError. */
+  on<E>(type: MessageType<E>, apply: EventApplier<S, E>): this {
+    assertMessageType(type, "StateRouter.on(type)");
+    this.#table.set(type, { type, apply: apply as ApplierEntry["apply"] });
+    return this;
+  }
+
+  /** Declare the state's codec: snapshots are decoded with it, and Replay packs with it. */
+  withSnapshot(stateType: MessageType<S>): this {
+    assertMessageType(stateType, "StateRouter.withSnapshot(stateType)");
+    this.#stateType = stateType;
+    return this;
+  }
+
+  /** The state codec given to `withSnapshot`, if any. */
+  get stateType(): MessageType<S> | undefined {
+    return this.#stateType;
+  }
+
+  /** A fresh empty state. */
+  createEmpty(): S {
+    return this.#createEmpty();
+  }
+
+  /** State after a whole book (snapshot first when present); an absent book gives the empty state. */
+  rebuild(book?: EventBook): S {
+    if (!book) return this.#createEmpty();
+    const start = snapshotStart(book, this.#stateType, "StateRouter");
+    const state = start ? start.state : this.#createEmpty();
+    return foldPages(state, book.pages, start ? start.covers : -1, this.#table, undefined);
+  }
+
+  /** Apply one event (typed or packed) to `state`; unknown types leave it unchanged. */
+  applySingle(state: S, value: EventLike, page?: EventPage): S {
+    if (isAny(value)) return this.applyEmitted(state, makeEventPage(headerSequence(page?.header) ?? 0, value, page?.createdAt));
+    const entry = this.#table.getByName(value.type.$type);
+    if (!entry) return state;
+    const next = entry.apply.call(undefined, state, value.message, page ?? makeEventPage(0, toAny(value)));
+    return next === undefined ? state : (next as S);
+  }
+
+  /** @internal */
+  applyEmitted(state: S, page: EventPage): S {
+    return foldPages(state, [page], -1, this.#table, undefined);
+  }
+}
+
+/** How a router gets state: a StateRouter, or a function of the prior book. */
+export type RebuildState<S> = StateRouter<S> | ((book: EventBook) => S);
+
+/** The StateModel of a RebuildState. @internal */
+export function stateModelOf<S>(rebuildState: RebuildState<S>, stateType: MessageType<S> | undefined, label: string): StateModel<S> {
+  if (rebuildState instanceof StateRouter) {
+    return {
+      stateType,
+      rebuild: (book) => rebuildState.rebuild(book),
+      applyEmitted: (state, page) => rebuildState.applyEmitted(state, page),
+    };
+  }
+  if (typeof rebuildState !== "function") throw new DefinitionError(`${label}: rebuildState must be a StateRouter or a function`);
+  return { stateType, rebuild: rebuildState };
+}

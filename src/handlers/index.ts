@@ -1,0 +1,47 @@
+// Business logic served to the coordinator: aggregates (class and function style), state
+// building, sagas, process managers, projectors, upcasters, compensation.
+export { Aggregate, aggregate, aggregateHandler, type AggregateClass } from "./Aggregate.js";
+export { handles, applies, handlesFact, rejected, upcasts, type StateOf } from "./decorators.js";
+export { CommandRouter, type CommandContext, type CommandHandlerFn, type CommandRouterOptions, type RejectionHandlerFn } from "./CommandRouter.js";
+export { StateRouter, type EventApplier, type RebuildState } from "./StateRouter.js";
+export { event, packEvent, packEvents, toAny, isAny, type EventLike, type HandlerResult, type HandlerReturn } from "./events.js";
+export { commandBook, factBook, type CommandBookOptions, type FactBookOptions } from "./outbound.js";
+export { Destinations } from "./Destinations.js";
+export type { SourceEvent } from "./SourceEvent.js";
+export {
+  SagaRouter,
+  SagaHandlers,
+  type SagaDomainHandler,
+  type SagaEventContext,
+  type SagaHandlerResponse,
+  type SagaHandlerReturn,
+} from "./SagaRouter.js";
+export {
+  ProcessManagerRouter,
+  ProcessManagerHandlers,
+  type ProcessManagerDomainHandler,
+  type ProcessManagerEventContext,
+  type ProcessManagerHandlerResponse,
+  type ProcessManagerHandlerReturn,
+  type PrepareReturn,
+} from "./ProcessManagerRouter.js";
+export { ProjectorRouter, type ProjectionContext, type ProjectionFn } from "./ProjectorRouter.js";
+export { UpcasterRouter, Upcaster, upcasterHandler, type UpcasterClass } from "./UpcasterRouter.js";
+export {
+  CompensationContext,
+  delegateToFramework,
+  isNotification,
+  isBusinessResponse,
+  type DelegationOptions,
+} from "./compensation.js";
+export type { RejectionReturn } from "./executeCommand.js";
+export type {
+  AggregateComponent,
+  SagaComponent,
+  ProcessManagerComponent,
+  ProjectorComponent,
+  UpcasterComponent,
+} from "./components.js";
+export { DefinitionError, DispatchError } from "./errors.js";
+export { statusFromError, type HandlerStatus } from "./status.js";
+export * from "./messages.js";

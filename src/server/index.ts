@@ -1,0 +1,18 @@
+// gRPC servers for business logic, with grpc.health.v1 and graceful shutdown.
+export {
+  serveComponents,
+  runAggregateServer,
+  runSagaServer,
+  runProcessManagerServer,
+  runProjectorServer,
+  runUpcasterServer,
+  DEFAULT_ADDRESS,
+  type Components,
+  type AggregateInput,
+  type UpcasterInput,
+} from "./serveComponents.js";
+export { DEFAULT_GRACE_MS, type ServerHandle, type ServerOptions, type ServerTlsOptions } from "./startServer.js";
+export { runMain, type RunMainOptions } from "./runMain.js";
+export { addressFromEnv } from "./addressFromEnv.js";
+export { consoleLogger, silentLogger, type ServerLogger } from "./logger.js";
+export { HealthService, HealthCheckRequest, HealthCheckResponse, ServingStatus } from "./health.js";

@@ -95,11 +95,23 @@ const stages: Stage[] = [
       "npx c8 check-coverage --temp-directory=coverage/tmp --exclude='src/gen/**' --include='src/**' --lines 85",
   ),
   {
-    name: "conformance (container)",
+    name: "container backend (podman)",
     enabled: () => (env.ANGZARR_TEST_CONTAINERS === "0" ? "ANGZARR_TEST_CONTAINERS=0" : podmanUsable()),
     run() {
-      const status = sh("bash scripts/podman-up.sh && . .tmp/podman.env && npm run --silent conformance:container; s=$?; bash scripts/podman-down.sh; exit $s");
-      return cucumberCounts("reports/cucumber-container.json", status);
+      const up = 'eval "$(bash scripts/podman-up.sh)" && bash containers/build-images.sh';
+      const unit = sh(
+        `${up} && TEST_CONTAINERS=1 node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout ` +
+          "--test-reporter=tap --test-reporter-destination=reports/container.tap test/testing/container.test.ts",
+      );
+      const units = tapCounts("reports/container.tap", unit);
+      const status = sh(`${up} && npm run --silent conformance:container`);
+      const scenarios = cucumberCounts("reports/cucumber-container.json", status);
+      sh("bash scripts/podman-down.sh");
+      return {
+        passed: units.passed + scenarios.passed,
+        failed: units.failed + scenarios.failed,
+        skipped: units.skipped + scenarios.skipped,
+      };
     },
   },
   {

@@ -1,0 +1,136 @@
+/**
+ * Test backends: a real coordinator over gRPC for the conformance suite ("three backends, one
+ * suite"), started one of three ways:
+ *
+ * | kind        | what runs                                                                  |
+ * |-------------|----------------------------------------------------------------------------|
+ * | `embedded`  | this project's coordinator and the orders test domain, in this process     |
+ * | `container` | coordinator image + orders handler image on one container network          |
+ * | `external`  | a coordinator someone already runs at `ANGZARR_ENDPOINT`                    |
+ *
+ * What a backend lacks is listed in {@link BACKEND_LIMITS}; scenarios tagged `@needs-<capability>`
+ * are skipped there with the reason from {@link skipReason}.
+ */
+import type { EventStore } from "../coordinator/storage/index.js";
+import type { ContainerOptions } from "./container.js";
+import type { EmbeddedOptions } from "./embedded.js";
+import type { ExternalOptions } from "./external.js";
+
+/** Features some scenarios need and not every backend offers. */
+export const CAPABILITIES = ["projectors", "sagas", "multi-domain", "faults", "auth", "seeding-snapshots"] as const;
+
+/**
+ * One of {@link CAPABILITIES}:
+ * - `projectors` / `sagas`: synchronous commands (SIMPLE/CASCADE) run the orders test domain's
+ *   order-summary projector / orders -> inventory saga registered with the coordinator.
+ * - `multi-domain`: the coordinator routes each domain to its own handler and answers
+ *   NOT_FOUND for a domain it has no route for.
+ * - `faults`: a fault proxy (`startFaultProxy(backend.endpoint)`) may sit between the client
+ *   and the coordinator.
+ * - `auth`: {@link TestBackend.auth} is a second coordinator that requires a bearer token.
+ * - `seeding-snapshots`: {@link TestBackend.store} gives direct access to the event store, to
+ *   seed events and snapshots no command would write.
+ */
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** How the coordinator under test is run. */
+export type BackendKind = "embedded" | "container" | "external";
+
+const KINDS: readonly BackendKind[] = ["embedded", "container", "external"];
+
+/** A coordinator for tests, reachable over gRPC. */
+export interface TestBackend {
+  readonly kind: BackendKind;
+  /** `host:port` of the coordinator, for clients (plaintext gRPC). */
+  readonly endpoint: string;
+  /** What this backend offers; everything else is in {@link BACKEND_LIMITS} for its kind. */
+  readonly capabilities: ReadonlySet<Capability>;
+  /** With `auth`: a coordinator that requires `authorization: Bearer <one of tokens>`. */
+  readonly auth?: { readonly endpoint: string; readonly tokens: readonly string[] };
+  /** With `seeding-snapshots`: the event store behind {@link endpoint}. */
+  readonly store?: EventStore;
+  /** Stops everything the backend started. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/** Options per backend kind; only those of the kind started are used. */
+export interface BackendOptions {
+  embedded?: EmbeddedOptions;
+  container?: ContainerOptions;
+  external?: ExternalOptions;
+}
+
+/** What each backend kind lacks, and why (the embedded backend's `auth` is an option). */
+export const BACKEND_LIMITS: Readonly<Record<BackendKind, Readonly<Partial<Record<Capability, string>>>>> = {
+  embedded: {
+    auth: "started without the authenticating coordinator (option embedded.auth)",
+  },
+  container: {
+    projectors: "the coordinator container is a sidecar with one target and no discovery, like angzarr-aggregate; no projector is registered",
+    sagas: "the coordinator container is a sidecar with one target and no discovery, like angzarr-aggregate; no saga is registered",
+    "multi-domain": "a sidecar coordinator serves one domain (every command goes to its one target)",
+    auth: "the real coordinator has no bearer-token authentication",
+    "seeding-snapshots": "the event store lives inside the coordinator container",
+  },
+  external: {
+    projectors: "what an external coordinator has registered is unknown",
+    sagas: "what an external coordinator has registered is unknown",
+    "multi-domain": "what an external coordinator routes is unknown",
+    faults: "faults are injected only into coordinators this run started",
+    auth: "an external coordinator's tokens are unknown",
+    "seeding-snapshots": "an external coordinator's event store is out of reach",
+  },
+};
+
+/**
+ * The capabilities of a backend kind: every capability not in {@link BACKEND_LIMITS} for it,
+ * plus those in `enabled` (options that lift a limit, like the embedded backend's `auth`).
+ */
+export function capabilitiesOf(kind: BackendKind, enabled: readonly Capability[] = []): ReadonlySet<Capability> {
+  return new Set(CAPABILITIES.filter((c) => !(c in BACKEND_LIMITS[kind]) || enabled.includes(c)));
+}
+
+/** Parses a backend kind (e.g. `ANGZARR_BACKEND`); throws naming the valid kinds. */
+export function parseBackendKind(value: string): BackendKind {
+  if ((KINDS as readonly string[]).includes(value)) return value as BackendKind;
+  throw new Error(`unknown test backend "${value}" (expected ${KINDS.join(", ")})`);
+}
+
+/**
+ * Starts a backend of `kind` (default: `ANGZARR_BACKEND`, else `embedded`). The container
+ * backend is loaded only when asked for, so other runs never import testcontainers.
+ */
+export async function startBackend(
+  kind: BackendKind | string = process.env.ANGZARR_BACKEND ?? "embedded",
+  opts: BackendOptions = {},
+): Promise<TestBackend> {
+  switch (parseBackendKind(kind)) {
+    case "embedded":
+      return (await import("./embedded.js")).startEmbeddedBackend(opts.embedded);
+    case "container":
+      return (await import("./container.js")).startContainerBackend(opts.container);
+    case "external":
+      return (await import("./external.js")).startExternalBackend(opts.external);
+  }
+}
+
+/**
+ * Why a scenario cannot run on `backend`, or undefined when it can. `needs` are scenario tags
+ * (`@needs-projectors`) or capability names; tags not starting with `@needs-` are ignored.
+ * Throws for an unknown capability, so a misspelt tag does not silently run everywhere.
+ */
+export function skipReason(backend: Pick<TestBackend, "kind" | "capabilities">, needs: Iterable<string>): string | undefined {
+  const missing: string[] = [];
+  for (const need of needs) {
+    if (need.startsWith("@") && !need.startsWith("@needs-")) continue;
+    const capability = need.replace(/^@needs-/, "");
+    if (!(CAPABILITIES as readonly string[]).includes(capability)) {
+      throw new Error(`unknown capability "${capability}" in "${need}" (expected one of ${CAPABILITIES.join(", ")})`);
+    }
+    if (!backend.capabilities.has(capability as Capability)) {
+      const why = BACKEND_LIMITS[backend.kind][capability as Capability] ?? "not offered";
+      missing.push(`${capability} (${why})`);
+    }
+  }
+  return missing.length > 0 ? `skipped on the ${backend.kind} backend: needs ${missing.join("; ")}` : undefined;
+}

@@ -1,0 +1,51 @@
+/**
+ * The external backend: a coordinator someone already runs, at `ANGZARR_ENDPOINT=host:port`.
+ * Nothing is started or stopped; only plain commands and queries are assumed (no projectors,
+ * sagas, multi-domain routing, faults, auth or store access; see BACKEND_LIMITS).
+ */
+import * as grpc from "@grpc/grpc-js";
+import { HealthService, ServingStatus } from "../server/health.js";
+import { capabilitiesOf, type TestBackend } from "./backend.js";
+
+/** Options of the external backend. */
+export interface ExternalOptions {
+  /** `host:port` of the coordinator (plaintext gRPC). @default process.env.ANGZARR_ENDPOINT */
+  endpoint?: string;
+  /** How long the start-up health check may take. @default 5000 */
+  healthTimeoutMs?: number;
+}
+
+const HealthClient = grpc.makeGenericClientConstructor(HealthService, "Health");
+
+/**
+ * Checks that the coordinator at the endpoint answers `grpc.health.v1.Health/Check` with
+ * SERVING, and returns a backend for it. Throws when no endpoint is configured, or naming the
+ * endpoint and the failure when it does not answer in time.
+ */
+export async function startExternalBackend(options: ExternalOptions = {}): Promise<TestBackend> {
+  const endpoint = (options.endpoint ?? process.env.ANGZARR_ENDPOINT ?? "").trim();
+  if (!/^[^\s:]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/.test(endpoint)) {
+    throw new Error(`the external backend needs ANGZARR_ENDPOINT=host:port (got "${endpoint}")`);
+  }
+  const status = await checkHealth(endpoint, options.healthTimeoutMs ?? 5_000);
+  if (status !== ServingStatus.SERVING) {
+    throw new Error(`coordinator at ${endpoint} is not serving (health status ${ServingStatus[status] ?? status})`);
+  }
+  return {
+    kind: "external",
+    endpoint,
+    capabilities: capabilitiesOf("external"),
+    stop: async () => undefined,
+  };
+}
+
+function checkHealth(endpoint: string, timeoutMs: number): Promise<ServingStatus> {
+  const client = new HealthClient(endpoint, grpc.credentials.createInsecure());
+  return new Promise<ServingStatus>((resolve, reject) => {
+    client.check({ service: "" }, { deadline: Date.now() + timeoutMs, waitForReady: true }, (error: grpc.ServiceError | null, reply?: { status: ServingStatus }) => {
+      client.close();
+      if (error) reject(new Error(`coordinator at ${endpoint} did not answer a health check within ${timeoutMs} ms: ${error.details}`, { cause: error }));
+      else resolve(reply!.status);
+    });
+  });
+}

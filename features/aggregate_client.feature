@@ -90,16 +90,15 @@ Feature: Sending commands to aggregates through an AggregateClient
     Then the command should fail
     And the error should indicate unknown domain
 
-  # The orders handler processes (ProcessOrder -> 3 events) only an existing order.
   Scenario: One command can produce several events on consecutive sequences
-    Given an aggregate "orders" with root "order-006" at sequence 1
+    Given an aggregate "orders" with root "order-006" at sequence 0
     When I execute a command that produces 3 events
     Then the command should succeed
     And the response should contain 3 events
-    And events should have sequences 1, 2, 3
+    And events should have sequences 0, 1, 2
 
   Scenario: The events of one command are stored together
-    Given an aggregate "orders" with root "order-007" at sequence 1
+    Given an aggregate "orders" with root "order-007" at sequence 0
     When I execute a command that produces 3 events
     And I query events for "orders" root "order-007"
     Then I should see all 3 events or none

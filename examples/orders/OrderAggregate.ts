@@ -44,10 +44,12 @@ export class OrderAggregate extends Aggregate<OrderState> {
     return event(ItemAdded, { sku: cmd.sku, quantity: cmd.quantity });
   }
 
-  /** One command, three events: they are stored together or not at all. */
+  /**
+   * One command, three events: they are stored together or not at all. Accepted on a new
+   * order too, so a fresh aggregate shows the events at sequences 0, 1, 2.
+   */
   @handles(ProcessOrder)
   process(cmd: ProcessOrder) {
-    this.#requireExists();
     return [
       event(OrderValidated, { note: cmd.note }),
       event(PaymentCaptured, { note: cmd.note }),

@@ -20,11 +20,13 @@ describe("examples/player", () => {
   });
 
   it("deposits funds and reports the new balance", async () => {
+    // #region readme
     const scenario = testAggregate(PlayerAggregate)
       .given(registered, event(FundsDeposited, { amount: 30, newBalance: 30 }))
       .when(event(DepositFunds, { amount: 12 }));
     await scenario.expectEvents(event(FundsDeposited, { amount: 12, newBalance: 42 }));
     await scenario.expectState({ username: "alice", balance: 42 });
+    // #endregion
   });
 
   it("refuses deposits of zero", async () => {

@@ -1,5 +1,6 @@
-// Builds dist/: ESM + .d.ts with tsc, and CommonJS bundles of the three entry points with
-// esbuild (so `require("angzarr-client")` works on Node >= 20.19 without a second tsc pass).
+// Builds dist/: ESM + .d.ts with tsc, CommonJS bundles of the three entry points with esbuild
+// (so `require("angzarr-client")` works without compiling the sources twice) and CommonJS
+// declarations beside them.
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { build } from "esbuild";
@@ -29,6 +30,12 @@ await build({
   sourcemap: true,
   logLevel: "warning",
 });
+// Declarations for `require` consumers: the same types, emitted as CommonJS modules.
+execFileSync(
+  "npx",
+  ["tsc", "-p", "tsconfig.build.json", "--emitDeclarationOnly", "--module", "commonjs", "--moduleResolution", "node10", "--outDir", "dist/cjs", "--sourceMap", "false"],
+  { stdio: "inherit" },
+);
 // Marks dist/cjs as CommonJS although the package itself is "type": "module".
 writeFileSync("dist/cjs/package.json", JSON.stringify({ type: "commonjs" }) + "\n");
 console.log("built dist/esm (tsc) and dist/cjs (esbuild)");

@@ -1,4 +1,6 @@
 import { serveComponents, type ServerHandle, type ServerOptions } from "../../src/server/index.js";
+import { consoleLogger } from "../../src/server/logger.js";
+import type { TestDomain } from "../../src/testing/embedded.js";
 import { inventory } from "../inventory/inventory.js";
 import { OrderAggregate } from "./OrderAggregate.js";
 import { orderSummary } from "./orderSummary.js";
@@ -24,3 +26,11 @@ export function startOrdersHandler(address = "127.0.0.1:0", options?: ServerOpti
     options,
   );
 }
+
+/** The orders test domain as the embedded test backend runs it (quiet lifecycle logs). */
+export const ordersTestDomain: TestDomain = {
+  start: (address) => startOrdersHandler(address, { logger: { ...consoleLogger, info: () => undefined } }),
+  domains: [OrderAggregate.domain, inventory.domain],
+  projectors: [{ name: orderSummary.name, domains: [...(orderSummary.domains ?? [OrderAggregate.domain])] }],
+  sagas: [{ name: ordersToInventory.name, sourceDomain: ordersToInventory.sourceDomain }],
+};

@@ -106,6 +106,9 @@ export async function startBackend(
 ): Promise<TestBackend> {
   switch (parseBackendKind(kind)) {
     case "embedded":
+      if (!opts.embedded?.domain) {
+        throw new Error("the embedded backend needs the business logic to serve: pass { embedded: { domain } }");
+      }
       return (await import("./embedded.js")).startEmbeddedBackend(opts.embedded);
     case "container":
       return (await import("./container.js")).startContainerBackend(opts.container);

@@ -1,17 +1,31 @@
 /**
- * The embedded backend: the orders test domain's handler and this project's coordinator, both
- * in this process on 127.0.0.1 (free ports), talking real gRPC.
+ * The embedded backend: a test domain's business-logic server and this project's coordinator,
+ * both in this process on 127.0.0.1 (free ports), talking real gRPC.
  */
-import { consoleLogger } from "../server/logger.js";
 import { startCoordinator, type CoordinatorConfig, type CoordinatorHandle } from "../coordinator/index.js";
 import type { LogLevel } from "../coordinator/logger.js";
 import type { StorageConfig } from "../coordinator/storage/index.js";
-import { inventory } from "../../examples/inventory/inventory.js";
-import { OrderAggregate, orderSummary, ordersToInventory, startOrdersHandler } from "../../examples/orders/index.js";
 import { capabilitiesOf, type TestBackend } from "./backend.js";
+
+/**
+ * The business logic an embedded backend runs: a server it can start on a free port, and what
+ * that server offers, so the coordinator routes domains, projectors and sagas to it.
+ */
+export interface TestDomain {
+  /** Starts the business-logic server on `address` (port 0 = any free port). */
+  start(address: string): Promise<{ readonly address: string; stop(graceMs?: number): Promise<void> }>;
+  /** Domains whose commands it handles. */
+  readonly domains: readonly string[];
+  /** Projectors it serves, with the domains each one projects. */
+  readonly projectors?: ReadonlyArray<{ readonly name: string; readonly domains: readonly string[] }>;
+  /** Sagas it serves, with their source domain. */
+  readonly sagas?: ReadonlyArray<{ readonly name: string; readonly sourceDomain: string }>;
+}
 
 /** Options of the embedded backend. */
 export interface EmbeddedOptions {
+  /** The business logic to serve (e.g. the orders test domain of this repository's examples). */
+  domain: TestDomain;
   /** The coordinator's event store. @default SQLite in memory */
   storage?: StorageConfig;
   /**
@@ -27,20 +41,19 @@ export interface EmbeddedOptions {
 export const DEFAULT_TEST_TOKEN = "angzarr-test-token";
 
 /**
- * Starts the orders handler (orders and inventory aggregates, orders -> inventory saga,
- * order-summary projector) and a coordinator routing both domains, the saga and the projector
+ * Starts the test domain's server and a coordinator routing its domains, projectors and sagas
  * to it. Every capability; `auth` when asked for.
  */
-export async function startEmbeddedBackend(options: EmbeddedOptions = {}): Promise<TestBackend> {
-  const handler = await startOrdersHandler("127.0.0.1:0", { logger: { ...consoleLogger, info: () => undefined } });
-  const domains = [OrderAggregate.domain, inventory.domain];
+export async function startEmbeddedBackend(options: EmbeddedOptions): Promise<TestBackend> {
+  const { domain } = options;
+  const handler = await domain.start("127.0.0.1:0");
   const routing: CoordinatorConfig = {
     host: "127.0.0.1",
     port: 0,
     logLevel: options.logLevel ?? "warn",
-    routes: Object.fromEntries(domains.map((d) => [d, handler.address])),
-    projectors: [{ name: orderSummary.name, address: handler.address, domains: [...(orderSummary.domains ?? domains)] }],
-    sagas: [{ name: ordersToInventory.name, address: handler.address, sourceDomain: ordersToInventory.sourceDomain }],
+    routes: Object.fromEntries(domain.domains.map((d) => [d, handler.address])),
+    projectors: (domain.projectors ?? []).map((p) => ({ name: p.name, address: handler.address, domains: [...p.domains] })),
+    sagas: (domain.sagas ?? []).map((s) => ({ name: s.name, address: handler.address, sourceDomain: s.sourceDomain })),
   };
   const tokens = options.auth === true ? [DEFAULT_TEST_TOKEN] : options.auth || [];
   const coordinators: CoordinatorHandle[] = [];

@@ -1,3 +1,4 @@
+import { ordersTestDomain } from "../../examples/orders/index.js";
 /**
  * The backend of this worker process: started once in BeforeAll from ANGZARR_BACKEND
  * (embedded | container | external) and stopped in AfterAll.
@@ -16,7 +17,7 @@ export function backendKind(): BackendKind {
 
 export async function startWorkerBackend(): Promise<Backend> {
   // The embedded backend also starts its authenticating coordinator (permission scenarios).
-  backend = await startBackend(backendKind(), { embedded: { auth: true } });
+  backend = await startBackend(backendKind(), { embedded: { domain: ordersTestDomain, auth: true } });
   return backend;
 }
 

@@ -1,3 +1,4 @@
+import { ordersTestDomain } from "../../examples/orders/index.js";
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { Client } from "../../src/client/index.js";
@@ -30,6 +31,11 @@ describe("backend selection and capabilities", () => {
     }
   });
 
+  it("the embedded backend refuses to start without business logic to serve", async () => {
+    const error = await startBackend("embedded").then(() => undefined, (e: Error) => e);
+    expect(error?.message).to.contain("the embedded backend needs the business logic to serve");
+  });
+
   it("derives capabilities from the documented limits", () => {
     expect([...capabilitiesOf("embedded")].sort()).to.deep.equal(["faults", "multi-domain", "projectors", "sagas", "seeding-snapshots"]);
     expect(capabilitiesOf("embedded", ["auth"]).has("auth")).to.equal(true);
@@ -53,7 +59,7 @@ describe("backend selection and capabilities", () => {
 
 describe("external backend", () => {
   it("uses a coordinator that is already running, and does not stop it", async () => {
-    const running = await startBackend("embedded");
+    const running = await startBackend("embedded", { embedded: { domain: ordersTestDomain } });
     try {
       const external = await startBackend("external", { external: { endpoint: running.endpoint } });
       expect(external.kind).to.equal("external");

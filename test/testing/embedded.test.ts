@@ -1,3 +1,4 @@
+import { ordersTestDomain } from "../../examples/orders/index.js";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import * as grpc from "@grpc/grpc-js";
@@ -18,7 +19,7 @@ describe("embedded backend", () => {
 
   before(async () => {
     const t0 = performance.now();
-    backend = await startBackend("embedded", { embedded: { auth: true } });
+    backend = await startBackend("embedded", { embedded: { domain: ordersTestDomain, auth: true } });
     startMs = performance.now() - t0;
   });
   after(() => backend.stop());
@@ -110,7 +111,7 @@ describe("embedded backend", () => {
 
 describe("embedded backend lifecycle", () => {
   it("stops in well under a second; the endpoint is closed afterwards; stop is idempotent", async () => {
-    const backend = await startBackend("embedded");
+    const backend = await startBackend("embedded", { embedded: { domain: ordersTestDomain } });
     expect(backend.capabilities.has("auth")).to.equal(false);
     expect(backend.auth).to.equal(undefined);
     await orderRoundTrip(backend.endpoint);
@@ -125,7 +126,7 @@ describe("embedded backend lifecycle", () => {
   });
 
   it("uses the storage it is given", async () => {
-    const backend = await startBackend("embedded", { embedded: { storage: { type: "memory" } } });
+    const backend = await startBackend("embedded", { embedded: { domain: ordersTestDomain, storage: { type: "memory" } } });
     try {
       const { root } = await orderRoundTrip(backend.endpoint);
       expect(backend.store!.kind).to.equal("memory");

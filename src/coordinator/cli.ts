@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * `angzarr-coordinator`: runs the embedded coordinator from environment variables and flags,
+ * prints one start-up line, and stops gracefully on SIGTERM/SIGINT.
+ */
+import { ConfigError, DEFAULTS, loadConfigFromEnv, SETTINGS } from "./config.js";
+import { startCoordinator } from "./coordinator.js";
+
+/** The `--help` text. */
+function usage(): string {
+  const lines = [
+    "Usage: angzarr-coordinator [options]",
+    "",
+    "Embedded Angzarr-compatible coordinator: CommandHandlerCoordinatorService, EventQueryService",
+    "and grpc.health.v1.Health on one gRPC listener. Flags override environment variables.",
+    "",
+  ];
+  for (const s of SETTINGS) {
+    const name = s.flag ? `${s.flag} <value>  (${s.env})` : s.env;
+    lines.push(`  ${name}`, `      ${s.description}${s.default !== undefined ? ` [default: ${s.default}]` : ""}`);
+  }
+  lines.push("  --help", "      print this text");
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  const config = loadConfigFromEnv(process.env, argv);
+  const handle = await startCoordinator(config);
+  process.stdout.write(
+    `angzarr-coordinator listening on ${handle.address} (storage: ${config.storage?.type ?? "sqlite"}, routes: ${handle.routes})\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+  await handle.stop(DEFAULTS.graceMs);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const message = err instanceof ConfigError ? `invalid configuration: ${err.message}` : (err as Error).message;
+    process.stderr.write(`angzarr-coordinator: ${message}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

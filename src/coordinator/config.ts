@@ -1,0 +1,375 @@
+/**
+ * Coordinator configuration: the programmatic shape, its validation, and loading from the
+ * environment (the reference's variable names, COORDINATOR.md §15–§16) and command-line flags.
+ */
+import { readFileSync } from "node:fs";
+import { isLogLevel, type Logger, type LogLevel } from "./logger.js";
+import { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
+import type { ProjectorRoute, SagaRoute } from "./routing.js";
+import { RpcError } from "./rpc-error.js";
+import type { StorageConfig } from "./storage/index.js";
+import { validateDomain } from "./validation.js";
+
+/** Everything {@link startCoordinator} accepts. Only `storage`/`target`/`routes` usually matter. */
+export interface CoordinatorConfig {
+  /** Interface to listen on. Default `127.0.0.1` (the reference default; use `0.0.0.0` in containers). */
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 50051. */
+  port?: number;
+  /** Event store. Default: SQLite in memory (the reference defaults to PostgreSQL). */
+  storage?: StorageConfig;
+  /** Sidecar mode: every command goes to this one business process, whatever its domain. */
+  target?: { domain: string; address: string };
+  /** Multi-domain mode: command-handler address per domain. Cannot be combined with `target`. */
+  routes?: Record<string, string>;
+  /** Projectors called for their domains' events. */
+  projectors?: ProjectorRoute[];
+  /** Sagas called for their source domain's events. */
+  sagas?: SagaRoute[];
+  /**
+   * HandleCommand retry policy: `"fast"` (default, {@link FAST_RETRY}), `"faithful"`
+   * ({@link FAITHFUL_RETRY}, the reference schedule) or explicit values over the fast defaults.
+   */
+  retry?: "fast" | "faithful" | Partial<RetryPolicy>;
+  /** Bearer tokens; when non-empty every RPC except Health requires one. */
+  auth?: { tokens: string[] };
+  /** Deadline of every business-logic call in ms. Default 30 000. */
+  callTimeoutMs?: number;
+  /** How long a call waits for a business connection to open, in ms. Default 5 000. */
+  connectTimeoutMs?: number;
+  /** Upcasting of prior events; `address` defaults to the command handler's address. */
+  upcaster?: { enabled: boolean; address?: string };
+  /** Log sink; default: lines on stderr at `logLevel`. */
+  logger?: Logger;
+  /** Default `info`. */
+  logLevel?: LogLevel;
+}
+
+/** A configuration value that cannot be used; the message names the setting and the value. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Defaults shared by the API, the CLI and `--help`. */
+export const DEFAULTS = {
+  host: "127.0.0.1",
+  port: 50051,
+  postgresUri: "postgres://localhost:5432/angzarr",
+  callTimeoutMs: 30_000,
+  connectTimeoutMs: 5_000,
+  graceMs: 10_000,
+} as const;
+
+const ADDRESS = /^(?:https?:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
+
+/** Throws unless `value` is `host:port`, `http(s)://host:port`, or a Unix socket path (`/…`, `./…`). */
+export function checkAddress(value: string, setting: string): string {
+  if (value.startsWith("/") || value.startsWith("./")) return value;
+  const m = ADDRESS.exec(value);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new ConfigError(
+      `${setting}: invalid address ${JSON.stringify(value)} (expected host:port, http://host:port or a /path or ./path Unix socket)`,
+    );
+  }
+  return value;
+}
+
+function checkDomain(value: string, setting: string): string {
+  try {
+    validateDomain(value);
+  } catch (err) {
+    throw new ConfigError(`${setting}: invalid domain ${JSON.stringify(value)}: ${(err as RpcError).message}`);
+  }
+  return value;
+}
+
+function parseInteger(text: string, setting: string, min: number, max: number): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new ConfigError(`${setting}: invalid value ${JSON.stringify(text)} (expected an integer from ${min} to ${max})`);
+  }
+  return value;
+}
+
+function checkInteger(value: number, setting: string, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${setting}: invalid value ${JSON.stringify(value)} (expected an integer from ${min} to ${max})`);
+  }
+  return value;
+}
+
+/** Resolves the retry setting to a full policy. */
+export function resolveRetry(retry: CoordinatorConfig["retry"]): RetryPolicy {
+  if (retry === undefined || retry === "fast") return FAST_RETRY;
+  if (retry === "faithful") return FAITHFUL_RETRY;
+  if (typeof retry !== "object") throw new ConfigError(`retry: invalid value ${JSON.stringify(retry)} (expected "fast", "faithful" or a policy)`);
+  const policy = { ...FAST_RETRY, ...retry };
+  checkInteger(policy.maxRetries, "retry.maxRetries", 0, 1000);
+  for (const field of ["initialDelayMs", "maxDelayMs", "multiplier"] as const) {
+    if (!(policy[field] >= 0) || !Number.isFinite(policy[field])) {
+      throw new ConfigError(`retry.${field}: invalid value ${JSON.stringify(policy[field])} (expected a non-negative number)`);
+    }
+  }
+  if (!["full", "additive", "none"].includes(policy.jitter)) {
+    throw new ConfigError(`retry.jitter: invalid value ${JSON.stringify(policy.jitter)} (expected full, additive or none)`);
+  }
+  return policy;
+}
+
+/** Throws a {@link ConfigError} naming the first unusable setting. */
+export function validateConfig(config: CoordinatorConfig): void {
+  if (config.host !== undefined && config.host.length === 0) throw new ConfigError(`host: must not be empty`);
+  if (config.port !== undefined) checkInteger(config.port, "port", 0, 65535);
+  const storage = config.storage;
+  if (storage && !["memory", "sqlite", "postgres"].includes(storage.type)) {
+    throw new ConfigError(`storage.type: unknown storage type ${JSON.stringify(storage.type)} (expected sqlite, postgres or memory)`);
+  }
+  if (storage?.type === "postgres" && !storage.uri) throw new ConfigError("storage.uri: required for postgres storage");
+  if (config.target) {
+    checkDomain(config.target.domain, "target.domain");
+    checkAddress(config.target.address, "target.address");
+    if (Object.keys(config.routes ?? {}).length > 0) {
+      throw new ConfigError("routes: cannot be combined with target (sidecar mode sends every command to the target)");
+    }
+  }
+  for (const [domain, address] of Object.entries(config.routes ?? {})) {
+    checkDomain(domain, "routes");
+    checkAddress(address, `routes.${domain}`);
+  }
+  const names = new Set<string>();
+  for (const [i, p] of (config.projectors ?? []).entries()) {
+    if (!p.name) throw new ConfigError(`projectors[${i}].name: must not be empty`);
+    if (names.has(p.name)) throw new ConfigError(`projectors[${i}].name: duplicate name ${JSON.stringify(p.name)}`);
+    names.add(p.name);
+    checkAddress(p.address, `projectors[${i}].address`);
+    if (p.domains.length === 0) throw new ConfigError(`projectors[${i}].domains: must name at least one domain`);
+    p.domains.forEach((d) => checkDomain(d, `projectors[${i}].domains`));
+  }
+  names.clear();
+  for (const [i, s] of (config.sagas ?? []).entries()) {
+    if (!s.name) throw new ConfigError(`sagas[${i}].name: must not be empty`);
+    if (names.has(s.name)) throw new ConfigError(`sagas[${i}].name: duplicate name ${JSON.stringify(s.name)}`);
+    names.add(s.name);
+    checkAddress(s.address, `sagas[${i}].address`);
+    checkDomain(s.sourceDomain, `sagas[${i}].sourceDomain`);
+  }
+  resolveRetry(config.retry);
+  if (config.callTimeoutMs !== undefined) checkInteger(config.callTimeoutMs, "callTimeoutMs", 1, 2 ** 31 - 1);
+  if (config.connectTimeoutMs !== undefined) checkInteger(config.connectTimeoutMs, "connectTimeoutMs", 1, 2 ** 31 - 1);
+  if (config.upcaster?.address !== undefined) checkAddress(config.upcaster.address, "upcaster.address");
+  if (config.logLevel !== undefined && !isLogLevel(config.logLevel)) {
+    throw new ConfigError(`logLevel: invalid value ${JSON.stringify(config.logLevel)} (expected error, warn, info or debug)`);
+  }
+}
+
+/** One command-line flag and the environment variable it overrides. */
+export interface Setting {
+  flag?: string;
+  env: string;
+  description: string;
+  default?: string;
+}
+
+/** Every setting, in `--help` order. */
+export const SETTINGS: readonly Setting[] = [
+  { flag: "--host", env: "ANGZARR__TRANSPORT__TCP__HOST", description: "interface to listen on", default: DEFAULTS.host },
+  { flag: "--port", env: "ANGZARR__TRANSPORT__TCP__PORT", description: "TCP port (0 = any free port)", default: String(DEFAULTS.port) },
+  { flag: "--storage", env: "ANGZARR__STORAGE__TYPE", description: "sqlite | postgres | memory", default: "sqlite" },
+  { flag: "--sqlite-path", env: "ANGZARR__STORAGE__SQLITE__PATH", description: "SQLite file (absent = in memory)" },
+  { flag: "--postgres-uri", env: "ANGZARR__STORAGE__POSTGRES__URI", description: "PostgreSQL URI", default: DEFAULTS.postgresUri },
+  { flag: "--target-domain", env: "ANGZARR__TARGET__DOMAIN", description: "sidecar mode: the domain label of the one business process" },
+  { flag: "--target-address", env: "ANGZARR__TARGET__ADDRESS", description: "sidecar mode: host:port, http://host:port or /path ./path Unix socket; gets every command" },
+  { flag: "--routes", env: "ANGZARR_ROUTES_FILE", description: 'JSON file {"routes":{"domain":"address"},"projectors":[{"name","address","domains":[]}],"sagas":[{"name","address","sourceDomain"}]}' },
+  { env: "ANGZARR_ROUTES", description: "multi-domain routes: domain=address,domain=address" },
+  { env: "ANGZARR_PROJECTORS", description: "projectors: name@address:domainA+domainB,..." },
+  { env: "ANGZARR_SAGAS", description: "sagas: name@address:sourceDomain,..." },
+  { flag: "--log-level", env: "ANGZARR_LOG", description: "error | warn | info | debug", default: "info" },
+  { flag: "--auth-tokens", env: "ANGZARR_AUTH_TOKENS", description: "comma-separated bearer tokens (absent = no authentication)" },
+  { env: "ANGZARR_COMMAND_RETRY", description: "fast (sequence races: 5 retries, 5 ms x2, cap 80 ms) | faithful (reference: every FAILED_PRECONDITION, 10 retries, 10 ms x2, cap 2 s)", default: "fast" },
+  { env: "ANGZARR_CALL_TIMEOUT_MS", description: "deadline of business-logic calls", default: String(DEFAULTS.callTimeoutMs) },
+  { env: "ANGZARR_CONNECT_TIMEOUT_MS", description: "wait for a business-logic connection", default: String(DEFAULTS.connectTimeoutMs) },
+  { env: "ANGZARR_UPCASTER_ENABLED", description: "true | 1: upcast prior events through UpcasterService", default: "false" },
+  { env: "ANGZARR_UPCASTER_ADDRESS", description: "upcaster address (default: the command handler's)" },
+];
+
+const FLAG_ENV = new Map(SETTINGS.filter((s) => s.flag).map((s) => [s.flag!, s.env]));
+
+/**
+ * Builds a configuration from environment variables, overridden by command-line flags
+ * (`--flag value` or `--flag=value`, see {@link SETTINGS}). Throws {@link ConfigError} naming
+ * the variable or flag and the bad value.
+ */
+export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): CoordinatorConfig {
+  const values = new Map<string, { value: string; setting: string }>();
+  for (const s of SETTINGS) {
+    const value = env[s.env];
+    if (value !== undefined && value !== "") values.set(s.env, { value, setting: s.env });
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf("=");
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const envName = FLAG_ENV.get(flag);
+    if (!envName) throw new ConfigError(`${arg}: unknown option (see --help)`);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`${flag}: missing value`);
+    values.set(envName, { value, setting: flag });
+  }
+  const get = (name: string) => values.get(name);
+
+  const config: CoordinatorConfig = {};
+  const host = get("ANGZARR__TRANSPORT__TCP__HOST");
+  if (host) config.host = host.value;
+  const port = get("ANGZARR__TRANSPORT__TCP__PORT");
+  if (port) config.port = parseInteger(port.value, port.setting, 0, 65535);
+  config.storage = storageFrom(get);
+
+  const domain = get("ANGZARR__TARGET__DOMAIN");
+  const address = get("ANGZARR__TARGET__ADDRESS");
+  if (domain && !address) throw new ConfigError(`ANGZARR__TARGET__ADDRESS: required when ${domain.setting} is set`);
+  if (address && !domain) throw new ConfigError(`ANGZARR__TARGET__DOMAIN: required when ${address.setting} is set`);
+  if (domain && address) {
+    config.target = { domain: checkDomain(domain.value, domain.setting), address: checkAddress(address.value, address.setting) };
+  }
+
+  const file = get("ANGZARR_ROUTES_FILE");
+  const fromFile = file ? readRoutesFile(file.value, file.setting) : {};
+  const routes = { ...fromFile.routes, ...parseRoutes(get("ANGZARR_ROUTES")) };
+  if (Object.keys(routes).length > 0) {
+    if (config.target) {
+      throw new ConfigError(`ANGZARR_ROUTES: cannot be combined with ANGZARR__TARGET__ADDRESS (sidecar mode sends every command to the target)`);
+    }
+    config.routes = routes;
+  }
+  const projectors = [...(fromFile.projectors ?? []), ...parseProjectors(get("ANGZARR_PROJECTORS"))];
+  if (projectors.length > 0) config.projectors = projectors;
+  const sagas = [...(fromFile.sagas ?? []), ...parseSagas(get("ANGZARR_SAGAS"))];
+  if (sagas.length > 0) config.sagas = sagas;
+
+  const log = get("ANGZARR_LOG");
+  if (log) {
+    const level = log.value.trim().toLowerCase();
+    if (!isLogLevel(level)) throw new ConfigError(`${log.setting}: invalid log level ${JSON.stringify(log.value)} (expected error, warn, info or debug)`);
+    config.logLevel = level;
+  }
+  const tokens = get("ANGZARR_AUTH_TOKENS");
+  if (tokens) {
+    const list = tokens.value.split(",").map((t) => t.trim()).filter((t) => t.length > 0);
+    // The tokens themselves are never echoed.
+    if (list.length === 0) throw new ConfigError(`${tokens.setting}: no token given`);
+    config.auth = { tokens: list };
+  }
+  const retry = get("ANGZARR_COMMAND_RETRY");
+  if (retry) {
+    if (retry.value !== "fast" && retry.value !== "faithful") {
+      throw new ConfigError(`${retry.setting}: invalid value ${JSON.stringify(retry.value)} (expected fast or faithful)`);
+    }
+    config.retry = retry.value;
+  }
+  for (const [name, field] of [["ANGZARR_CALL_TIMEOUT_MS", "callTimeoutMs"], ["ANGZARR_CONNECT_TIMEOUT_MS", "connectTimeoutMs"]] as const) {
+    const v = get(name);
+    if (v) config[field] = parseInteger(v.value, v.setting, 1, 2 ** 31 - 1);
+  }
+  const upcaster = get("ANGZARR_UPCASTER_ENABLED");
+  if (upcaster) {
+    if (!["true", "1", "false", "0"].includes(upcaster.value)) {
+      throw new ConfigError(`${upcaster.setting}: invalid value ${JSON.stringify(upcaster.value)} (expected true, 1, false or 0)`);
+    }
+    const upcasterAddress = get("ANGZARR_UPCASTER_ADDRESS");
+    config.upcaster = {
+      enabled: upcaster.value === "true" || upcaster.value === "1",
+      address: upcasterAddress && checkAddress(upcasterAddress.value, upcasterAddress.setting),
+    };
+  }
+  validateConfig(config);
+  return config;
+}
+
+type Lookup = (name: string) => { value: string; setting: string } | undefined;
+
+function storageFrom(get: Lookup): StorageConfig {
+  const type = get("ANGZARR__STORAGE__TYPE");
+  switch (type?.value ?? "sqlite") {
+    case "memory":
+      return { type: "memory" };
+    case "sqlite":
+      return { type: "sqlite", path: get("ANGZARR__STORAGE__SQLITE__PATH")?.value };
+    case "postgres":
+      return { type: "postgres", uri: get("ANGZARR__STORAGE__POSTGRES__URI")?.value ?? DEFAULTS.postgresUri };
+    default:
+      throw new ConfigError(`${type!.setting}: unknown storage type ${JSON.stringify(type!.value)} (expected sqlite, postgres or memory)`);
+  }
+}
+
+function entries(v: { value: string } | undefined): string[] {
+  return v ? v.value.split(",").map((e) => e.trim()).filter((e) => e.length > 0) : [];
+}
+
+function parseRoutes(v: { value: string; setting: string } | undefined): Record<string, string> {
+  const routes: Record<string, string> = {};
+  for (const entry of entries(v)) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) throw new ConfigError(`${v!.setting}: invalid entry ${JSON.stringify(entry)} (expected domain=address)`);
+    const domain = checkDomain(entry.slice(0, eq).trim(), v!.setting);
+    routes[domain] = checkAddress(entry.slice(eq + 1).trim(), v!.setting);
+  }
+  return routes;
+}
+
+/** `name@address:rest` with the address possibly containing `:` (host:port). */
+function splitComponent(entry: string, setting: string, expected: string): { name: string; address: string; rest: string } {
+  const at = entry.indexOf("@");
+  const colon = entry.lastIndexOf(":");
+  if (at <= 0 || colon <= at + 1 || colon === entry.length - 1) {
+    throw new ConfigError(`${setting}: invalid entry ${JSON.stringify(entry)} (expected ${expected})`);
+  }
+  return { name: entry.slice(0, at), address: checkAddress(entry.slice(at + 1, colon), setting), rest: entry.slice(colon + 1) };
+}
+
+function parseProjectors(v: { value: string; setting: string } | undefined): ProjectorRoute[] {
+  return entries(v).map((entry) => {
+    const { name, address, rest } = splitComponent(entry, v!.setting, "name@address:domainA+domainB");
+    return { name, address, domains: rest.split("+").map((d) => checkDomain(d.trim(), v!.setting)) };
+  });
+}
+
+function parseSagas(v: { value: string; setting: string } | undefined): SagaRoute[] {
+  return entries(v).map((entry) => {
+    const { name, address, rest } = splitComponent(entry, v!.setting, "name@address:sourceDomain");
+    return { name, address, sourceDomain: checkDomain(rest.trim(), v!.setting) };
+  });
+}
+
+interface RoutesFile {
+  routes?: Record<string, string>;
+  projectors?: ProjectorRoute[];
+  sagas?: SagaRoute[];
+}
+
+function readRoutesFile(path: string, setting: string): RoutesFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`${setting}: cannot read routes file ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
+  const bad = (what: string) => new ConfigError(`${setting}: routes file ${JSON.stringify(path)}: ${what}`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw bad("expected a JSON object");
+  const file = parsed as Record<string, unknown>;
+  const isStringMap = (x: unknown) =>
+    typeof x === "object" && x !== null && !Array.isArray(x) && Object.values(x).every((a) => typeof a === "string");
+  if (file.routes !== undefined && !isStringMap(file.routes)) throw bad('"routes" must map domains to address strings');
+  const isArrayOf = (x: unknown, check: (e: Record<string, unknown>) => boolean) =>
+    Array.isArray(x) && x.every((e) => typeof e === "object" && e !== null && check(e as Record<string, unknown>));
+  const str = (x: unknown) => typeof x === "string";
+  if (
+    file.projectors !== undefined &&
+    !isArrayOf(file.projectors, (e) => str(e.name) && str(e.address) && Array.isArray(e.domains) && e.domains.every(str))
+  ) {
+    throw bad('"projectors" must be an array of {name, address, domains: [..]}');
+  }
+  if (file.sagas !== undefined && !isArrayOf(file.sagas, (e) => str(e.name) && str(e.address) && str(e.sourceDomain))) {
+    throw bad('"sagas" must be an array of {name, address, sourceDomain}');
+  }
+  return file as RoutesFile;
+}

@@ -1,0 +1,99 @@
+/** Starting and stopping an embedded coordinator. */
+import { ServerCredentials } from "@grpc/grpc-js";
+import { TokenAuth } from "./auth.js";
+import { BusinessChannels } from "./business.js";
+import { handleCommand } from "./command-pipeline.js";
+import { DEFAULTS, resolveRetry, validateConfig, type CoordinatorConfig } from "./config.js";
+import type { CoordinatorContext } from "./context.js";
+import { handleEvent } from "./facts.js";
+import { Health } from "./health.js";
+import { createLogger } from "./logger.js";
+import { Router } from "./routing.js";
+import { KeyedMutex } from "./serial.js";
+import { createServer, InFlight } from "./server.js";
+import { openEventStore, type EventStore } from "./storage/index.js";
+import { Delivery } from "./sync.js";
+
+/** A running coordinator. */
+export interface CoordinatorHandle {
+  /** `host:port` actually bound (the real port when 0 was requested). */
+  readonly address: string;
+  readonly port: number;
+  /** The event store the coordinator writes to (closed by {@link stop}). */
+  readonly store: EventStore;
+  /** The routing table as printed at start-up: `domain=address,…`. */
+  readonly routes: string;
+  /**
+   * Stops accepting calls, lets in-flight calls and queued asynchronous deliveries finish
+   * (at most `graceMs`, default 10 s, then cancels what is left), then closes the handler
+   * channels and the store. Safe to call more than once.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Opens the store and serves the coordinator on one listener. Throws a ConfigError for an
+ * unusable configuration, a storage error when the store cannot be opened, or the bind error.
+ */
+export async function startCoordinator(config: CoordinatorConfig = {}): Promise<CoordinatorHandle> {
+  validateConfig(config);
+  const logger = config.logger ?? createLogger(config.logLevel ?? "info");
+  const store = await openEventStore(config.storage ?? { type: "sqlite" });
+  const channels = new BusinessChannels({
+    callTimeoutMs: config.callTimeoutMs ?? DEFAULTS.callTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+  });
+  const router = new Router(config);
+  const delivery = new Delivery(logger);
+  const ctx: CoordinatorContext = {
+    store,
+    channels,
+    router,
+    retry: resolveRetry(config.retry),
+    logger,
+    locks: new KeyedMutex(),
+    delivery,
+    upcaster: config.upcaster?.enabled ? { address: config.upcaster.address } : undefined,
+    executeCommand: (request, depth) => handleCommand(ctx, request, depth),
+    injectFacts: (request, depth) => handleEvent(ctx, request, depth),
+  };
+  const health = new Health();
+  const inflight = new InFlight();
+  const tokens = config.auth?.tokens ?? [];
+  const server = createServer({ ctx, health, inflight, auth: tokens.length > 0 ? new TokenAuth(tokens) : undefined });
+
+  const host = config.host ?? DEFAULTS.host;
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${config.port ?? DEFAULTS.port}`, ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      ),
+    );
+  } catch (err) {
+    server.forceShutdown();
+    await store.close();
+    throw new Error(`Cannot listen on ${host}:${config.port ?? DEFAULTS.port}: ${(err as Error).message}`, { cause: err });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (graceMs: number) => {
+    const deadline = Date.now() + graceMs;
+    const within = (work: Promise<unknown>) =>
+      Promise.race([work.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, deadline - Date.now())).unref())]);
+    health.shutdown();
+    if (!(await within(new Promise<void>((resolve) => server.tryShutdown(() => resolve()))))) server.forceShutdown();
+    if (!(await within(inflight.settled()))) logger.warn("stopping with calls still running");
+    if (!(await within(delivery.drain()))) logger.warn("stopping with asynchronous deliveries still queued");
+    channels.close();
+    await store.close();
+    logger.info("angzarr-coordinator stopped");
+  };
+  return {
+    address: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    store,
+    routes: router.describe(),
+    stop: (graceMs = DEFAULTS.graceMs) => (stopping ??= stop(graceMs)),
+  };
+}

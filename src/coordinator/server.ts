@@ -1,0 +1,164 @@
+/**
+ * The one grpc-js listener serving CommandHandlerCoordinatorService, EventQueryService and
+ * grpc.health.v1.Health, like the reference's `angzarr-aggregate`.
+ */
+import {
+  Server,
+  status as Status,
+  type handleBidiStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type Metadata,
+  type StatusObject,
+} from "@grpc/grpc-js";
+import { CommandHandlerCoordinatorServiceService } from "../gen/angzarr/command_handler.js";
+import { EventQueryServiceService } from "../gen/angzarr/query.js";
+import type { EventBook, Query } from "../gen/angzarr/types.js";
+import type { TokenAuth } from "./auth.js";
+import { MESSAGE_SIZE_LIMIT } from "./business.js";
+import { handleCommand } from "./command-pipeline.js";
+import { handleCompensation } from "./compensation.js";
+import type { CoordinatorContext } from "./context.js";
+import { handleEvent } from "./facts.js";
+import { Health, HealthService } from "./health.js";
+import type { Logger } from "./logger.js";
+import { aggregateRoots, getEventBook, getEvents, synchronizeOne } from "./queries.js";
+import { errorText, RpcError } from "./rpc-error.js";
+import { handleSpeculative } from "./speculative.js";
+
+/** Tracks running RPC work so shutdown can wait for it. */
+export class InFlight {
+  private readonly running = new Set<Promise<unknown>>();
+
+  track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    const forget = () => this.running.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** Resolves when everything tracked so far (and anything started meanwhile) has settled. */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+}
+
+/** What the service adapters need. */
+export interface ServerParts {
+  ctx: CoordinatorContext;
+  auth?: TokenAuth;
+  health: Health;
+  inflight: InFlight;
+}
+
+/** Builds the server with all three services registered (not yet bound). */
+export function createServer(parts: ServerParts): Server {
+  const { ctx } = parts;
+  const server = new Server({
+    "grpc.max_receive_message_length": MESSAGE_SIZE_LIMIT,
+    "grpc.max_send_message_length": MESSAGE_SIZE_LIMIT,
+  });
+  server.addService(CommandHandlerCoordinatorServiceService, {
+    handleCommand: unary(parts, "HandleCommand", (req) => handleCommand(ctx, req)),
+    handleEvent: unary(parts, "HandleEvent", (req) => handleEvent(ctx, req)),
+    handleSyncSpeculative: unary(parts, "HandleSyncSpeculative", (req) => handleSpeculative(ctx, req)),
+    handleCompensation: unary(parts, "HandleCompensation", (req) => handleCompensation(ctx, req)),
+  });
+  server.addService(EventQueryServiceService, {
+    getEventBook: unary(parts, "GetEventBook", (query) => getEventBook(ctx.store, query)),
+    getEvents: serverStream(parts, "GetEvents", (query) => getEvents(ctx.store, query)),
+    getAggregateRoots: serverStream(parts, "GetAggregateRoots", () => aggregateRoots(ctx.store)),
+    synchronize: synchronize(parts),
+  });
+  server.addService(HealthService, parts.health.implementation);
+  return server;
+}
+
+function unary<Req, Res>(parts: ServerParts, method: string, fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const started = Date.now();
+    void run(parts, call.metadata, () => fn(call.request)).then(
+      (response) => {
+        log(parts.ctx.logger, method, started);
+        callback(null, response);
+      },
+      (err) => callback(toStatus(parts.ctx.logger, method, started, err)),
+    );
+  };
+}
+
+function serverStream<Req, Res>(
+  parts: ServerParts,
+  method: string,
+  fn: (req: Req) => Promise<Res[]>,
+): handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const started = Date.now();
+    void run(parts, call.metadata, () => fn(call.request)).then(
+      (items) => {
+        for (const item of items) call.write(item);
+        log(parts.ctx.logger, method, started);
+        call.end();
+      },
+      (err) => call.emit("error", toStatus(parts.ctx.logger, method, started, err)),
+    );
+  };
+}
+
+/** Synchronize: one answer per query, in order, until the client half-closes; an error ends the stream. */
+function synchronize(parts: ServerParts): handleBidiStreamingCall<Query, EventBook> {
+  return (call) => {
+    const started = Date.now();
+    void run(parts, call.metadata, async () => {
+      // Queries are answered strictly in arrival order; the first failure ends the stream.
+      let chain = Promise.resolve();
+      let failed = false;
+      const answered = new Promise<void>((resolve, reject) => {
+        const fail = (err: unknown) => {
+          failed = true;
+          reject(err);
+        };
+        call.on("data", (query: Query) => {
+          chain = chain.then(async () => {
+            if (!failed) call.write(await synchronizeOne(parts.ctx.store, query));
+          }).catch(fail);
+        });
+        call.on("end", () => void chain.then(() => resolve(), fail));
+        call.on("error", fail);
+      });
+      await answered;
+    }).then(
+      () => {
+        log(parts.ctx.logger, "Synchronize", started);
+        call.end();
+      },
+      (err) => {
+        if (!call.cancelled) call.emit("error", toStatus(parts.ctx.logger, "Synchronize", started, err));
+      },
+    );
+  };
+}
+
+/** Authenticates, then runs the work under the in-flight tracker. */
+function run<T>(parts: ServerParts, metadata: Metadata, fn: () => Promise<T>): Promise<T> {
+  return parts.inflight.track(
+    (async () => {
+      parts.auth?.check(metadata);
+      return fn();
+    })(),
+  );
+}
+
+function log(logger: Logger, method: string, started: number, code = Status.OK): void {
+  logger.debug("rpc", { method, code: Status[code], ms: Date.now() - started });
+}
+
+/** RpcErrors become their status; anything else is an INTERNAL bug report. */
+function toStatus(logger: Logger, method: string, started: number, err: unknown): Partial<StatusObject> {
+  if (err instanceof RpcError) {
+    log(logger, method, started, err.code);
+    return err.toStatus();
+  }
+  logger.error("unexpected failure", { method, error: errorText(err) });
+  return { code: Status.INTERNAL, details: errorText(err) };
+}

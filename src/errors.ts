@@ -14,8 +14,18 @@ export type RetryKind = "never" | "immediately" | "with-backoff" | "after-refres
 /**
  * Base of every error the SDK raises. Predicates work on every subclass, so callers can
  * branch without `instanceof` chains; `isClientError` also works across module copies.
+ * @example
+ * try {
+ *   await orders.command(root).withCommand(ShipOrder, {}).withSequence(seq).execute();
+ * } catch (err) {
+ *   if (!isClientError(err)) throw err;
+ *   if (err instanceof GrpcError && err.isSequenceMismatch()) seq = err.currentState?.nextSequence ?? seq;
+ *   else if (err.isRetryable()) await retryLater(err.retryAfterMs);
+ *   else throw err;
+ * }
  */
 export abstract class ClientError extends Error {
+  /** @internal Marks SDK errors for {@link isClientError}, also across duplicated module copies. */
   readonly [BRAND] = true;
 
   /** The gRPC status code, or undefined when the failure did not come from a gRPC status. */
@@ -87,6 +97,7 @@ export function isClientError(value: unknown): value is ClientError {
 
 /** A call answered with a non-OK gRPC status. */
 export class GrpcError extends ClientError {
+  /** `"GrpcError"` (subclass names for subclasses). */
   override readonly name: string = "GrpcError";
   readonly #code: Status;
   /** Status message as sent by the server. */
@@ -94,6 +105,13 @@ export class GrpcError extends ClientError {
   /** Response trailers. */
   readonly metadata: Metadata;
 
+  /**
+   * An error for a non-OK status; clients build it from grpc-js errors (see {@link fromServiceError}).
+   * @param code - the gRPC status code.
+   * @param details - the status message; the error message is `<CODE NAME>: <details>`.
+   * @param metadata - response trailers (empty when omitted).
+   * @param options - `cause`: the underlying error, e.g. the grpc-js ServiceError.
+   */
   constructor(code: Status, details: string, metadata: Metadata = new Metadata(), options?: { cause?: unknown }) {
     super(`${Status[code] ?? code}: ${details}`, options);
     this.#code = code;
@@ -179,7 +197,14 @@ export class GrpcError extends ClientError {
 
 /** The server could not be reached (refused, unresolvable, no route). */
 export class ConnectionError extends ClientError {
+  /** `"ConnectionError"`. */
   override readonly name: string = "ConnectionError";
+  /**
+   * An error for a server that could not be reached (or, as TransportError, a broken connection).
+   * @param message - what failed, naming the endpoint.
+   * @param endpoint - the endpoint the client tried to reach.
+   * @param options - `cause`: the underlying error.
+   */
   constructor(
     message: string,
     /** Endpoint the client tried to reach. */
@@ -198,11 +223,13 @@ export class ConnectionError extends ClientError {
 
 /** An established connection broke during a call (reset, closed, protocol error). */
 export class TransportError extends ConnectionError {
+  /** `"TransportError"`. */
   override readonly name: string = "TransportError";
 }
 
 /** The caller passed something the SDK refuses before any network call. */
 export class InvalidArgumentError extends ClientError {
+  /** `"InvalidArgumentError"` (subclass names for subclasses). */
   override readonly name: string = "InvalidArgumentError";
   override isInvalidArgument(): boolean {
     return true;
@@ -211,7 +238,13 @@ export class InvalidArgumentError extends ClientError {
 
 /** A timestamp string that is not RFC 3339. */
 export class InvalidTimestampError extends InvalidArgumentError {
+  /** `"InvalidTimestampError"`. */
   override readonly name: string = "InvalidTimestampError";
+  /**
+   * An error for a timestamp that could not be parsed.
+   * @param input - the rejected text.
+   * @param reason - what is wrong with it; the message adds an RFC 3339 example.
+   */
   constructor(
     /** The rejected input. */
     readonly input: string,
@@ -224,10 +257,21 @@ export class InvalidTimestampError extends InvalidArgumentError {
 /**
  * Raised by business logic to refuse a command. Served to the coordinator as
  * FAILED_PRECONDITION (or the given status) with this message.
+ * @example
+ * if (cmd.amount <= 0) throw CommandRejectedError.invalidArgument("deposit amount must be positive");
+ * if (!this.exists) throw new CommandRejectedError("player is not registered"); // FAILED_PRECONDITION
  */
 export class CommandRejectedError extends ClientError {
+  /** `"CommandRejectedError"`. */
   override readonly name: string = "CommandRejectedError";
+  /** The gRPC status the rejection is served with (also returned by `code`). */
   readonly statusCode: Status;
+  /**
+   * A rejection with `message`; the static helpers cover the common status codes.
+   * @param message - the reason, sent to the caller as the status message.
+   * @param options - `statusCode`: the status to serve (default FAILED_PRECONDITION);
+   * `cause`: the underlying error.
+   */
   constructor(message: string, options?: { statusCode?: Status; cause?: unknown }) {
     super(message, options);
     this.statusCode = options?.statusCode ?? Status.FAILED_PRECONDITION;

@@ -23,9 +23,9 @@ export interface CallOptions {
    * @default the client's `timeoutMs` (30 s unless configured)
    */
   timeoutMs?: number;
-  /** Cancels the call; the call then rejects with a GrpcError whose code is CANCELLED. */
+  /** Cancels the call; the call then rejects with a GrpcError whose code is CANCELLED. @default none */
   signal?: AbortSignal;
-  /** Extra request metadata, merged over the client's metadata (same keys are replaced). */
+  /** Extra request metadata, merged over the client's metadata (same keys are replaced). @default none */
   metadata?: MetadataInit;
 }
 

@@ -26,7 +26,15 @@ import type { CallOptions, ClientOptions } from "./options.js";
 import { checkSequence } from "./validate.js";
 
 /** The history a speculative command runs against: events 0..`asOfSequence`, or up to `asOfTime`. */
-export type SpeculationPoint = { asOfSequence: number } | { asOfTime: TimeInput };
+export type SpeculationPoint =
+  | {
+      /** Last sequence included (an integer ≥ 0). */
+      asOfSequence: number;
+    }
+  | {
+      /** Events created at or before this time: a Date, an RFC 3339 string or a Timestamp. */
+      asOfTime: TimeInput;
+    };
 
 /** A command to speculate: a CommandBook, a CommandRequest (e.g. from `CommandBuilder.build()`) or a builder. */
 export type SpeculativeCommand = CommandBook | CommandRequest | CommandBuilder;

@@ -19,13 +19,22 @@ export const MAIN_EDITION = "angzarr";
 
 /** Fields to build a Cover; `root` is a UUID string. */
 export interface CoverInit {
+  /** Domain of the aggregate, e.g. `orders`. */
   domain: string;
+  /** Root of the aggregate as a UUID string (hyphens optional). */
   root: string;
+  /** Correlation id tying the book to a business process. @default "" (none) */
   correlationId?: string;
+  /** Edition (branch timeline) name. @default the main timeline */
   edition?: string;
 }
 
-/** A Cover with a 16-byte root; an empty or absent edition means the main timeline. */
+/**
+ * A Cover with a 16-byte root; an empty or absent edition means the main timeline.
+ * @throws TypeError when `root` is not a UUID.
+ * @example
+ * const cover = makeCover({ domain: "orders", root: computeRoot("orders", "ord-42") });
+ */
 export function makeCover(init: CoverInit): Cover {
   return {
     domain: init.domain,

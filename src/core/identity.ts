@@ -8,6 +8,9 @@ export const INVENTORY_PRODUCT_NAMESPACE = "6ba7b810-9dad-11d1-80b4-00c04fd430c8
 /**
  * Deterministic aggregate root for a business key: UUID v5 over the OID namespace of
  * `"angzarr" + domain + key`, the same bytes every Angzarr SDK computes.
+ * @example
+ * const root = computeRoot("orders", "ord-42"); // same UUID string on every run and in every SDK
+ * await client.domain("orders").command(root).withCommand(CreateOrder, { orderId: "ord-42" }).execute();
  */
 export function computeRoot(domain: string, key: string): string {
   return uuidV5(NAMESPACE_OID, `angzarr${domain}${key}`);

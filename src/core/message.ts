@@ -8,8 +8,14 @@ import type { BinaryWriter } from "@bufbuild/protobuf/wire";
 export interface MessageType<T = unknown> {
   /** Full protobuf name, e.g. `examples.orders.CreateOrder`. */
   readonly $type: string;
+  /** Write `message` in protobuf binary form; `.finish()` on the result gives the bytes. */
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  /**
+   * Read a message from protobuf bytes (`length` bytes when given, else all of `input`).
+   * @throws Error from the protobuf reader when the bytes are malformed.
+   */
   decode(input: Uint8Array, length?: number): T;
+  /** A complete message from a partial object, absent fields set to their defaults (ts-proto codecs have it). */
   fromPartial?(object: never): T;
 }
 
@@ -21,7 +27,12 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Uint8Array {
   return type.encode(message).finish();
 }
 
-/** Throws a clear error when `type` is not a registry-enabled ts-proto codec. */
+/**
+ * Check that `type` is a registry-enabled ts-proto codec (has a non-empty `$type`, `encode`
+ * and `decode`).
+ * @param what - names the argument in the error message.
+ * @throws TypeError naming `what` when it is not.
+ */
 export function assertMessageType(type: unknown, what: string): asserts type is MessageType {
   const t = type as Partial<MessageType> | undefined;
   if (

@@ -9,7 +9,10 @@ export type TimeInput = Date | string | Timestamp;
 
 /**
  * Parse an RFC 3339 timestamp (e.g. `2024-01-15T10:30:00Z`, `2024-01-15T10:30:00.123456789+02:00`)
- * keeping nanosecond precision. Throws InvalidTimestampError naming the problem.
+ * keeping nanosecond precision.
+ * @throws InvalidTimestampError naming the problem (format, field or offset out of range).
+ * @example
+ * parseTimestamp("2024-01-15T10:30:00.5+02:00"); // { seconds: 1705307400, nanos: 500000000 }
  */
 export function parseTimestamp(text: string): Timestamp {
   const m = RFC3339.exec(text);
@@ -38,7 +41,11 @@ export function parseTimestamp(text: string): Timestamp {
   return { seconds, nanos };
 }
 
-/** Convert a Date, RFC 3339 string or Timestamp to a Timestamp. */
+/**
+ * Convert a Date, RFC 3339 string or Timestamp to a Timestamp.
+ * @throws InvalidTimestampError for an invalid Date, a malformed string, or a Timestamp whose
+ * `seconds` is not a safe integer or whose `nanos` is outside 0..999999999.
+ */
 export function toTimestamp(value: TimeInput): Timestamp {
   if (value instanceof Date) {
     const ms = value.getTime();

@@ -24,14 +24,21 @@ import { TypeTable } from "./TypeTable.js";
  * `runAggregateServer`, `serveComponents` and `testAggregate` take one of these.
  */
 export interface AggregateClass<S = unknown> {
+  /** Aggregate classes are constructed without arguments, one instance per request. */
   new (): Aggregate<S>;
   /** Class name (for messages). */
   readonly name: string;
   /** Domain whose commands the aggregate handles. Required. */
   readonly domain: string;
-  /** Codec of the state: enables snapshots (state packed as this type) and Replay. */
+  /**
+   * Codec of the state: enables snapshots (state packed as this type) and Replay.
+   * @default none (no snapshots; Replay answers UNIMPLEMENTED)
+   */
   readonly stateType?: MessageType<S>;
-  /** Attach a snapshot whenever the event count passes a multiple of this number (needs stateType). */
+  /**
+   * Attach a snapshot whenever the event count passes a multiple of this number (needs stateType).
+   * @default none (snapshots only when a handler calls `this.snapshot()`)
+   */
   readonly snapshotEvery?: number;
 }
 
@@ -87,6 +94,11 @@ export abstract class Aggregate<S> {
     };
   }
 
+  /**
+   * Validates the concrete class on its first instantiation (see the class notes); the SDK
+   * creates one instance per request.
+   * @throws DefinitionError naming the class when it is declared wrongly.
+   */
   constructor() {
     aggregateModel(new.target as unknown as AggregateClass<S>);
   }
@@ -274,6 +286,15 @@ export function aggregateModel<S>(cls: AggregateClass<S>): AggregateModel<S> {
  * Class decorator that runs the aggregate checks while the class is defined (after its static
  * fields), so a missing `static domain` fails at import time with the class name. Optional:
  * without it the same checks run at first use.
+ * @throws DefinitionError naming the class when it is declared wrongly.
+ * @example
+ * ```ts
+ * @aggregate
+ * export class OrderAggregate extends Aggregate<OrderState> {
+ *   static domain = "orders";
+ *   // ...
+ * }
+ * ```
  */
 export function aggregate<C extends AggregateClass<unknown>>(_cls: C, context: ClassDecoratorContext<C>): void {
   context.addInitializer(function (this: C) {
@@ -284,6 +305,10 @@ export function aggregate<C extends AggregateClass<unknown>>(_cls: C, context: C
 /**
  * The server-facing component of an aggregate class: what `runAggregateServer` serves and
  * `testAggregate` drives. Validates the class first.
+ * @throws DefinitionError naming the class when it is declared wrongly.
+ * @example
+ * const orders = aggregateHandler(OrderAggregate); // a badly declared class fails here
+ * const state = orders.rebuildState(await client.domain("orders").getEventBook(root));
  */
 export function aggregateHandler<S>(cls: AggregateClass<S>): AggregateComponent<S> {
   const model = aggregateModel(cls);

@@ -55,7 +55,10 @@ export interface CommandRouterOptions<S> {
    * @default the StateRouter's `withSnapshot` type, if any
    */
   stateType?: MessageType<S>;
-  /** Attach a snapshot whenever the event count passes a multiple of this number (needs a state codec). */
+  /**
+   * Attach a snapshot whenever the event count passes a multiple of this number (needs a state codec).
+   * @default none (snapshots only when a handler calls `context.snapshot()`)
+   */
   snapshotEvery?: number;
 }
 
@@ -98,6 +101,14 @@ export class CommandRouter<S> implements AggregateComponent<S> {
   readonly #rejections = new Map<string, RejectionRoute<RouterContext<S>>>();
   readonly #model: StateModel<S>;
 
+  /**
+   * A router without handlers; add them with {@link on}.
+   * @param domain - domain whose commands it handles.
+   * @param rebuildState - builds the state from the prior events: a StateRouter or a function of the book.
+   * @param options - state codec and snapshot frequency.
+   * @throws DefinitionError for an empty domain, a bad `stateType`, or a `snapshotEvery` that is
+   * not a positive integer or has no state codec.
+   */
   constructor(domain: string, rebuildState: RebuildState<S>, options: CommandRouterOptions<S> = {}) {
     if (typeof domain !== "string" || domain === "") throw new DefinitionError("CommandRouter(domain, ...): domain is required");
     const label = `CommandRouter(${domain})`;

@@ -6,10 +6,21 @@ import { DispatchError } from "./errors.js";
 /**
  * The next sequence of each destination aggregate a saga or process manager may command, as
  * the coordinator reports it (`destination_sequences`).
+ * @example
+ * new SagaHandlers().on(ItemAdded, (e, ctx) => {
+ *   const reserve = commandBook({ domain: "inventory", root: computeRoot("inventory", e.sku) }, event(ReserveStock, { sku: e.sku }));
+ *   // explicit sequence when the coordinator sent one, else deferred sequencing
+ *   return { commands: [ctx.destinations.has("inventory") ? ctx.destinations.stampCommand(reserve) : reserve] };
+ * });
  */
 export class Destinations {
   readonly #sequences: ReadonlyMap<string, number>;
 
+  /**
+   * Destinations from domain -> next sequence pairs (the routers build them from the request;
+   * tests may build their own).
+   * @param sequences - next sequence per destination domain (copied); none when omitted.
+   */
   constructor(sequences: Readonly<Record<string, number>> | ReadonlyMap<string, number> = {}) {
     this.#sequences = sequences instanceof Map ? new Map(sequences) : new Map(Object.entries(sequences));
   }
@@ -32,6 +43,8 @@ export class Destinations {
   /**
    * A copy of `command` whose pages expect explicit sequences from the destination's next
    * sequence (optimistic concurrency instead of deferred sequencing).
+   * @param domain - destination domain; defaults to the command's cover domain.
+   * @throws DispatchError INVALID_ARGUMENT when no sequence is known for `domain`.
    */
   stampCommand(command: CommandBook, domain: string = command.cover?.domain ?? ""): CommandBook {
     const next = this.#sequences.get(domain);

@@ -23,11 +23,11 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
 /** What a process manager emits for one trigger. */
 export interface ProcessManagerHandlerResponse {
-  /** Commands for other aggregates (see `commandBook`). */
+  /** Commands for other aggregates (see `commandBook`). @default none */
   readonly commands?: readonly CommandBook[];
-  /** Events of the process manager itself, numbered after its prior events. */
+  /** Events of the process manager itself, numbered after its prior events. @default none */
   readonly processEvents?: HandlerResult;
-  /** Facts for other aggregates (see `factBook`). */
+  /** Facts for other aggregates (see `factBook`). @default none */
   readonly facts?: readonly EventBook[];
 }
 
@@ -142,6 +142,16 @@ export class ProcessManagerRouter<S> implements ProcessManagerComponent {
   readonly #model: StateModel<S>;
   readonly #domains = new Map<string, DomainEntry<S>>();
 
+  /**
+   * A process manager without source domains; add them with {@link domain}.
+   * @param name - process manager name.
+   * @param pmDomain - domain of its own events.
+   * @param rebuildState - builds the process state from its own prior events.
+   * @param options - `stateType`: codec of the process state, needed to attach snapshots of it
+   * (default none).
+   * @throws DefinitionError for an empty name or pmDomain, or a `rebuildState` that is neither a
+   * StateRouter nor a function.
+   */
   constructor(name: string, pmDomain: string, rebuildState: RebuildState<S>, options: { stateType?: MessageType<S> } = {}) {
     if (!name) throw new DefinitionError("ProcessManagerRouter(name, ...): name is required");
     if (!pmDomain) throw new DefinitionError(`ProcessManagerRouter(${name}): pmDomain is required`);

@@ -46,8 +46,12 @@ export class ProjectorRouter<S> implements ProjectorComponent {
   #output: { type: MessageType; build: (state: S, book: EventBook) => unknown } | undefined;
 
   /**
+   * A projector without handlers; add them with {@link on} and the output with {@link output}.
+   * @param name - projector name, reported in each Projection.
    * @param domains - domains to project; undefined projects every domain.
-   * @param createState - the starting state for each delivered book.
+   * @param createState - the starting state for each delivered book (`speculative` is true for
+   * speculative runs, which must have no side effects).
+   * @throws DefinitionError for an empty name or an empty `domains` array.
    */
   constructor(name: string, domains: readonly string[] | undefined, createState: (book: EventBook, speculative: boolean) => S) {
     if (!name) throw new DefinitionError("ProjectorRouter(name, ...): name is required");

@@ -12,9 +12,9 @@ import { TypeTable } from "./TypeTable.js";
 
 /** What a saga emits for one source event. */
 export interface SagaHandlerResponse {
-  /** Commands for other aggregates (see `commandBook`). */
+  /** Commands for other aggregates (see `commandBook`). @default none */
   readonly commands?: readonly CommandBook[];
-  /** Facts for other aggregates (see `factBook`). */
+  /** Facts for other aggregates (see `factBook`). @default none */
   readonly facts?: readonly EventBook[];
 }
 
@@ -89,6 +89,13 @@ export class SagaRouter implements SagaComponent {
   readonly #handler: SagaDomainHandler;
   readonly #types = new TypeTable<MessageType>("saga event type");
 
+  /**
+   * A saga reacting to events of `sourceDomain`.
+   * @param name - saga name, used in logs and in the external ids of the facts it emits.
+   * @param sourceDomain - domain whose events it reacts to.
+   * @param handler - the business logic, e.g. a {@link SagaHandlers}.
+   * @throws DefinitionError for an empty name or domain, or a handler that declares no event types.
+   */
   constructor(name: string, sourceDomain: string, handler: SagaDomainHandler) {
     if (!name) throw new DefinitionError("SagaRouter(name, ...): name is required");
     if (!sourceDomain) throw new DefinitionError(`SagaRouter(${name}): sourceDomain is required`);

@@ -116,7 +116,11 @@ export class StateRouter<S> implements StateModel<S> {
   readonly #table = new TypeTable<ApplierEntry>("state applier");
   #stateType: MessageType<S> | undefined;
 
-  /** @param createEmpty - returns a fresh empty state (called once per rebuild). */
+  /**
+   * A router without appliers; add them with {@link on}.
+   * @param createEmpty - returns a fresh empty state (called once per rebuild).
+   * @throws TypeError when `createEmpty` is not a function.
+   */
   constructor(createEmpty: () => S) {
     if (typeof createEmpty !== "function") throw new TypeError("StateRouter(createEmpty): createEmpty must be a function");
     this.#createEmpty = createEmpty;

@@ -31,6 +31,11 @@ export class UpcasterRouter implements UpcasterComponent {
   readonly domain: string;
   readonly #rules: TypeTable<Rule>;
 
+  /**
+   * An upcaster without rules; add them with {@link on}.
+   * @param domain - domain whose stored events it migrates.
+   * @throws DefinitionError for an empty domain.
+   */
   constructor(domain: string) {
     if (!domain) throw new DefinitionError("UpcasterRouter(domain): domain is required");
     this.domain = domain;
@@ -86,6 +91,7 @@ export abstract class Upcaster {}
 
 /** A concrete upcaster class. */
 export interface UpcasterClass {
+  /** Upcaster classes are constructed without arguments. */
   new (): Upcaster;
   /** Class name (for messages). */
   readonly name: string;
@@ -93,7 +99,11 @@ export interface UpcasterClass {
   readonly domain: string;
 }
 
-/** The UpcasterRouter of an Upcaster class (validated: static domain, at least one rule). */
+/**
+ * The UpcasterRouter of an Upcaster class (validated: static domain, at least one rule).
+ * @throws DefinitionError naming the class when it is not an Upcaster subclass, has no
+ * `static domain`, has no `@upcasts` methods or has other decorated methods.
+ */
 export function upcasterHandler(cls: UpcasterClass): UpcasterRouter {
   if (typeof cls !== "function" || !(cls.prototype instanceof Upcaster)) {
     throw new DefinitionError(`${String((cls as { name?: string })?.name ?? cls)} is not a subclass of Upcaster`);

@@ -21,6 +21,10 @@ export function isNotification(value: Any | string): boolean {
 /**
  * What a rejection handler learns about a command that another aggregate refused: built from
  * the `Notification` the coordinator delivers to the command's source aggregate.
+ * @example
+ * new CommandRouter("orders", orderState).onRejected("inventory", ReserveStock, (ctx, state) =>
+ *   event(OrderCancelled, { reason: `${ctx.rejectedDomain} refused ${ctx.rejectedCommandType}: ${ctx.reason}` }),
+ * );
  */
 export class CompensationContext {
   /** The notification as delivered. */

@@ -98,13 +98,15 @@ function register(
   own.push({ kind, key, type, target, fn, member });
 }
 
-/** The state type of an aggregate-like class (its `createEmptyState()` result). */
+/** The state type of an aggregate-like class (its `createEmptyState()` result); `unknown` for other classes. */
 export type StateOf<This> = This extends { createEmptyState(): infer S } ? S : unknown;
 
 /**
  * Marks a method as the handler of one command type. The method gets the decoded command,
  * reads `this.state` / `this.exists`, and returns the events to record (one, an array, or a
  * Promise of either). Declaring two handlers for one type fails when the class is defined.
+ * @throws TypeError when `type` is not a generated codec; DefinitionError (when the class is
+ * defined) for a second handler of the type or a method with another role.
  * @example
  * ```ts
  * @handles(CreateOrder)
@@ -127,6 +129,15 @@ export function handles<C>(type: MessageType<C>) {
 /**
  * Marks a method as the applier of one event type: `(state, event, page)` mutates the state
  * (or returns a new one). Used to rebuild state from history and after emitting events.
+ * @throws TypeError when `type` is not a generated codec; DefinitionError (when the class is
+ * defined) for a second applier of the type or a method with another role.
+ * @example
+ * ```ts
+ * @applies(FundsDeposited)
+ * deposited(state: PlayerState, e: FundsDeposited): void {
+ *   state.balance = e.newBalance;
+ * }
+ * ```
  */
 export function applies<E>(type: MessageType<E>) {
   assertMessageType(type, "@applies(type)");
@@ -142,6 +153,15 @@ export function applies<E>(type: MessageType<E>) {
  * Marks a method as the handler of one injected fact type: it returns the events to record in
  * place of the fact (the fact itself, a transformed event, or nothing). Facts without a
  * handler are recorded as they are.
+ * @throws TypeError when `type` is not a generated codec; DefinitionError (when the class is
+ * defined) for a second handler of the type.
+ * @example
+ * ```ts
+ * @handlesFact(PaymentReceived)
+ * paid(fact: PaymentReceived) {
+ *   return this.exists ? event(OrderPaid, { amount: fact.amount }) : undefined; // nothing recorded
+ * }
+ * ```
  */
 export function handlesFact<E>(type: MessageType<E>) {
   assertMessageType(type, "@handlesFact(type)");
@@ -157,6 +177,17 @@ export function handlesFact<E>(type: MessageType<E>) {
  * Marks a method as the compensation for a command of `commandType` that the aggregate of
  * `domain` refused. The method gets a CompensationContext and returns compensation events or
  * `delegateToFramework(...)`.
+ * @param commandType - the command's codec or full message name.
+ * @throws DefinitionError for an empty domain (and, when the class is defined, a second
+ * handler for the same domain and command); TypeError for a `commandType` that is neither a
+ * codec nor a string.
+ * @example
+ * ```ts
+ * @rejected("inventory", ReserveStock)
+ * stockRefused(ctx: CompensationContext) {
+ *   return event(OrderCancelled, { reason: ctx.reason });
+ * }
+ * ```
  */
 export function rejected(domain: string, commandType: MessageType | string) {
   if (typeof domain !== "string" || domain === "") throw new DefinitionError("@rejected(domain, command): domain is required");
@@ -173,6 +204,15 @@ export function rejected(domain: string, commandType: MessageType | string) {
 /**
  * Marks a method of an Upcaster as the migration of one stored event type to a newer one.
  * Migrations chain: V1 -> V2 and V2 -> V3 turn a stored V1 into V3.
+ * @throws TypeError when `from` or `to` is not a generated codec; DefinitionError (when the
+ * class is defined) for a second migration of `from`.
+ * @example
+ * ```ts
+ * @upcasts(OrderCreatedV1, OrderCreated)
+ * v1(old: OrderCreatedV1): OrderCreated {
+ *   return { customerId: old.customer };
+ * }
+ * ```
  */
 export function upcasts<F, T>(from: MessageType<F>, to: MessageType<T>) {
   assertMessageType(from, "@upcasts(from, to): from");

@@ -7,6 +7,7 @@ import { ClientError, Status } from "../errors.js";
  * instantiation; the message names the class or component.
  */
 export class DefinitionError extends ClientError {
+  /** `"DefinitionError"`. */
   override readonly name: string = "DefinitionError";
 }
 
@@ -15,10 +16,15 @@ export class DefinitionError extends ClientError {
  * missing payload, a snapshot of the wrong type. Served as its `statusCode` with its message.
  */
 export class DispatchError extends ClientError {
+  /** `"DispatchError"`. */
   override readonly name: string = "DispatchError";
   /** The gRPC status the server answers with. */
   readonly statusCode: Status;
 
+  /**
+   * A dispatch failure to be served as `statusCode` with `message`.
+   * @param options - `cause`: the underlying error.
+   */
   constructor(statusCode: Status, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.statusCode = statusCode;

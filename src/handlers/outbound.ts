@@ -10,7 +10,10 @@ function toCover(target: Cover | CoverInit): Cover {
 
 /** Options of {@link commandBook}. */
 export interface CommandBookOptions {
-  /** Expected sequence of the destination; omit to let the coordinator sequence the command (deferred). */
+  /**
+   * Expected sequence of the destination (e.g. from `Destinations.sequenceFor`).
+   * @default none: the coordinator sequences the command (deferred)
+   */
   sequence?: number;
   /**
    * Merge strategy of the command page.
@@ -40,15 +43,20 @@ export function commandBook(target: Cover | CoverInit, command: EventLike, optio
 
 /** Options of {@link factBook}. */
 export interface FactBookOptions {
-  /** Idempotency key of the injection; default: derived by the router from the emitting component and the cause. */
+  /**
+   * Idempotency key of the injection.
+   * @default derived by the router from the emitting component and the cause
+   */
   externalId?: string;
-  /** Free text recorded with the facts. */
+  /** Free text recorded with the facts (used only with `externalId`). @default "" */
   description?: string;
 }
 
 /**
  * Facts for another aggregate: events it must record without validation. Pages carry
  * `external_deferred` headers; without an `externalId` the router derives a stable one.
+ * @example
+ * return { facts: [factBook({ domain: "ledger", root: computeRoot("ledger", e.account) }, event(CreditBooked, { amount: e.amount }))] };
  */
 export function factBook(target: Cover | CoverInit, events: HandlerResult, options: FactBookOptions = {}): EventBook {
   const createdAt = nowTimestamp();

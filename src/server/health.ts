@@ -13,9 +13,13 @@ import {
 
 /** Serving status of a service (`grpc.health.v1.HealthCheckResponse.ServingStatus`). */
 export enum ServingStatus {
+  /** Status not known (the wire default). */
   UNKNOWN = 0,
+  /** Ready for calls. */
   SERVING = 1,
+  /** Up but not accepting calls, e.g. while stopping. */
   NOT_SERVING = 2,
+  /** Sent by Watch for a service name the server does not know. */
   SERVICE_UNKNOWN = 3,
 }
 
@@ -35,13 +39,16 @@ function skipUnknown(reader: BinaryReader, tag: number): void {
   reader.skip(tag & 7, tag >>> 3);
 }
 
-/** Codec of HealthCheckRequest. */
+/** Codec of HealthCheckRequest (a {@link MessageType}). */
 export const HealthCheckRequest = {
+  /** Full protobuf name. */
   $type: "grpc.health.v1.HealthCheckRequest" as const,
+  /** Write the message in protobuf binary form. */
   encode(message: HealthCheckRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.service !== "") writer.uint32(10).string(message.service);
     return writer;
   },
+  /** Read the message from protobuf bytes, skipping unknown fields. */
   decode(input: Uint8Array): HealthCheckRequest {
     const reader = new BinaryReader(input);
     const message: HealthCheckRequest = { service: "" };
@@ -54,13 +61,16 @@ export const HealthCheckRequest = {
   },
 };
 
-/** Codec of HealthCheckResponse. */
+/** Codec of HealthCheckResponse (a {@link MessageType}). */
 export const HealthCheckResponse = {
+  /** Full protobuf name. */
   $type: "grpc.health.v1.HealthCheckResponse" as const,
+  /** Write the message in protobuf binary form. */
   encode(message: HealthCheckResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.status !== ServingStatus.UNKNOWN) writer.uint32(8).int32(message.status);
     return writer;
   },
+  /** Read the message from protobuf bytes, skipping unknown fields. */
   decode(input: Uint8Array): HealthCheckResponse {
     const reader = new BinaryReader(input);
     const message: HealthCheckResponse = { status: ServingStatus.UNKNOWN };
@@ -76,24 +86,47 @@ export const HealthCheckResponse = {
 const serializeRequest = (m: HealthCheckRequest): Buffer => Buffer.from(HealthCheckRequest.encode(m).finish());
 const serializeResponse = (m: HealthCheckResponse): Buffer => Buffer.from(HealthCheckResponse.encode(m).finish());
 
-/** Service definition of `grpc.health.v1.Health` for grpc-js servers and generic clients. */
+/**
+ * Service definition of `grpc.health.v1.Health` for grpc-js servers and generic clients. Each
+ * method is a grpc-js MethodDefinition.
+ * @example
+ * const Health = grpc.makeGenericClientConstructor(HealthService, "Health");
+ * const health = new Health("127.0.0.1:1310", grpc.credentials.createInsecure());
+ * health.check({ service: "" }, (err, res) => console.log(err ?? ServingStatus[res.status]));
+ */
 export const HealthService = {
+  /** Unary Check: the current status of one service. */
   check: {
+    /** gRPC method path. */
     path: "/grpc.health.v1.Health/Check",
+    /** False: one request. */
     requestStream: false,
+    /** False: one response. */
     responseStream: false,
+    /** Request to bytes. */
     requestSerialize: serializeRequest,
+    /** Bytes to request. */
     requestDeserialize: HealthCheckRequest.decode,
+    /** Response to bytes. */
     responseSerialize: serializeResponse,
+    /** Bytes to response. */
     responseDeserialize: HealthCheckResponse.decode,
   },
+  /** Server-streaming Watch: the status now, then on every change, until the server stops. */
   watch: {
+    /** gRPC method path. */
     path: "/grpc.health.v1.Health/Watch",
+    /** False: one request. */
     requestStream: false,
+    /** True: a stream of responses. */
     responseStream: true,
+    /** Request to bytes. */
     requestSerialize: serializeRequest,
+    /** Bytes to request. */
     requestDeserialize: HealthCheckRequest.decode,
+    /** Response to bytes. */
     responseSerialize: serializeResponse,
+    /** Bytes to response. */
     responseDeserialize: HealthCheckResponse.decode,
   },
 } satisfies ServiceDefinition;

@@ -3,8 +3,8 @@ import { DEFAULT_GRACE_MS, type ServerHandle } from "./startServer.js";
 /** Options of {@link runMain}. */
 export interface RunMainOptions {
   /**
-   * Grace period for in-flight calls.
-   * @default DEFAULT_GRACE_MS
+   * Grace period for in-flight calls, in milliseconds.
+   * @default DEFAULT_GRACE_MS (5000)
    */
   graceMs?: number;
   /**

@@ -34,15 +34,15 @@ export type UpcasterInput = UpcasterClass | UpcasterComponent;
 
 /** Everything one server can host. */
 export interface Components {
-  /** Aggregates, dispatched by `cover.domain` (one per domain). */
+  /** Aggregates, dispatched by `cover.domain` (one per domain). @default none */
   aggregates?: readonly AggregateInput[];
-  /** Sagas; all sagas of the source book's domain run, and their outputs are concatenated. */
+  /** Sagas; all sagas of the source book's domain run, and their outputs are concatenated. @default none */
   sagas?: readonly SagaComponent[];
-  /** Process managers (one per pmDomain), picked by the process state's domain or the trigger's. */
+  /** Process managers (one per pmDomain), picked by the process state's domain or the trigger's. @default none */
   processManagers?: readonly ProcessManagerComponent[];
-  /** Projectors with disjoint domains, dispatched by the book's domain. */
+  /** Projectors with disjoint domains, dispatched by the book's domain. @default none */
   projectors?: readonly ProjectorComponent[];
-  /** Upcasters, one per domain. */
+  /** Upcasters, one per domain. @default none */
   upcasters?: readonly UpcasterInput[];
 }
 
@@ -79,7 +79,12 @@ function toAggregateComponent(input: AggregateInput): AggregateComponent {
  * once, plus `grpc.health.v1.Health`. Sagas of one source domain fan out (outputs concatenated
  * in registration order); projectors must project disjoint domains, since a Projection
  * cannot merge two projectors' outputs; aggregates, process managers and upcasters are unique
- * per domain. Registration problems throw DefinitionError before anything binds.
+ * per domain. Resolves once the server is bound.
+ * @param address - `host:port` to bind; port 0 picks a free port (see `address` of the handle).
+ * @throws DefinitionError before anything binds for registration problems (nothing to serve,
+ * duplicates, overlapping projectors, badly declared classes); InvalidArgumentError for an
+ * address that is not `host:port` or TLS options without a CA for client certificates; the
+ * grpc-js bind error when the address cannot be bound.
  * @example
  * const server = await serveComponents(
  *   { aggregates: [OrderAggregate, inventory], sagas: [ordersToInventory], projectors: [orderSummary] },
@@ -143,12 +148,23 @@ export function runAggregateServer(
   return serveComponents({ aggregates: list(aggregates) }, address, options);
 }
 
-/** Serve sagas (`angzarr.SagaService`). */
+/**
+ * Serve sagas (`angzarr.SagaService`). Same rules, defaults and errors as {@link serveComponents}.
+ * @example
+ * const server = await runSagaServer(new SagaRouter("orders-inventory", "orders", handlers), addressFromEnv());
+ * await runMain(server);
+ */
 export function runSagaServer(sagas: SagaComponent | readonly SagaComponent[], address: string = DEFAULT_ADDRESS, options?: ServerOptions): Promise<ServerHandle> {
   return serveComponents({ sagas: list(sagas) }, address, options);
 }
 
-/** Serve process managers (`angzarr.ProcessManagerService`). */
+/**
+ * Serve process managers (`angzarr.ProcessManagerService`). Same rules, defaults and errors as
+ * {@link serveComponents}.
+ * @example
+ * const server = await runProcessManagerServer(fulfillment, addressFromEnv());
+ * await runMain(server);
+ */
 export function runProcessManagerServer(
   processManagers: ProcessManagerComponent | readonly ProcessManagerComponent[],
   address: string = DEFAULT_ADDRESS,
@@ -157,7 +173,13 @@ export function runProcessManagerServer(
   return serveComponents({ processManagers: list(processManagers) }, address, options);
 }
 
-/** Serve projectors (`angzarr.ProjectorService`, Handle and HandleSpeculative). */
+/**
+ * Serve projectors (`angzarr.ProjectorService`, Handle and HandleSpeculative). Same rules,
+ * defaults and errors as {@link serveComponents}.
+ * @example
+ * const server = await runProjectorServer(orderSummary, addressFromEnv());
+ * await runMain(server);
+ */
 export function runProjectorServer(
   projectors: ProjectorComponent | readonly ProjectorComponent[],
   address: string = DEFAULT_ADDRESS,
@@ -166,7 +188,13 @@ export function runProjectorServer(
   return serveComponents({ projectors: list(projectors) }, address, options);
 }
 
-/** Serve upcasters (`angzarr.UpcasterService`). */
+/**
+ * Serve upcasters (`angzarr.UpcasterService`). Same rules, defaults and errors as
+ * {@link serveComponents}.
+ * @example
+ * const server = await runUpcasterServer(OrderUpcaster, addressFromEnv());
+ * await runMain(server);
+ */
 export function runUpcasterServer(
   upcasters: UpcasterInput | readonly UpcasterInput[],
   address: string = DEFAULT_ADDRESS,

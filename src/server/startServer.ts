@@ -3,7 +3,7 @@ import { InvalidArgumentError } from "../errors.js";
 import { HealthRegistry, HealthService } from "./health.js";
 import { consoleLogger, type ServerLogger } from "./logger.js";
 
-/** Grace period of `stop()` when none is given. */
+/** Grace period of `stop()` when none is given, in milliseconds (5 s). */
 export const DEFAULT_GRACE_MS = 5000;
 
 /** TLS material of a server, PEM text or bytes. */
@@ -12,7 +12,7 @@ export interface ServerTlsOptions {
   cert: string | Buffer;
   /** Server private key. */
   key: string | Buffer;
-  /** CA bundle used to verify client certificates. */
+  /** CA bundle used to verify client certificates (required with `requireClientCert`). @default none */
   ca?: string | Buffer;
   /**
    * Refuse clients without a certificate signed by `ca` (mutual TLS).
@@ -23,14 +23,14 @@ export interface ServerTlsOptions {
 
 /** Options shared by every server runner. */
 export interface ServerOptions {
-  /** Serve TLS instead of plaintext. */
+  /** Serve TLS instead of plaintext. @default none (plaintext) */
   tls?: ServerTlsOptions;
   /**
    * Receives unexpected failures (with stack and reference) and lifecycle messages.
    * @default consoleLogger (JSON lines on stderr)
    */
   logger?: ServerLogger;
-  /** grpc-js server channel options (message sizes, keepalive). */
+  /** grpc-js server channel options (message sizes, keepalive). @default grpc-js defaults */
   channelOptions?: ChannelOptions;
 }
 

@@ -17,12 +17,15 @@ import type { EmbeddedOptions } from "./embedded.js";
 import type { ExternalOptions } from "./external.js";
 
 /** Features some scenarios need and not every backend offers. */
-export const CAPABILITIES = ["projectors", "sagas", "multi-domain", "faults", "auth", "seeding-snapshots"] as const;
+export const CAPABILITIES = ["projectors", "sagas", "process-managers", "multi-domain", "faults", "auth", "seeding-snapshots"] as const;
 
 /**
  * One of {@link CAPABILITIES}:
  * - `projectors` / `sagas`: synchronous commands (SIMPLE/CASCADE) run the orders test domain's
- *   order-summary projector / orders -> inventory saga registered with the coordinator.
+ *   order-summary projector / orders -> inventory saga registered with the coordinator, which
+ *   also serves them through ProjectorCoordinatorService / SagaCoordinatorService.
+ * - `process-managers`: the coordinator serves ProcessManagerCoordinatorService and runs the
+ *   orders test domain's fulfillment process manager for correlated orders and inventory events.
  * - `multi-domain`: the coordinator routes each domain to its own handler and answers
  *   NOT_FOUND for a domain it has no route for.
  * - `faults`: a fault proxy (`startFaultProxy(backend.endpoint)`) may sit between the client
@@ -40,13 +43,19 @@ const KINDS: readonly BackendKind[] = ["embedded", "container", "external"];
 
 /** A coordinator for tests, reachable over gRPC. */
 export interface TestBackend {
+  /** How this backend runs the coordinator. */
   readonly kind: BackendKind;
   /** `host:port` of the coordinator, for clients (plaintext gRPC). */
   readonly endpoint: string;
   /** What this backend offers; everything else is in {@link BACKEND_LIMITS} for its kind. */
   readonly capabilities: ReadonlySet<Capability>;
   /** With `auth`: a coordinator that requires `authorization: Bearer <one of tokens>`. */
-  readonly auth?: { readonly endpoint: string; readonly tokens: readonly string[] };
+  readonly auth?: {
+    /** `host:port` of the authenticating coordinator (plaintext gRPC). */
+    readonly endpoint: string;
+    /** Bearer tokens it accepts. */
+    readonly tokens: readonly string[];
+  };
   /** With `seeding-snapshots`: the event store behind {@link endpoint}. */
   readonly store?: EventStore;
   /** Stops everything the backend started. Safe to call more than once. */
@@ -55,8 +64,24 @@ export interface TestBackend {
 
 /** Options per backend kind; only those of the kind started are used. */
 export interface BackendOptions {
+  /**
+   * Embedded backend: `domain` (the business logic to serve; required for this kind),
+   * `storage` (default SQLite in memory), `auth` (`true` or accepted tokens: also start an
+   * authenticating coordinator) and `logLevel` (default `"warn"`).
+   * @default none (starting the embedded kind without it throws)
+   */
   embedded?: EmbeddedOptions;
+  /**
+   * Container backend: `coordinatorImage`, `handlerImage`, `readyLog` and `startupTimeoutMs`
+   * (default 60000).
+   * @default coordinator image from `ANGZARR_COORDINATOR_IMAGE`, else `localhost/angzarr-coordinator:dev`;
+   * handler image `localhost/angzarr-orders-handler:dev` (both built by containers/build-images.sh)
+   */
   container?: ContainerOptions;
+  /**
+   * External backend: `endpoint` and `healthTimeoutMs` (default 5000).
+   * @default endpoint from `ANGZARR_ENDPOINT` (starting fails without one)
+   */
   external?: ExternalOptions;
 }
 
@@ -68,6 +93,7 @@ export const BACKEND_LIMITS: Readonly<Record<BackendKind, Readonly<Partial<Recor
   container: {
     projectors: "the coordinator container is a sidecar with one target and no discovery, like angzarr-aggregate; no projector is registered",
     sagas: "the coordinator container is a sidecar with one target and no discovery, like angzarr-aggregate; no saga is registered",
+    "process-managers": "the coordinator container is a sidecar with one target and no discovery, like angzarr-aggregate; no process manager is registered",
     "multi-domain": "a sidecar coordinator serves one domain (every command goes to its one target)",
     auth: "the real coordinator has no bearer-token authentication",
     "seeding-snapshots": "the event store lives inside the coordinator container",
@@ -75,6 +101,7 @@ export const BACKEND_LIMITS: Readonly<Record<BackendKind, Readonly<Partial<Recor
   external: {
     projectors: "what an external coordinator has registered is unknown",
     sagas: "what an external coordinator has registered is unknown",
+    "process-managers": "what an external coordinator has registered is unknown",
     "multi-domain": "what an external coordinator routes is unknown",
     faults: "faults are injected only into coordinators this run started",
     auth: "an external coordinator's tokens are unknown",
@@ -90,7 +117,10 @@ export function capabilitiesOf(kind: BackendKind, enabled: readonly Capability[]
   return new Set(CAPABILITIES.filter((c) => !(c in BACKEND_LIMITS[kind]) || enabled.includes(c)));
 }
 
-/** Parses a backend kind (e.g. `ANGZARR_BACKEND`); throws naming the valid kinds. */
+/**
+ * Parses a backend kind (e.g. `ANGZARR_BACKEND`).
+ * @throws Error naming the valid kinds for any other value.
+ */
 export function parseBackendKind(value: string): BackendKind {
   if ((KINDS as readonly string[]).includes(value)) return value as BackendKind;
   throw new Error(`unknown test backend "${value}" (expected ${KINDS.join(", ")})`);
@@ -99,6 +129,16 @@ export function parseBackendKind(value: string): BackendKind {
 /**
  * Starts a backend of `kind` (default: `ANGZARR_BACKEND`, else `embedded`). The container
  * backend is loaded only when asked for, so other runs never import testcontainers.
+ * @throws Error for an unknown kind, for the embedded kind without `embedded.domain`, or when
+ * the backend does not come up (naming what failed).
+ * @example
+ * const backend = await startBackend("embedded", { embedded: { domain: ordersTestDomain } });
+ * try {
+ *   await using client = Client.connect(backend.endpoint);
+ *   // ... drive the coordinator
+ * } finally {
+ *   await backend.stop();
+ * }
  */
 export async function startBackend(
   kind: BackendKind | string = process.env.ANGZARR_BACKEND ?? "embedded",
@@ -120,7 +160,10 @@ export async function startBackend(
 /**
  * Why a scenario cannot run on `backend`, or undefined when it can. `needs` are scenario tags
  * (`@needs-projectors`) or capability names; tags not starting with `@needs-` are ignored.
- * Throws for an unknown capability, so a misspelt tag does not silently run everywhere.
+ * @throws Error for an unknown capability, so a misspelt tag does not silently run everywhere.
+ * @example
+ * const reason = skipReason(backend, ["@smoke", "@needs-sagas"]);
+ * if (reason) return "skipped"; // e.g. "skipped on the container backend: needs sagas (...)"
  */
 export function skipReason(backend: Pick<TestBackend, "kind" | "capabilities">, needs: Iterable<string>): string | undefined {
   const missing: string[] = [];

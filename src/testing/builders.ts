@@ -59,13 +59,18 @@ export function snapshotOf<S>(stateType: MessageType<S>, state: S, sequence: num
 
 /** Options of {@link eventBookOf}. */
 export interface EventBookOptions {
-  /** Sequence of the first event; default: one past the snapshot, else 0. */
+  /** Sequence of the first event. @default one past the snapshot, else 0 */
   startSequence?: number;
-  /** Snapshot the events follow. */
+  /** Snapshot the events follow (see {@link snapshotOf}). @default none */
   snapshot?: Snapshot;
 }
 
-/** An event book of typed (or packed) events, numbered from 0 or after the snapshot. */
+/**
+ * An event book of typed (or packed) events, numbered from 0 or after the snapshot.
+ * @example
+ * const prior = eventBookOf(testCover("orders"), [event(OrderCreated, { customerId: "c-1" })]);
+ * // prior.nextSequence === 1
+ */
 export function eventBookOf(cover: Cover | CoverInit, events: readonly EventLike[], options: EventBookOptions = {}): EventBook {
   const c = typeof cover.root === "string" ? makeCover(cover as CoverInit) : (cover as Cover);
   const start = options.startSequence ?? (options.snapshot ? options.snapshot.sequence + 1 : 0);
@@ -77,7 +82,7 @@ export function eventBookOf(cover: Cover | CoverInit, events: readonly EventLike
 export interface CommandBookOfOptions {
   /** Expected aggregate sequence. @default 0 */
   sequence?: number;
-  /** @default MergeStrategy.MERGE_COMMUTATIVE */
+  /** Merge strategy of the command page. @default MergeStrategy.MERGE_COMMUTATIVE */
   mergeStrategy?: MergeStrategy;
 }
 

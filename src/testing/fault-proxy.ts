@@ -33,6 +33,13 @@ export interface FaultProxy {
 /**
  * Starts a fault proxy on 127.0.0.1 (a free port) forwarding to `target` (`host:port`),
  * in mode `pass`.
+ * @throws Error when `target` is not `host:port`.
+ * @example
+ * const proxy = await startFaultProxy(backend.endpoint);
+ * await using client = QueryClient.connect(proxy.endpoint);
+ * proxy.setMode("hold"); // the next call runs into its deadline
+ * await client.query("orders", root).getEventBook({ timeoutMs: 200 }); // rejects: DEADLINE_EXCEEDED
+ * await proxy.close();
  */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const { host, port } = splitHostPort(target);

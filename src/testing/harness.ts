@@ -162,7 +162,10 @@ export class AggregateScenario<S> {
     return this;
   }
 
-  /** Start from a snapshot of `state` covering events up to `sequence` (needs the aggregate's stateType). */
+  /**
+   * Start from a snapshot of `state` covering events up to `sequence` (needs the aggregate's stateType).
+   * @throws TypeError when the aggregate declares no stateType.
+   */
   givenSnapshot(state: S, sequence: number): this {
     const stateType = this.#component.stateType;
     if (!stateType) throw new TypeError(`the ${this.#component.domain} aggregate declares no stateType, so it cannot start from a snapshot`);
@@ -177,7 +180,10 @@ export class AggregateScenario<S> {
     return { cover: this.#cover, pages, snapshot: this.#snapshot, nextSequence: start + pages.length };
   }
 
-  /** The command (expected at the prior book's next sequence unless `sequence` is given). */
+  /**
+   * The command: a typed (or packed) message, or a complete command book sent as it is.
+   * @param options - `sequence`: the sequence the command expects (default: the prior book's next sequence).
+   */
   when(command: EventLike | CommandBook, options: { sequence?: number } = {}): AggregateExpectation<S> {
     const prior = this.priorBook();
     const book =
@@ -186,7 +192,10 @@ export class AggregateScenario<S> {
   }
 }
 
-/** The "then" half of an aggregate scenario. */
+/**
+ * The "then" half of an aggregate scenario. Each `expect…` method rejects with node:assert's
+ * AssertionError when the outcome differs, and resolves with the outcome otherwise.
+ */
 export class AggregateExpectation<S> {
   readonly #component: AggregateComponent<S>;
   readonly #prior: EventBook;
@@ -262,9 +271,9 @@ export class AggregateExpectation<S> {
 
 /** An expected command: its message, and optionally its target. */
 export interface ExpectedCommand {
-  /** Target domain. */
+  /** Target domain. @default not checked */
   domain?: string;
-  /** Target root (UUID string). */
+  /** Target root (UUID string). @default not checked */
   root?: string;
   /** The command. */
   command: EventLike;
@@ -288,6 +297,8 @@ function factEvents(facts: readonly EventBook[]): (Any | undefined)[] {
 
 /**
  * When source events, expect commands (and facts) from a saga, through its real dispatch.
+ * @param options - the source aggregate's identity, and `startSequence`: the sequence of the
+ * first source event (default 0).
  * @example
  * await testSaga(ordersToInventory)
  *   .when(event(ItemAdded, { sku: "sku-1", quantity: 2 }))
@@ -326,7 +337,10 @@ export class SagaScenario {
   }
 }
 
-/** The "then" half of saga and process manager scenarios. */
+/**
+ * The "then" half of saga and process manager scenarios. Each `expect…` method rejects with
+ * node:assert's AssertionError when the outcome differs, and resolves with the result otherwise.
+ */
 export class OutboundExpectation<R> {
   readonly #run: () => Promise<R>;
   readonly #commands: (r: R) => readonly CommandBook[];
@@ -388,6 +402,11 @@ export interface ProcessManagerOutcome {
 /**
  * Given the process manager's own events, when events of a source domain, expect commands,
  * process events and facts. Runs Prepare, then Handle, as the coordinator does.
+ * @example
+ * await testProcessManager(fulfillment)
+ *   .given(event(FlowStarted, {}))
+ *   .when("inventory", event(StockReserved, { sku: "sku-1", quantity: 2 }))
+ *   .expectProcessEvents(event(StockConfirmed, { sku: "sku-1" }));
  */
 export function testProcessManager(pm: ProcessManagerComponent, options: ScenarioOptions = {}): ProcessManagerScenario {
   return new ProcessManagerScenario(pm, options);

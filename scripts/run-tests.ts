@@ -2,7 +2,7 @@
  * The project's test command (`npm test`): runs every stage, prints each stage's counts and
  * ends with one plain line `N passed, N failed`; exits non-zero on any failure.
  *
- * Stages: generated code is fresh, type-check, unit/integration tests (node:test), the
+ * Stages: generated code is fresh, type-check, API docs, unit/integration tests (node:test), the
  * conformance suite on the embedded backend under c8 (coverage floor), the same suite on the
  * container backend (when podman is usable or ANGZARR_TEST_CONTAINERS=1), the reliability
  * suite, and the packaging test. ANGZARR_TEST_STAGES=unit,conformance,... selects stages.
@@ -81,6 +81,7 @@ const C8 = "npx c8 --clean=false --reports-dir=coverage --temp-directory=coverag
 const stages: Stage[] = [
   check("generated code is fresh", "npm run --silent generate && git diff --exit-code --stat -- src/gen examples/gen"),
   check("type-check", "npx tsc -p tsconfig.json --noEmit"),
+  check("API docs (typedoc, warnings are errors)", "npx typedoc --logLevel Warn"),
   nodeTests("unit and integration", "$(find test -name '*.test.ts' -not -path 'test/reliability/*' | sort)", "reports/unit.tap", `rm -rf coverage && ${C8} `),
   {
     name: "conformance (embedded)",

@@ -1,6 +1,8 @@
 Feature: What-if execution through a SpeculativeClient
   A speculative command runs the real handler against the history up to a point and
   returns the events it would record; nothing is stored and no edition is created.
+  Sagas, process managers and projectors can be asked the same way: the coordinator calls the
+  one registered for the book's domain and returns what it would emit, executing nothing.
 
   Background:
     Given a SpeculativeClient connected to the test backend
@@ -42,3 +44,35 @@ Feature: What-if execution through a SpeculativeClient
   Scenario: An unreachable coordinator gives a connection error
     When I speculate through a SpeculativeClient connected to an unreachable endpoint
     Then the operation should fail with connection error
+
+  @needs-sagas
+  Scenario: A speculative saga returns the commands it would send and executes none
+    When I speculate the saga on an "orders" book ending in ItemAdded "sku-s1" correlated as "what-if-1"
+    Then the saga speculation returns 1 "ReserveStock" command for domain "inventory" correlated as "what-if-1"
+    And no stock has been reserved for item "sku-s1"
+
+  @needs-sagas
+  Scenario: Speculating a saga for a domain no saga listens to is not found
+    When I speculate the saga on an "inventory" book ending in ItemAdded "sku-s2" correlated as "what-if-2"
+    Then the speculation fails with not found error
+
+  @needs-process-managers
+  Scenario: A speculative process manager returns its process events and stores nothing
+    When I speculate the process manager on an "orders" trigger ending in ItemAdded "sku-p1" correlated as "what-if-3"
+    Then the process manager speculation returns 1 process event and 0 commands
+    And no events correlated with "what-if-3" exist in domain "fulfillment"
+
+  @needs-process-managers
+  Scenario: A speculative process manager is not refused for a trigger without a correlation ID
+    When I speculate the process manager on an "orders" trigger ending in ItemAdded "sku-p2" correlated as ""
+    Then the process manager speculation returns 0 process events and 0 commands
+
+  @needs-projectors
+  Scenario: A speculative projector returns the projection of the events
+    When I speculate the projector on an "orders" book with items "sku-r1,sku-r2"
+    Then the speculative projection counts 2 items in 2 events
+
+  @needs-projectors
+  Scenario: Speculating a projector for a domain nobody projects is not found
+    When I speculate the projector on an "inventory" book with items "sku-r3"
+    Then the speculation fails with not found error

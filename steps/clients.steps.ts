@@ -1,5 +1,6 @@
 /**
- * Steps of speculative_client.feature, domain_client.feature and connection.feature.
+ * Steps of speculative_client.feature (commands, sagas, process managers, projectors),
+ * domain_client.feature and connection.feature.
  */
 import net from "node:net";
 import os from "node:os";
@@ -9,9 +10,13 @@ import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import * as sdk from "../src/index.js";
 import { isClientError } from "../src/errors.js";
+import { computeRoot, makeCover, makeEventBook, makeEventPage } from "../src/core/index.js";
 import type { CommandResponse } from "../src/gen/angzarr/command_handler.js";
+import type { ProcessManagerHandleResponse } from "../src/gen/angzarr/process_manager.js";
+import type { SagaResponse } from "../src/gen/angzarr/saga.js";
+import { CascadeErrorMode, SyncMode, type EventBook, type Projection } from "../src/gen/angzarr/types.js";
 import { closedPortEndpoint, startFaultProxy } from "../src/testing/index.js";
-import { codecFor, emptyMessage, sampleMessage } from "./support/messages.js";
+import { codecFor, emptyMessage, pack, sampleMessage, shortName } from "./support/messages.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, pageSequence, planFor } from "./support/world.js";
 
 async function attempt<T>(world: AngzarrWorld, fn: () => Promise<T> | T): Promise<T | undefined> {
@@ -94,6 +99,97 @@ Then("the speculation fails with precondition error", function (this: AngzarrWor
 Then("the speculation fails with invalid argument error", function (this: AngzarrWorld) {
   const err = this.requireError();
   expect(err.isInvalidArgument(), describeError(err)).to.equal(true);
+});
+
+Then("the speculation fails with not found error", function (this: AngzarrWorld) {
+  const err = this.requireError();
+  expect(err.isNotFound(), describeError(err)).to.equal(true);
+});
+
+// ---- speculative sagas, process managers and projectors -------------------------------------
+
+/** The scenario's SKU for a name in the step text: unique per scenario, like roots. */
+function skuFor(world: AngzarrWorld, name: string): string {
+  return world.correlation(name);
+}
+
+/** A book that was never stored: ItemAdded events for the SKUs, correlated as the step says ("" = none). */
+function itemsBook(world: AngzarrWorld, domain: string, skus: string[], correlation = ""): EventBook {
+  const cover = makeCover({ domain, root: world.rootFor(domain, "speculated"), correlationId: correlation && world.correlation(correlation) });
+  const codec = codecFor("ItemAdded", "orders");
+  return makeEventBook(
+    cover,
+    skus.map((sku, i) => makeEventPage(i, pack(codec, codec.fromPartial({ sku: skuFor(world, sku), quantity: 1 })))),
+  );
+}
+
+function speculationOf<T>(world: AngzarrWorld, what: string): T {
+  if (world.lastError !== undefined) throw new Error(`the speculation failed: ${describeError(world.lastError)}`);
+  return world.notes.get(what) as T;
+}
+
+When(
+  "I speculate the saga on an {string} book ending in ItemAdded {string} correlated as {string}",
+  async function (this: AngzarrWorld, domain: string, sku: string, correlation: string) {
+    const client = await speculative(this);
+    const source = itemsBook(this, domain, [sku], correlation);
+    const request = { source, syncMode: SyncMode.SYNC_MODE_ASYNC, cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST, destinationSequences: {} };
+    this.notes.set("saga speculation", await attempt(this, () => client.speculateSaga(request, { timeoutMs: CALL_TIMEOUT_MS })));
+  },
+);
+
+Then(
+  "the saga speculation returns {int} {string} command(s) for domain {string} correlated as {string}",
+  function (this: AngzarrWorld, count: number, type: string, domain: string, correlation: string) {
+    const { commands } = speculationOf<SagaResponse>(this, "saga speculation");
+    expect(commands).to.have.length(count);
+    for (const command of commands) {
+      expect(command.cover?.domain).to.equal(domain);
+      expect(command.cover?.correlationId).to.equal(this.correlation(correlation));
+      expect(command.pages.map((p) => (p.payload?.$case === "command" ? shortName(p.payload.value.typeUrl) : undefined))).to.deep.equal([type]);
+    }
+  },
+);
+
+Then("no stock has been reserved for item {string}", async function (this: AngzarrWorld, sku: string) {
+  const book = await this.readBook("inventory", computeRoot("inventory", skuFor(this, sku)));
+  expect(book.pages, "events of the item's inventory aggregate").to.have.length(0);
+});
+
+When(
+  "I speculate the process manager on an {string} trigger ending in ItemAdded {string} correlated as {string}",
+  async function (this: AngzarrWorld, domain: string, sku: string, correlation: string) {
+    const client = await speculative(this);
+    const request = { trigger: itemsBook(this, domain, [sku], correlation), processState: undefined, destinationSequences: {} };
+    this.notes.set("pm speculation", await attempt(this, () => client.speculateProcessManager(request, { timeoutMs: CALL_TIMEOUT_MS })));
+  },
+);
+
+Then(
+  "the process manager speculation returns {int} process event(s) and {int} command(s)",
+  function (this: AngzarrWorld, events: number, commands: number) {
+    const response = speculationOf<ProcessManagerHandleResponse>(this, "pm speculation");
+    expect(response.processEvents?.pages ?? [], "process events").to.have.length(events);
+    expect(response.commands, "commands").to.have.length(commands);
+  },
+);
+
+Then("no events correlated with {string} exist in domain {string}", async function (this: AngzarrWorld, id: string, domain: string) {
+  const books = await (await this.reader()).queryByCorrelation(this.correlation(id)).getEvents({ timeoutMs: CALL_TIMEOUT_MS }).collect();
+  expect(books.filter((b) => b.cover?.domain === domain).flatMap((b) => b.pages)).to.have.length(0);
+});
+
+When("I speculate the projector on an {string} book with items {string}", async function (this: AngzarrWorld, domain: string, skus: string) {
+  const client = await speculative(this);
+  const book = itemsBook(this, domain, skus.split(","));
+  this.notes.set("projector speculation", await attempt(this, () => client.speculateProjector(book, { timeoutMs: CALL_TIMEOUT_MS })));
+});
+
+Then("the speculative projection counts {int} items in {int} events", function (this: AngzarrWorld, items: number, events: number) {
+  const { projection } = speculationOf<Projection>(this, "projector speculation");
+  expect(shortName(projection?.typeUrl ?? "")).to.equal("OrderSummary");
+  const codec = codecFor("OrderSummary", "orders");
+  expect(codec.decode(projection!.value)).to.include({ items, eventsSeen: events });
 });
 
 // ---- domain client --------------------------------------------------------------------------

@@ -2,16 +2,18 @@ import { serveComponents, type ServerHandle, type ServerOptions } from "../../sr
 import { consoleLogger } from "../../src/server/logger.js";
 import type { TestDomain } from "../../src/testing/embedded.js";
 import { inventory } from "../inventory/inventory.js";
+import { fulfillment } from "./fulfillment.js";
 import { OrderAggregate } from "./OrderAggregate.js";
 import { orderSummary } from "./orderSummary.js";
 import { OrderUpcaster } from "./OrderUpcaster.js";
 import { ordersToInventory } from "./ordersToInventory.js";
 
-export { OrderAggregate, orderSummary, OrderUpcaster, ordersToInventory };
+export { fulfillment, OrderAggregate, orderSummary, OrderUpcaster, ordersToInventory };
 
 /**
  * Start the orders test domain in-process: the orders and inventory aggregates, the
- * orders -> inventory saga, the order-summary projector and the orders upcaster, on one port.
+ * orders -> inventory saga, the fulfillment process manager, the order-summary projector and the
+ * orders upcaster, on one port.
  * @param address - `host:port` to bind; port 0 picks a free one.
  */
 export function startOrdersHandler(address = "127.0.0.1:0", options?: ServerOptions): Promise<ServerHandle> {
@@ -19,6 +21,7 @@ export function startOrdersHandler(address = "127.0.0.1:0", options?: ServerOpti
     {
       aggregates: [OrderAggregate, inventory],
       sagas: [ordersToInventory],
+      processManagers: [fulfillment],
       projectors: [orderSummary],
       upcasters: [OrderUpcaster],
     },
@@ -33,4 +36,5 @@ export const ordersTestDomain: TestDomain = {
   domains: [OrderAggregate.domain, inventory.domain],
   projectors: [{ name: orderSummary.name, domains: [...(orderSummary.domains ?? [OrderAggregate.domain])] }],
   sagas: [{ name: ordersToInventory.name, sourceDomain: ordersToInventory.sourceDomain }],
+  processManagers: [{ name: fulfillment.name, pmDomain: fulfillment.pmDomain, sourceDomains: fulfillment.sourceDomains }],
 };

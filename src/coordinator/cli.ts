@@ -11,8 +11,9 @@ function usage(): string {
   const lines = [
     "Usage: angzarr-coordinator [options]",
     "",
-    "Embedded Angzarr-compatible coordinator: CommandHandlerCoordinatorService, EventQueryService",
-    "and grpc.health.v1.Health on one gRPC listener. Flags override environment variables.",
+    "Embedded Angzarr-compatible coordinator: CommandHandlerCoordinatorService, EventQueryService,",
+    "the saga, process-manager and projector coordinator services and grpc.health.v1.Health on one",
+    "gRPC listener. Flags override environment variables.",
     "",
   ];
   for (const s of SETTINGS) {

@@ -5,58 +5,87 @@
 import { readFileSync } from "node:fs";
 import { isLogLevel, type Logger, type LogLevel } from "./logger.js";
 import { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
-import type { ProjectorRoute, SagaRoute } from "./routing.js";
+import type { ProcessManagerRoute, ProjectorRoute, SagaRoute } from "./routing.js";
 import { RpcError } from "./rpc-error.js";
 import type { StorageConfig } from "./storage/index.js";
 import { validateDomain } from "./validation.js";
 
 /** Everything {@link startCoordinator} accepts. Only `storage`/`target`/`routes` usually matter. */
 export interface CoordinatorConfig {
-  /** Interface to listen on. Default `127.0.0.1` (the reference default; use `0.0.0.0` in containers). */
+  /** Interface to listen on (use `0.0.0.0` in containers). @default "127.0.0.1" (the reference default) */
   host?: string;
-  /** TCP port; 0 picks a free one. Default 50051. */
+  /** TCP port; 0 picks a free one (read it from {@link CoordinatorHandle.port}). @default 50051 */
   port?: number;
-  /** Event store. Default: SQLite in memory (the reference defaults to PostgreSQL). */
+  /** Event store. @default { type: "sqlite" }: SQLite in memory (the reference defaults to PostgreSQL) */
   storage?: StorageConfig;
-  /** Sidecar mode: every command goes to this one business process, whatever its domain. */
-  target?: { domain: string; address: string };
-  /** Multi-domain mode: command-handler address per domain. Cannot be combined with `target`. */
+  /**
+   * Sidecar mode: every command goes to this one business process, whatever its domain.
+   * @default none
+   */
+  target?: {
+    /** Domain label of the business process; it only labels the routing table, every domain goes to `address`. */
+    domain: string;
+    /** Its address: `host:port`, `http(s)://host:port`, or a `/path` or `./path` Unix socket. */
+    address: string;
+  };
+  /** Multi-domain mode: command-handler address per domain. Cannot be combined with `target`. @default none */
   routes?: Record<string, string>;
-  /** Projectors called for their domains' events. */
+  /** Projectors called for their domains' events. @default none */
   projectors?: ProjectorRoute[];
-  /** Sagas called for their source domain's events. */
+  /** Sagas called for their source domain's events. @default none */
   sagas?: SagaRoute[];
   /**
-   * HandleCommand retry policy: `"fast"` (default, {@link FAST_RETRY}), `"faithful"`
+   * Process managers called for correlated events of their source domains; their events go to `pmDomain`.
+   * @default none
+   */
+  processManagers?: ProcessManagerRoute[];
+  /**
+   * HandleCommand retry policy: `"fast"` ({@link FAST_RETRY}), `"faithful"`
    * ({@link FAITHFUL_RETRY}, the reference schedule) or explicit values over the fast defaults.
+   * @default "fast"
    */
   retry?: "fast" | "faithful" | Partial<RetryPolicy>;
-  /** Bearer tokens; when non-empty every RPC except Health requires one. */
-  auth?: { tokens: string[] };
-  /** Deadline of every business-logic call in ms. Default 30 000. */
+  /** Bearer-token authentication. @default none (no authentication) */
+  auth?: {
+    /** Accepted tokens; when non-empty every RPC except Health needs `authorization: Bearer <token>`. */
+    tokens: string[];
+  };
+  /** Deadline of every business-logic call, in milliseconds. @default 30000 */
   callTimeoutMs?: number;
-  /** How long a call waits for a business connection to open, in ms. Default 5 000. */
+  /** How long a call waits for a business connection to open, in milliseconds. @default 5000 */
   connectTimeoutMs?: number;
-  /** Upcasting of prior events; `address` defaults to the command handler's address. */
-  upcaster?: { enabled: boolean; address?: string };
-  /** Log sink; default: lines on stderr at `logLevel`. */
+  /** Upcasting of prior events through an UpcasterService before they reach the command handler. @default none (off) */
+  upcaster?: {
+    /** Turns upcasting on. */
+    enabled: boolean;
+    /** Address of the UpcasterService. @default the command handler's address */
+    address?: string;
+  };
+  /** Log sink. @default lines on stderr at `logLevel` ({@link createLogger}) */
   logger?: Logger;
-  /** Default `info`. */
+  /** Least severe level logged by the default logger (ignored with `logger`). @default "info" */
   logLevel?: LogLevel;
 }
 
 /** A configuration value that cannot be used; the message names the setting and the value. */
 export class ConfigError extends Error {
+  /** `"ConfigError"`. */
   override readonly name = "ConfigError";
 }
 
 /** Defaults shared by the API, the CLI and `--help`. */
 export const DEFAULTS = {
+  /** Listening interface. */
   host: "127.0.0.1",
+  /** Listening port. */
   port: 50051,
+  /** PostgreSQL URI {@link loadConfigFromEnv} uses for postgres storage when none is configured. */
   postgresUri: "postgres://localhost:5432/angzarr",
+  /** Deadline of business-logic calls, in milliseconds. */
   callTimeoutMs: 30_000,
+  /** Wait for a business-logic connection, in milliseconds. */
   connectTimeoutMs: 5_000,
+  /** Grace period of {@link CoordinatorHandle.stop}, in milliseconds. */
   graceMs: 10_000,
 } as const;
 
@@ -116,7 +145,10 @@ export function resolveRetry(retry: CoordinatorConfig["retry"]): RetryPolicy {
   return policy;
 }
 
-/** Throws a {@link ConfigError} naming the first unusable setting. */
+/**
+ * Check a configuration without starting anything ({@link startCoordinator} does it too).
+ * @throws ConfigError naming the first unusable setting and its value.
+ */
 export function validateConfig(config: CoordinatorConfig): void {
   if (config.host !== undefined && config.host.length === 0) throw new ConfigError(`host: must not be empty`);
   if (config.port !== undefined) checkInteger(config.port, "port", 0, 65535);
@@ -153,6 +185,16 @@ export function validateConfig(config: CoordinatorConfig): void {
     checkAddress(s.address, `sagas[${i}].address`);
     checkDomain(s.sourceDomain, `sagas[${i}].sourceDomain`);
   }
+  names.clear();
+  for (const [i, p] of (config.processManagers ?? []).entries()) {
+    if (!p.name) throw new ConfigError(`processManagers[${i}].name: must not be empty`);
+    if (names.has(p.name)) throw new ConfigError(`processManagers[${i}].name: duplicate name ${JSON.stringify(p.name)}`);
+    names.add(p.name);
+    checkAddress(p.address, `processManagers[${i}].address`);
+    checkDomain(p.pmDomain, `processManagers[${i}].pmDomain`);
+    if (p.sourceDomains.length === 0) throw new ConfigError(`processManagers[${i}].sourceDomains: must name at least one domain`);
+    p.sourceDomains.forEach((d) => checkDomain(d, `processManagers[${i}].sourceDomains`));
+  }
   resolveRetry(config.retry);
   if (config.callTimeoutMs !== undefined) checkInteger(config.callTimeoutMs, "callTimeoutMs", 1, 2 ** 31 - 1);
   if (config.connectTimeoutMs !== undefined) checkInteger(config.connectTimeoutMs, "connectTimeoutMs", 1, 2 ** 31 - 1);
@@ -164,9 +206,13 @@ export function validateConfig(config: CoordinatorConfig): void {
 
 /** One command-line flag and the environment variable it overrides. */
 export interface Setting {
+  /** Command-line flag, e.g. `--port`. @default none (set through the environment only) */
   flag?: string;
+  /** Environment variable, e.g. `ANGZARR__TRANSPORT__TCP__PORT`. */
   env: string;
+  /** One-line description, as printed by `--help`. */
   description: string;
+  /** Default value as printed by `--help`. @default none (no default) */
   default?: string;
 }
 
@@ -179,10 +225,11 @@ export const SETTINGS: readonly Setting[] = [
   { flag: "--postgres-uri", env: "ANGZARR__STORAGE__POSTGRES__URI", description: "PostgreSQL URI", default: DEFAULTS.postgresUri },
   { flag: "--target-domain", env: "ANGZARR__TARGET__DOMAIN", description: "sidecar mode: the domain label of the one business process" },
   { flag: "--target-address", env: "ANGZARR__TARGET__ADDRESS", description: "sidecar mode: host:port, http://host:port or /path ./path Unix socket; gets every command" },
-  { flag: "--routes", env: "ANGZARR_ROUTES_FILE", description: 'JSON file {"routes":{"domain":"address"},"projectors":[{"name","address","domains":[]}],"sagas":[{"name","address","sourceDomain"}]}' },
+  { flag: "--routes", env: "ANGZARR_ROUTES_FILE", description: 'JSON file {"routes":{"domain":"address"},"projectors":[{"name","address","domains":[]}],"sagas":[{"name","address","sourceDomain"}],"processManagers":[{"name","address","pmDomain","sourceDomains":[]}]}' },
   { env: "ANGZARR_ROUTES", description: "multi-domain routes: domain=address,domain=address" },
   { env: "ANGZARR_PROJECTORS", description: "projectors: name@address:domainA+domainB,..." },
   { env: "ANGZARR_SAGAS", description: "sagas: name@address:sourceDomain,..." },
+  { env: "ANGZARR_PROCESS_MANAGERS", description: "process managers: name@address:pmDomain:sourceA+sourceB,..." },
   { flag: "--log-level", env: "ANGZARR_LOG", description: "error | warn | info | debug", default: "info" },
   { flag: "--auth-tokens", env: "ANGZARR_AUTH_TOKENS", description: "comma-separated bearer tokens (absent = no authentication)" },
   { env: "ANGZARR_COMMAND_RETRY", description: "fast (sequence races: 5 retries, 5 ms x2, cap 80 ms) | faithful (reference: every FAILED_PRECONDITION, 10 retries, 10 ms x2, cap 2 s)", default: "fast" },
@@ -196,8 +243,12 @@ const FLAG_ENV = new Map(SETTINGS.filter((s) => s.flag).map((s) => [s.flag!, s.e
 
 /**
  * Builds a configuration from environment variables, overridden by command-line flags
- * (`--flag value` or `--flag=value`, see {@link SETTINGS}). Throws {@link ConfigError} naming
- * the variable or flag and the bad value.
+ * (`--flag value` or `--flag=value`, see {@link SETTINGS}). Reads the routes file when one is
+ * named; never writes the environment.
+ * @throws ConfigError naming the variable or flag and the bad value.
+ * @example
+ * const config = loadConfigFromEnv(process.env, ["--port", "1310", "--storage=memory"]);
+ * const coordinator = await startCoordinator(config);
  */
 export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): CoordinatorConfig {
   const values = new Map<string, { value: string; setting: string }>();
@@ -245,6 +296,8 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: re
   if (projectors.length > 0) config.projectors = projectors;
   const sagas = [...(fromFile.sagas ?? []), ...parseSagas(get("ANGZARR_SAGAS"))];
   if (sagas.length > 0) config.sagas = sagas;
+  const processManagers = [...(fromFile.processManagers ?? []), ...parseProcessManagers(get("ANGZARR_PROCESS_MANAGERS"))];
+  if (processManagers.length > 0) config.processManagers = processManagers;
 
   const log = get("ANGZARR_LOG");
   if (log) {
@@ -340,10 +393,27 @@ function parseSagas(v: { value: string; setting: string } | undefined): SagaRout
   });
 }
 
+function parseProcessManagers(v: { value: string; setting: string } | undefined): ProcessManagerRoute[] {
+  const expected = "name@address:pmDomain:sourceA+sourceB";
+  return entries(v).map((entry) => {
+    // The source list follows the last colon; the rest splits like a saga entry.
+    const colon = entry.lastIndexOf(":");
+    if (colon < 0) throw new ConfigError(`${v!.setting}: invalid entry ${JSON.stringify(entry)} (expected ${expected})`);
+    const { name, address, rest } = splitComponent(entry.slice(0, colon), v!.setting, expected);
+    return {
+      name,
+      address,
+      pmDomain: checkDomain(rest.trim(), v!.setting),
+      sourceDomains: entry.slice(colon + 1).split("+").map((d) => checkDomain(d.trim(), v!.setting)),
+    };
+  });
+}
+
 interface RoutesFile {
   routes?: Record<string, string>;
   projectors?: ProjectorRoute[];
   sagas?: SagaRoute[];
+  processManagers?: ProcessManagerRoute[];
 }
 
 function readRoutesFile(path: string, setting: string): RoutesFile {
@@ -370,6 +440,15 @@ function readRoutesFile(path: string, setting: string): RoutesFile {
   }
   if (file.sagas !== undefined && !isArrayOf(file.sagas, (e) => str(e.name) && str(e.address) && str(e.sourceDomain))) {
     throw bad('"sagas" must be an array of {name, address, sourceDomain}');
+  }
+  if (
+    file.processManagers !== undefined &&
+    !isArrayOf(
+      file.processManagers,
+      (e) => str(e.name) && str(e.address) && str(e.pmDomain) && Array.isArray(e.sourceDomains) && e.sourceDomains.every(str),
+    )
+  ) {
+    throw bad('"processManagers" must be an array of {name, address, pmDomain, sourceDomains: [..]}');
   }
   return file as RoutesFile;
 }

@@ -18,6 +18,7 @@ import { Delivery } from "./sync.js";
 export interface CoordinatorHandle {
   /** `host:port` actually bound (the real port when 0 was requested). */
   readonly address: string;
+  /** The bound port (the real one when 0 was requested). */
   readonly port: number;
   /** The event store the coordinator writes to (closed by {@link stop}). */
   readonly store: EventStore;
@@ -32,8 +33,17 @@ export interface CoordinatorHandle {
 }
 
 /**
- * Opens the store and serves the coordinator on one listener. Throws a ConfigError for an
- * unusable configuration, a storage error when the store cannot be opened, or the bind error.
+ * Opens the store and serves the coordinator on one listener; resolves once it is bound.
+ * @throws ConfigError for an unusable configuration; StorageError (or an Error naming the
+ * missing driver package) when the store cannot be opened; an Error `Cannot listen on …` when
+ * the address cannot be bound.
+ * @example
+ * const handler = await runAggregateServer(PlayerAggregate, "127.0.0.1:0");
+ * const coordinator = await startCoordinator({ port: 0, routes: { player: handler.address }, logLevel: "warn" });
+ * await using client = Client.connect(coordinator.address);
+ * // ... send commands and queries
+ * await coordinator.stop();
+ * await handler.stop();
  */
 export async function startCoordinator(config: CoordinatorConfig = {}): Promise<CoordinatorHandle> {
   validateConfig(config);

@@ -16,9 +16,13 @@ import {
 
 /** `grpc.health.v1.HealthCheckResponse.ServingStatus`. */
 export enum ServingStatus {
+  /** Status not known (the wire default). */
   UNKNOWN = 0,
+  /** The coordinator accepts calls (from start-up until shutdown begins). */
   SERVING = 1,
+  /** Shutting down: sent to every watcher before their streams end. */
   NOT_SERVING = 2,
+  /** Sent by Watch for a service name other than "" (the only one registered). */
   SERVICE_UNKNOWN = 3,
 }
 

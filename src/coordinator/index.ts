@@ -1,7 +1,17 @@
 /**
  * The embedded, Angzarr-compatible coordinator (`angzarr-client/coordinator`): serves
- * CommandHandlerCoordinatorService, EventQueryService and health on one gRPC listener and
- * calls business-logic processes like Angzarr 0.5.1's aggregate sidecar.
+ * CommandHandlerCoordinatorService, EventQueryService, the saga, process-manager and projector
+ * coordinator services and health on one gRPC listener and calls business-logic processes like
+ * Angzarr 0.5.1's sidecars.
+ *
+ * @example
+ * import { startCoordinator } from "angzarr-client/coordinator";
+ *
+ * const coordinator = await startCoordinator({ port: 1310, routes: { orders: "127.0.0.1:50052" }, storage: { type: "memory" } });
+ * console.log(coordinator.address, coordinator.routes);
+ * process.once("SIGTERM", () => void coordinator.stop());
+ *
+ * @module
  */
 export { startCoordinator, type CoordinatorHandle } from "./coordinator.js";
 export {
@@ -15,7 +25,7 @@ export {
 } from "./config.js";
 export { createLogger, isLogLevel, LOG_LEVELS, silentLogger, type LogFields, type Logger, type LogLevel } from "./logger.js";
 export { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
-export type { ProjectorRoute, RoutingConfig, SagaRoute } from "./routing.js";
+export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./routing.js";
 export { MAX_DETAILS_BYTES } from "./command-pipeline.js";
 export { MAX_CASCADE_DEPTH } from "./sync.js";
 export { ServingStatus } from "./health.js";

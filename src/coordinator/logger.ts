@@ -10,9 +10,13 @@ export type LogFields = Record<string, unknown>;
 
 /** Where the coordinator writes its logs. */
 export interface Logger {
+  /** Unexpected failures of a call, and asynchronous deliveries that failed. */
   error(message: string, fields?: LogFields): void;
+  /** Problems that did not fail the caller: a saga or process-manager command that failed, a stop that cut work short. */
   warn(message: string, fields?: LogFields): void;
+  /** Lifecycle messages, e.g. that the coordinator stopped. */
   info(message: string, fields?: LogFields): void;
+  /** One line per call: method, status code and duration. */
   debug(message: string, fields?: LogFields): void;
 }
 
@@ -24,6 +28,10 @@ export function isLogLevel(value: string): value is LogLevel {
 /**
  * A logger printing `<ISO time> <LEVEL> <message> key=value…` lines at or above `level`
  * to `write` (default: stderr).
+ * @param level - least severe level printed (default `"info"`).
+ * @example
+ * const lines: string[] = [];
+ * const coordinator = await startCoordinator({ routes, logger: createLogger("debug", (line) => lines.push(line)) });
  */
 export function createLogger(level: LogLevel = "info", write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
   const threshold = LOG_LEVELS.indexOf(level);

@@ -10,8 +10,11 @@ import { RpcError } from "./rpc-error.js";
 export interface RetryPolicy {
   /** Retries after the first attempt (attempts = maxRetries + 1). */
   maxRetries: number;
+  /** Base delay before the first retry, in milliseconds. */
   initialDelayMs: number;
+  /** Upper bound of the base delay, in milliseconds (before jitter). */
   maxDelayMs: number;
+  /** Factor applied to the base delay after every retry. */
   multiplier: number;
   /**
    * `full`: wait a random 0–100 % of the base delay; `additive`: base delay plus a random

@@ -4,16 +4,37 @@ import { RpcError } from "./rpc-error.js";
 
 /** A projector called with every event book of its domains. */
 export interface ProjectorRoute {
+  /** Unique name among the projectors, used in errors and logs. */
   name: string;
+  /** Address of its business-logic process (`host:port`, `http(s)://host:port` or a Unix socket path). */
   address: string;
+  /** Domains whose events it receives (at least one). */
   domains: string[];
 }
 
 /** A saga called with every event book of its source domain. */
 export interface SagaRoute {
+  /** Unique name among the sagas, used in errors and logs. */
   name: string;
+  /** Address of its business-logic process (`host:port`, `http(s)://host:port` or a Unix socket path). */
   address: string;
+  /** Domain whose events it receives. */
   sourceDomain: string;
+}
+
+/**
+ * A process manager called with every correlated event book of its source domains (§10.2, §12);
+ * its own events are stored in `pmDomain`, one aggregate per correlation id.
+ */
+export interface ProcessManagerRoute {
+  /** Unique name among the process managers, used in errors and logs. */
+  name: string;
+  /** Address of its business-logic process (`host:port`, `http(s)://host:port` or a Unix socket path). */
+  address: string;
+  /** Domain of the process manager's own events. */
+  pmDomain: string;
+  /** Domains whose correlated events it receives (at least one). */
+  sourceDomains: string[];
 }
 
 /** Routing configuration. */
@@ -21,12 +42,30 @@ export interface RoutingConfig {
   /**
    * Sidecar mode, like `angzarr-aggregate`: every well-formed command goes to this one
    * address whatever its domain (`domain` only labels it, §2/§4).
+   * @default none
    */
-  target?: { domain: string; address: string };
-  /** Multi-domain mode: command-handler address per domain. */
+  target?: {
+    /** Label of the business process in the routing table. */
+    domain: string;
+    /** Address every command goes to. */
+    address: string;
+  };
+  /** Multi-domain mode: command-handler address per domain. @default none */
   routes?: Record<string, string>;
+  /** Projectors, called in this order. @default none */
   projectors?: ProjectorRoute[];
+  /** Sagas, called in this order. @default none */
   sagas?: SagaRoute[];
+  /** Process managers, called in this order. @default none */
+  processManagers?: ProcessManagerRoute[];
+}
+
+/**
+ * NOT_FOUND `No <kind> registered for domain: <d>`, the saga/PM sidecars' message for an
+ * unknown domain (§4), used for every kind of component.
+ */
+export function notRegistered(kind: string, domain: string): RpcError {
+  return new RpcError(Status.NOT_FOUND, `No ${kind} registered for domain: ${domain}`);
 }
 
 /** Resolves handler addresses for domains. */
@@ -34,11 +73,13 @@ export class Router {
   private readonly routes: ReadonlyMap<string, string>;
   private readonly projectors: readonly ProjectorRoute[];
   private readonly sagas: readonly SagaRoute[];
+  private readonly processManagers: readonly ProcessManagerRoute[];
 
   constructor(private readonly config: RoutingConfig) {
     this.routes = new Map(Object.entries(config.routes ?? {}));
     this.projectors = config.projectors ?? [];
     this.sagas = config.sagas ?? [];
+    this.processManagers = config.processManagers ?? [];
   }
 
   /**
@@ -50,7 +91,7 @@ export class Router {
   handlerFor(domain: string): string {
     if (this.config.target) return this.config.target.address;
     const address = this.routes.get(domain);
-    if (address === undefined) throw new RpcError(Status.NOT_FOUND, `No aggregate registered for domain: ${domain}`);
+    if (address === undefined) throw notRegistered("aggregate", domain);
     return address;
   }
 
@@ -62,6 +103,11 @@ export class Router {
   /** Sagas whose source is a domain, in configuration order. */
   sagasFor(domain: string): SagaRoute[] {
     return this.sagas.filter((s) => s.sourceDomain === domain);
+  }
+
+  /** Process managers subscribed to a domain, in configuration order. */
+  processManagersFor(domain: string): ProcessManagerRoute[] {
+    return this.processManagers.filter((p) => p.sourceDomains.includes(domain));
   }
 
   /** `domain=address,…` for the start-up line. */

@@ -1,6 +1,7 @@
 /**
  * The one grpc-js listener serving CommandHandlerCoordinatorService, EventQueryService and
- * grpc.health.v1.Health, like the reference's `angzarr-aggregate`.
+ * grpc.health.v1.Health, like the reference's `angzarr-aggregate`, plus the saga, process-manager
+ * and projector coordinator services (§10) for the configured components.
  */
 import {
   Server,
@@ -12,7 +13,10 @@ import {
   type StatusObject,
 } from "@grpc/grpc-js";
 import { CommandHandlerCoordinatorServiceService } from "../gen/angzarr/command_handler.js";
+import { ProcessManagerCoordinatorServiceService } from "../gen/angzarr/process_manager.js";
+import { ProjectorCoordinatorServiceService } from "../gen/angzarr/projector.js";
 import { EventQueryServiceService } from "../gen/angzarr/query.js";
+import { SagaCoordinatorServiceService } from "../gen/angzarr/saga.js";
 import type { EventBook, Query } from "../gen/angzarr/types.js";
 import type { TokenAuth } from "./auth.js";
 import { MESSAGE_SIZE_LIMIT } from "./business.js";
@@ -22,8 +26,11 @@ import type { CoordinatorContext } from "./context.js";
 import { handleEvent } from "./facts.js";
 import { Health, HealthService } from "./health.js";
 import type { Logger } from "./logger.js";
+import { handleProcessManager, handleProcessManagerSpeculative } from "./pm-coordinator.js";
+import { handleProjector, handleProjectorSpeculative, handleProjectorSync } from "./projector-coordinator.js";
 import { aggregateRoots, getEventBook, getEvents, synchronizeOne } from "./queries.js";
 import { errorText, RpcError } from "./rpc-error.js";
+import { executeSaga, executeSagaSpeculative } from "./saga-coordinator.js";
 import { handleSpeculative } from "./speculative.js";
 
 /** Tracks running RPC work so shutdown can wait for it. */
@@ -51,7 +58,7 @@ export interface ServerParts {
   inflight: InFlight;
 }
 
-/** Builds the server with all three services registered (not yet bound). */
+/** Builds the server with every service registered (not yet bound). */
 export function createServer(parts: ServerParts): Server {
   const { ctx } = parts;
   const server = new Server({
@@ -69,6 +76,19 @@ export function createServer(parts: ServerParts): Server {
     getEvents: serverStream(parts, "GetEvents", (query) => getEvents(ctx.store, query)),
     getAggregateRoots: serverStream(parts, "GetAggregateRoots", () => aggregateRoots(ctx.store)),
     synchronize: synchronize(parts),
+  });
+  server.addService(SagaCoordinatorServiceService, {
+    execute: unary(parts, "Saga.Execute", (req) => executeSaga(ctx, req)),
+    executeSpeculative: unary(parts, "Saga.ExecuteSpeculative", (req) => executeSagaSpeculative(ctx, req)),
+  });
+  server.addService(ProcessManagerCoordinatorServiceService, {
+    handle: unary(parts, "ProcessManager.Handle", (req) => handleProcessManager(ctx, req)),
+    handleSpeculative: unary(parts, "ProcessManager.HandleSpeculative", (req) => handleProcessManagerSpeculative(ctx, req)),
+  });
+  server.addService(ProjectorCoordinatorServiceService, {
+    handleSync: unary(parts, "Projector.HandleSync", (req) => handleProjectorSync(ctx, req)),
+    handle: unary(parts, "Projector.Handle", (book) => handleProjector(ctx, book)),
+    handleSpeculative: unary(parts, "Projector.HandleSpeculative", (req) => handleProjectorSpeculative(ctx, req)),
   });
   server.addService(HealthService, parts.health.implementation);
   return server;

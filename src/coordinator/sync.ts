@@ -1,45 +1,41 @@
 /**
- * Post-persist delivery to projectors and sagas (COORDINATOR.md §12). The reference publishes
- * to a bus and, outside Kubernetes, runs nothing synchronously; here the registered projectors
- * and sagas are called directly:
- * - SIMPLE: projectors before answering, sagas afterwards;
- * - CASCADE: projectors and sagas before answering, saga commands and facts executed through
- *   this coordinator's own pipelines (recursively, at most {@link MAX_CASCADE_DEPTH} hops);
+ * Post-persist delivery to projectors, sagas and process managers (COORDINATOR.md §12). The
+ * reference publishes to a bus and, outside Kubernetes, runs nothing synchronously; here the
+ * registered components are called directly:
+ * - SIMPLE: projectors before answering, sagas and process managers afterwards;
+ * - CASCADE: projectors, then sagas, then process managers before answering, their commands and
+ *   facts executed through this coordinator's own pipelines (recursively, at most
+ *   {@link MAX_CASCADE_DEPTH} hops);
  * - ASYNC: everything after answering, in order per aggregate, failures only logged.
- * Each component receives each persisted book exactly once.
+ * Process managers only see books with a correlation id (§12). Each component receives each
+ * persisted book exactly once.
  */
 import { status as Status } from "@grpc/grpc-js";
-import type { CascadeError, CommandResponse, FactInjectionResponse } from "../gen/angzarr/command_handler.js";
+import type { CascadeError } from "../gen/angzarr/command_handler.js";
 import { ProjectorServiceService } from "../gen/angzarr/projector.js";
 import { SagaServiceService } from "../gen/angzarr/saga.js";
-import {
-  CascadeErrorMode,
-  SyncMode,
-  type CommandBook,
-  type Cover,
-  type EventBook,
-  type Projection,
-} from "../gen/angzarr/types.js";
-import { keyText, pageSequence } from "./books.js";
+import { CascadeErrorMode, SyncMode, type EventBook, type Projection } from "../gen/angzarr/types.js";
+import { keyText } from "./books.js";
+import { describeCascadeFailure, executeCascade, sagaRequest, type CascadeOutput, type CascadeSource } from "./cascade.js";
 import type { CoordinatorContext } from "./context.js";
-import { isMain } from "./editions.js";
 import type { Logger } from "./logger.js";
-import type { ProjectorRoute, SagaRoute } from "./routing.js";
-import { describeError, errorText, internal, RpcError } from "./rpc-error.js";
+import { runProcessManager } from "./process-manager.js";
+import type { ProcessManagerRoute, ProjectorRoute, SagaRoute } from "./routing.js";
+import { errorText, internal, RpcError } from "./rpc-error.js";
 import { KeyedQueue } from "./serial.js";
 import type { AggregateKey } from "./storage/index.js";
 
-/** Saga hops a cascade may take before it is refused. */
+/** Saga and process-manager hops a cascade may take before it is refused. */
 export const MAX_CASCADE_DEPTH = 8;
 
-/** A persisted book to hand to projectors and sagas. */
+/** A persisted book to hand to projectors, sagas and process managers. */
 export interface DeliveryRequest {
   book: EventBook;
   /** Where the book was stored. */
   key: AggregateKey;
   mode: SyncMode;
   errorMode: CascadeErrorMode;
-  /** Saga hops that led to this book (0 for a client's own command). */
+  /** Saga and process-manager hops that led to this book (0 for a client's own command). */
   depth: number;
 }
 
@@ -52,9 +48,27 @@ export interface SyncOutcome {
 /** Nothing to run synchronously. */
 export const NO_SYNC = async (): Promise<SyncOutcome> => ({ projections: [], cascadeErrors: [] });
 
-type Failure = { component: string; type: "projector" | "saga"; error: RpcError };
+type ComponentType = "projector" | "saga" | "process_manager";
 
-/** Runs projectors and sagas for persisted books. */
+type Failure = { component: string; type: ComponentType; error: RpcError };
+
+/** The components one delivery calls. */
+interface Targets {
+  projectors: ProjectorRoute[];
+  sagas: SagaRoute[];
+  processManagers: ProcessManagerRoute[];
+}
+
+/** A saga or process manager as a cascade runs it: called once, then its output is executed. */
+interface Reactor {
+  name: string;
+  type: ComponentType;
+  /** `Saga` or `Process manager`, for status messages. */
+  title: string;
+  react(): Promise<{ source: CascadeSource; output: CascadeOutput; runSync?: () => Promise<SyncOutcome> }>;
+}
+
+/** Runs projectors, sagas and process managers for persisted books. */
 export class Delivery {
   private readonly queue: KeyedQueue;
 
@@ -68,21 +82,17 @@ export class Delivery {
    */
   dispatch(ctx: CoordinatorContext, req: DeliveryRequest): () => Promise<SyncOutcome> {
     if (req.book.pages.length === 0) return NO_SYNC;
-    const projectors = ctx.router.projectorsFor(req.key.domain);
-    const sagas = ctx.router.sagasFor(req.key.domain);
-    const syncProjectors = req.mode !== SyncMode.SYNC_MODE_ASYNC;
-    const syncSagas = req.mode === SyncMode.SYNC_MODE_CASCADE;
-    const later = { projectors: syncProjectors ? [] : projectors, sagas: syncSagas ? [] : sagas };
-    if (later.projectors.length + later.sagas.length > 0) {
+    const { now, later } = split(ctx, req);
+    if (later.projectors.length + later.sagas.length + later.processManagers.length > 0) {
       const asyncReq = { ...req, mode: SyncMode.SYNC_MODE_ASYNC, errorMode: CascadeErrorMode.CASCADE_ERROR_CONTINUE };
       this.queue.enqueue(keyText(req.key), async () => {
-        const outcome = await this.run(ctx, asyncReq, later.projectors, later.sagas);
+        const outcome = await this.run(ctx, asyncReq, later);
         for (const e of outcome.cascadeErrors) {
           this.logger.error("asynchronous delivery failed", { component: e.componentName, error: e.errorMessage });
         }
       });
     }
-    return () => this.run(ctx, req, syncProjectors ? projectors : [], syncSagas ? sagas : []);
+    return () => this.run(ctx, req, now);
   }
 
   /** Waits for every queued asynchronous delivery (including those queued meanwhile). */
@@ -90,12 +100,7 @@ export class Delivery {
     return this.queue.drain();
   }
 
-  private async run(
-    ctx: CoordinatorContext,
-    req: DeliveryRequest,
-    projectors: ProjectorRoute[],
-    sagas: SagaRoute[],
-  ): Promise<SyncOutcome> {
+  private async run(ctx: CoordinatorContext, req: DeliveryRequest, targets: Targets): Promise<SyncOutcome> {
     const outcome: SyncOutcome = { projections: [], cascadeErrors: [] };
     const fail = ({ component, type, error }: Failure) => {
       if (req.errorMode !== CascadeErrorMode.CASCADE_ERROR_CONTINUE) throw error;
@@ -106,7 +111,7 @@ export class Delivery {
         sourceDomain: req.key.domain,
       });
     };
-    for (const projector of projectors) {
+    for (const projector of targets.projectors) {
       try {
         outcome.projections.push(await ctx.channels.call(projector.address, ProjectorServiceService.handle, req.book));
       } catch (err) {
@@ -115,97 +120,98 @@ export class Delivery {
         fail({ component: projector.name, type: "projector", error: internal(`Projector sync failed: ${projector.name}: ${errorText(err)}`) });
       }
     }
-    for (const saga of sagas) await this.runSaga(ctx, req, saga, outcome, fail);
+    for (const saga of targets.sagas) await react(ctx, req, sagaReactor(ctx, req, saga), outcome, fail);
+    for (const pm of targets.processManagers) await react(ctx, req, processManagerReactor(ctx, req, pm), outcome, fail);
     return outcome;
   }
-
-  private async runSaga(
-    ctx: CoordinatorContext,
-    req: DeliveryRequest,
-    saga: SagaRoute,
-    outcome: SyncOutcome,
-    fail: (f: Failure) => void,
-  ): Promise<void> {
-    const sagaFailed = (message: string) =>
-      fail({ component: saga.name, type: "saga", error: internal(`Saga ${saga.name} failed: ${message}`) });
-    if (req.depth >= MAX_CASCADE_DEPTH) return sagaFailed(`cascade depth limit of ${MAX_CASCADE_DEPTH} exceeded`);
-    let response;
-    try {
-      response = await ctx.channels.call(saga.address, SagaServiceService.handle, {
-        source: req.book,
-        syncMode: req.mode,
-        cascadeErrorMode: req.errorMode,
-        destinationSequences: await destinationSequences(ctx, req),
-      });
-    } catch (err) {
-      if ((err as RpcError).code === Status.UNAVAILABLE) {
-        const error = new RpcError(Status.UNAVAILABLE, `Cannot connect to saga ${saga.name}: ${errorText(err)}`);
-        return fail({ component: saga.name, type: "saga", error });
-      }
-      return sagaFailed(errorText(err));
-    }
-    const nested = { syncMode: req.mode, cascadeErrorMode: req.errorMode };
-    const merge = (r: CommandResponse | FactInjectionResponse) => {
-      outcome.projections.push(...r.projections);
-      if ("cascadeErrors" in r) outcome.cascadeErrors.push(...r.cascadeErrors);
-    };
-    for (const command of response.commands) {
-      const stamped = stampSagaCommand(command, req);
-      try {
-        merge(await ctx.executeCommand({ ...nested, command: stamped }, req.depth + 1));
-      } catch (err) {
-        sagaFailed(`command for ${stamped.cover?.domain ?? "?"} failed: ${describeError(err)}`);
-      }
-    }
-    for (const facts of response.events) {
-      try {
-        merge(await ctx.injectFacts({ syncMode: req.mode, routeToHandler: true, events: facts }, req.depth + 1));
-      } catch (err) {
-        sagaFailed(`facts for ${facts.cover?.domain ?? "?"} failed: ${describeError(err)}`);
-      }
-    }
-  }
 }
 
 /**
- * Saga command stamping as the reference saga sidecar does it (§10.1): the source edition when
- * the command names none, and `angzarr_deferred{source, source_seq}` on every page lacking a
- * complete one (a saga-set `source_seq` is kept), so the pipeline renumbers them. The source's
- * correlation id is filled in when the command has none.
+ * The components of the book's domain, split into those run before answering and those run
+ * afterwards. Process managers only get correlated books (§12).
  */
-export function stampSagaCommand(command: CommandBook, req: DeliveryRequest): CommandBook {
-  const source: Cover | undefined = req.book.cover;
-  const sourceSeq = Math.max(0, ...req.book.pages.map(pageSequence));
-  const cover = command.cover && {
-    ...command.cover,
-    correlationId: command.cover.correlationId || source?.correlationId || "",
-    edition: (command.cover.edition?.name || isMain(req.key)) ? command.cover.edition : { name: req.key.edition, divergences: [] },
+function split(ctx: CoordinatorContext, req: DeliveryRequest): { now: Targets; later: Targets } {
+  const domain = req.key.domain;
+  const all: Targets = {
+    projectors: ctx.router.projectorsFor(domain),
+    sagas: ctx.router.sagasFor(domain),
+    processManagers: req.book.cover?.correlationId ? ctx.router.processManagersFor(domain) : [],
   };
-  const pages = command.pages.map((page) => {
-    const header = page.header?.sequenceType;
-    if (header?.$case === "angzarrDeferred" && header.value.source) return page;
-    const seq = header?.$case === "angzarrDeferred" ? header.value.sourceSeq : sourceSeq;
-    return { ...page, header: { sequenceType: { $case: "angzarrDeferred" as const, value: { source, sourceSeq: seq } } } };
+  const syncProjectors = req.mode !== SyncMode.SYNC_MODE_ASYNC;
+  const cascade = req.mode === SyncMode.SYNC_MODE_CASCADE;
+  const pick = (projectors: boolean, reactors: boolean): Targets => ({
+    projectors: projectors ? all.projectors : [],
+    sagas: reactors ? all.sagas : [],
+    processManagers: reactors ? all.processManagers : [],
   });
-  return { ...command, cover, pages };
+  return { now: pick(syncProjectors, cascade), later: pick(!syncProjectors, !cascade) };
 }
 
-/**
- * `destination_sequences` for a saga: for every domain where exactly one aggregate (on the
- * source's edition) shares the source's correlation id, that aggregate's next sequence.
- * Uncorrelated sources get an empty map (the reference's saga sidecar always sends one).
- */
-async function destinationSequences(ctx: CoordinatorContext, req: DeliveryRequest): Promise<Record<string, number>> {
-  const correlationId = req.book.cover?.correlationId;
-  if (!correlationId) return {};
-  const byDomain = new Map<string, Map<string, number>>();
-  for (const row of await ctx.store.readByCorrelation(correlationId)) {
-    if (row.edition !== req.key.edition) continue;
-    const roots = byDomain.get(row.domain) ?? new Map<string, number>();
-    roots.set(row.root, Math.max(roots.get(row.root) ?? 0, row.sequence + 1));
-    byDomain.set(row.domain, roots);
+/** Calls a saga or process manager and executes its output; failures go to `fail`. */
+async function react(
+  ctx: CoordinatorContext,
+  req: DeliveryRequest,
+  reactor: Reactor,
+  outcome: SyncOutcome,
+  fail: (f: Failure) => void,
+): Promise<void> {
+  const failed = (message: string) =>
+    fail({ component: reactor.name, type: reactor.type, error: internal(`${reactor.title} ${reactor.name} failed: ${message}`) });
+  if (req.depth >= MAX_CASCADE_DEPTH) return failed(`cascade depth limit of ${MAX_CASCADE_DEPTH} exceeded`);
+  let reaction;
+  try {
+    reaction = await reactor.react();
+  } catch (err) {
+    if ((err as RpcError).code === Status.UNAVAILABLE) {
+      const message = `Cannot connect to ${reactor.title.toLowerCase()} ${reactor.name}: ${errorText(err)}`;
+      return fail({ component: reactor.name, type: reactor.type, error: new RpcError(Status.UNAVAILABLE, message) });
+    }
+    return failed(errorText(err));
   }
-  const result: Record<string, number> = {};
-  for (const [domain, roots] of byDomain) if (roots.size === 1) result[domain] = [...roots.values()][0]!;
-  return result;
+  if (reaction.runSync) {
+    try {
+      const delivered = await reaction.runSync();
+      outcome.projections.push(...delivered.projections);
+      outcome.cascadeErrors.push(...delivered.cascadeErrors);
+    } catch (err) {
+      failed(errorText(err));
+    }
+  }
+  await executeCascade(ctx, reaction.source, reaction.output, {
+    mode: req.mode,
+    errorMode: req.errorMode,
+    depth: req.depth,
+    onFailure: (f) => failed(describeCascadeFailure(f)),
+  }, outcome);
+}
+
+function sagaReactor(ctx: CoordinatorContext, req: DeliveryRequest, saga: SagaRoute): Reactor {
+  return {
+    name: saga.name,
+    type: "saga",
+    title: "Saga",
+    async react() {
+      const request = await sagaRequest(ctx, req, req.mode, req.errorMode);
+      const response = await ctx.channels.call(saga.address, SagaServiceService.handle, request);
+      return { source: req, output: { commands: response.commands, facts: response.events } };
+    },
+  };
+}
+
+function processManagerReactor(ctx: CoordinatorContext, req: DeliveryRequest, pm: ProcessManagerRoute): Reactor {
+  return {
+    name: pm.name,
+    type: "process_manager",
+    title: "Process manager",
+    async react() {
+      const step = await runProcessManager(ctx, pm, {
+        trigger: req.book,
+        correlationId: req.book.cover?.correlationId ?? "",
+        mode: req.mode,
+        errorMode: req.errorMode,
+        depth: req.depth,
+      });
+      return { source: step.source, output: { commands: step.response.commands, facts: step.response.facts }, runSync: step.runSync };
+    },
+  };
 }

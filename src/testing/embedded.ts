@@ -20,6 +20,8 @@ export interface TestDomain {
   readonly projectors?: ReadonlyArray<{ readonly name: string; readonly domains: readonly string[] }>;
   /** Sagas it serves, with their source domain. */
   readonly sagas?: ReadonlyArray<{ readonly name: string; readonly sourceDomain: string }>;
+  /** Process managers it serves, with their own domain and the domains they subscribe to. */
+  readonly processManagers?: ReadonlyArray<{ readonly name: string; readonly pmDomain: string; readonly sourceDomains: readonly string[] }>;
 }
 
 /** Options of the embedded backend. */
@@ -41,8 +43,8 @@ export interface EmbeddedOptions {
 export const DEFAULT_TEST_TOKEN = "angzarr-test-token";
 
 /**
- * Starts the test domain's server and a coordinator routing its domains, projectors and sagas
- * to it. Every capability; `auth` when asked for.
+ * Starts the test domain's server and a coordinator routing its domains, projectors, sagas and
+ * process managers to it. Every capability; `auth` when asked for.
  */
 export async function startEmbeddedBackend(options: EmbeddedOptions): Promise<TestBackend> {
   const { domain } = options;
@@ -54,6 +56,12 @@ export async function startEmbeddedBackend(options: EmbeddedOptions): Promise<Te
     routes: Object.fromEntries(domain.domains.map((d) => [d, handler.address])),
     projectors: (domain.projectors ?? []).map((p) => ({ name: p.name, address: handler.address, domains: [...p.domains] })),
     sagas: (domain.sagas ?? []).map((s) => ({ name: s.name, address: handler.address, sourceDomain: s.sourceDomain })),
+    processManagers: (domain.processManagers ?? []).map((p) => ({
+      name: p.name,
+      address: handler.address,
+      pmDomain: p.pmDomain,
+      sourceDomains: [...p.sourceDomains],
+    })),
   };
   const tokens = options.auth === true ? [DEFAULT_TEST_TOKEN] : options.auth || [];
   const coordinators: CoordinatorHandle[] = [];

@@ -218,3 +218,47 @@ describe("logger", () => {
     expect(lines[1]).to.match(/ ERROR broken\n$/);
   });
 });
+
+describe("process-manager routes", () => {
+  it("reads ANGZARR_PROCESS_MANAGERS (name@address:pmDomain:sourceA+sourceB) after those of the routes file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "angzarr-routes-"));
+    try {
+      const file = join(dir, "routes.json");
+      writeFileSync(file, JSON.stringify({ processManagers: [{ name: "a", address: "127.0.0.1:1", pmDomain: "audit", sourceDomains: ["orders"] }] }));
+      const config = loadConfigFromEnv({
+        ANGZARR_ROUTES_FILE: file,
+        ANGZARR_PROCESS_MANAGERS: "fulfil@127.0.0.1:50080:fulfillment:orders+inventory, sock@./pm.sock:shipping:orders",
+      });
+      expect(config.processManagers).to.deep.equal([
+        { name: "a", address: "127.0.0.1:1", pmDomain: "audit", sourceDomains: ["orders"] },
+        { name: "fulfil", address: "127.0.0.1:50080", pmDomain: "fulfillment", sourceDomains: ["orders", "inventory"] },
+        { name: "sock", address: "./pm.sock", pmDomain: "shipping", sourceDomains: ["orders"] },
+      ]);
+      writeFileSync(file, JSON.stringify({ processManagers: [{ name: "a", address: "h:1", pmDomain: "audit" }] }));
+      expect(configError(() => loadConfigFromEnv({ ANGZARR_ROUTES_FILE: file }))).to.contain('"processManagers" must be an array');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const bad: Array<[string, string]> = [
+    ["fulfil", 'ANGZARR_PROCESS_MANAGERS: invalid entry "fulfil" (expected name@address:pmDomain:sourceA+sourceB)'],
+    ["fulfil@h:1:orders", 'ANGZARR_PROCESS_MANAGERS: invalid address "h"'],
+    ["fulfil@h:1:Flow:orders", 'ANGZARR_PROCESS_MANAGERS: invalid domain "Flow"'],
+    ["fulfil@h:1:flow:orders+", 'ANGZARR_PROCESS_MANAGERS: invalid domain ""'],
+  ];
+  for (const [value, message] of bad) {
+    it(`rejects ANGZARR_PROCESS_MANAGERS=${JSON.stringify(value)}`, () => {
+      expect(configError(() => loadConfigFromEnv({ ANGZARR_PROCESS_MANAGERS: value }))).to.contain(message);
+    });
+  }
+
+  it("validateConfig names the offending process-manager field", () => {
+    const pm = { name: "p", address: "h:1", pmDomain: "flow", sourceDomains: ["orders"] };
+    expect(configError(() => validateConfig({ processManagers: [pm, pm] }))).to.contain('processManagers[1].name: duplicate name "p"');
+    expect(configError(() => validateConfig({ processManagers: [{ ...pm, sourceDomains: [] }] }))).to.contain(
+      "processManagers[0].sourceDomains: must name at least one domain",
+    );
+    expect(configError(() => validateConfig({ processManagers: [{ ...pm, pmDomain: "" }] }))).to.contain("processManagers[0].pmDomain: invalid domain");
+  });
+});

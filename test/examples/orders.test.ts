@@ -1,5 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
+import { StockReserved } from "../../examples/gen/examples/inventory.js";
 import { startOrdersHandler } from "../../examples/orders/index.js";
 import { OrderAggregate } from "../../examples/orders/OrderAggregate.js";
 import {
@@ -93,6 +94,31 @@ describe("examples/orders through startOrdersHandler (real gRPC)", () => {
     expect(types(book)).to.deep.equal([CheckpointTaken.$type]);
     expect(book.snapshot?.sequence).to.equal(2);
     expect(unpackAny(OrderState, book.snapshot?.state)).to.include({ customerId: "cust-1", itemCount: 3, eventCount: 3 });
+  });
+});
+
+describe("examples/orders: the fulfillment process manager (real gRPC)", () => {
+  const types = (book: EventBook) => book.pages.map((p) => typeNameFromUrl(pageEvent(p)!.typeUrl));
+
+  it("records the items ordered and the stock reserved as its own events, numbered after its state, and emits no commands", async () => {
+    const server = await startOrdersHandler(undefined, { logger: silentLogger });
+    const c = clients(server.address);
+    try {
+      const correlationId = uuidFor("flow-1");
+      const ordered = eventBookOf(makeCover({ domain: "orders", root: uuidFor("order-1"), correlationId }), [event(ItemAdded, { sku: "a", quantity: 2 })]);
+      const first = await call(c.processManagers, c.processManagers.handle, { trigger: ordered, processState: undefined, destinationSequences: {} });
+      expect(types(first.processEvents!)).to.deep.equal([ItemAdded.$type]);
+      expect(first.commands).to.deep.equal([]);
+      const reserved = eventBookOf(makeCover({ domain: "inventory", root: uuidFor("stock-a"), correlationId }), [
+        event(StockReserved, { orderId: "order-1", sku: "a", quantity: 2 }),
+      ]);
+      const second = await call(c.processManagers, c.processManagers.handle, { trigger: reserved, processState: first.processEvents, destinationSequences: {} });
+      expect(types(second.processEvents!)).to.deep.equal([StockReserved.$type]);
+      expect(headerSequence(second.processEvents!.pages[0]!.header)).to.equal(1);
+    } finally {
+      c.close();
+      await server.stop();
+    }
   });
 });
 

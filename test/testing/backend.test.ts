@@ -37,11 +37,11 @@ describe("backend selection and capabilities", () => {
   });
 
   it("derives capabilities from the documented limits", () => {
-    expect([...capabilitiesOf("embedded")].sort()).to.deep.equal(["faults", "multi-domain", "projectors", "sagas", "seeding-snapshots"]);
+    expect([...capabilitiesOf("embedded")].sort()).to.deep.equal(["faults", "multi-domain", "process-managers", "projectors", "sagas", "seeding-snapshots"]);
     expect(capabilitiesOf("embedded", ["auth"]).has("auth")).to.equal(true);
     expect([...capabilitiesOf("container")]).to.deep.equal(["faults"]);
     expect([...capabilitiesOf("external")]).to.deep.equal([]);
-    expect(Object.keys(BACKEND_LIMITS.container).sort()).to.deep.equal(["auth", "multi-domain", "projectors", "sagas", "seeding-snapshots"]);
+    expect(Object.keys(BACKEND_LIMITS.container).sort()).to.deep.equal(["auth", "multi-domain", "process-managers", "projectors", "sagas", "seeding-snapshots"]);
   });
 
   it("skipReason names every missing capability with the backend's reason, and ignores other tags", () => {

@@ -29,7 +29,7 @@ describe("embedded backend", () => {
     expect(startMs).to.be.below(1000);
     expect(backend.kind).to.equal("embedded");
     expect(backend.endpoint).to.match(/^127\.0\.0\.1:\d+$/);
-    expect([...backend.capabilities].sort()).to.deep.equal(["auth", "faults", "multi-domain", "projectors", "sagas", "seeding-snapshots"]);
+    expect([...backend.capabilities].sort()).to.deep.equal(["auth", "faults", "multi-domain", "process-managers", "projectors", "sagas", "seeding-snapshots"]);
     expect(backend.store?.kind).to.equal("sqlite");
   });
 

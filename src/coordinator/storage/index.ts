@@ -11,16 +11,32 @@ export { PostgresEventStore, openPostgresEventStore } from "./postgres.js";
 
 /** Which backend to open, mirroring Angzarr's `storage.type` settings. */
 export type StorageConfig =
-  | { type: "memory" }
-  /** `path` absent or `":memory:"` → private in-memory database. */
-  | { type: "sqlite"; path?: string }
-  /** `schema` absent → the connection's `search_path` decides. */
-  | { type: "postgres"; uri: string; schema?: string };
+  | {
+      /** Process-local Maps ({@link MemoryEventStore}); nothing survives the process. */
+      type: "memory";
+    }
+  | {
+      /** SQLite through the optional `better-sqlite3` package ({@link SqliteEventStore}). */
+      type: "sqlite";
+      /** Database file (its directory must exist). @default ":memory:" (a private in-memory database) */
+      path?: string;
+    }
+  | {
+      /** PostgreSQL through the optional `pg` package ({@link PostgresEventStore}). */
+      type: "postgres";
+      /** Connection string, e.g. `postgres://user:pass@localhost:5432/angzarr`. */
+      uri: string;
+      /** Schema holding the tables (created if missing). @default none: the connection's `search_path` decides */
+      schema?: string;
+    };
 
 /**
  * Opens an event store and creates its tables if missing. The SQLite and PostgreSQL drivers
- * are imported only here, when that backend is chosen; a missing driver fails with an Error
- * naming the npm package to install. Connection or schema failures throw a StorageError.
+ * are imported only here, when that backend is chosen.
+ * @throws Error naming the npm package to install when its driver is missing, or for an
+ * unknown `type`; StorageError for connection or schema failures.
+ * @example
+ * const store = await openEventStore({ type: "postgres", uri: process.env.DATABASE_URL!, schema: "angzarr" });
  */
 export async function openEventStore(config: StorageConfig): Promise<EventStore> {
   switch (config.type) {

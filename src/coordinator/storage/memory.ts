@@ -31,6 +31,11 @@ const copySnapshot = (s: StoredSnapshot): StoredSnapshot => ({
 /**
  * Process-local store backed by Maps. Each method body runs without awaiting, so an append's
  * check and write cannot interleave with another call: that is what makes it atomic.
+ * @example
+ * const store = new MemoryEventStore();
+ * const key = { domain: "orders", edition: MAIN_EDITION, root };
+ * await store.append({ key, correlationId: "", events: [{ sequence: 0, createdAt: "2024-01-15T10:30:00Z", data: pageBytes }] });
+ * const [stored] = await store.read(key); // stored.createdAt === "2024-01-15T10:30:00.000000000Z"
  */
 export class MemoryEventStore implements EventStore {
   readonly kind = "memory";

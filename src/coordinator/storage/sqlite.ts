@@ -95,6 +95,12 @@ const blob = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, 
 /**
  * Opens (creating if needed) a SQLite event store. `path` defaults to a private in-memory
  * database; a file path gets WAL journaling. The directory must exist.
+ * @throws Error naming `better-sqlite3` when the optional driver is not installed;
+ * StorageError when the database cannot be opened or its tables created.
+ * @example
+ * const store = await openSqliteEventStore("./data/events.db"); // e.g. to inspect a coordinator's file
+ * const events = await store.read({ domain: "orders", edition: MAIN_EDITION, root });
+ * await store.close();
  */
 export async function openSqliteEventStore(path = ":memory:"): Promise<SqliteEventStore> {
   const { default: Database } = await loadDriver(() => import("better-sqlite3"), "SQLite", "better-sqlite3", "12");
@@ -118,6 +124,10 @@ export class SqliteEventStore implements EventStore {
   private readonly appendTx;
   private readonly putSnapshotTx;
 
+  /**
+   * Use {@link openSqliteEventStore}, which loads the driver, opens the database and creates the tables.
+   * @param db an open better-sqlite3 database that already has the event store's tables
+   */
   constructor(private readonly db: BetterSqlite3.Database) {
     this.stmt = {
       max: db.prepare(`SELECT MAX(sequence) AS max FROM events WHERE ${KEY}`),

@@ -11,6 +11,7 @@ export const RETENTION_TRANSIENT = 2;
 
 /** Identifies one event stream. Backends store these strings verbatim and never normalise them. */
 export interface AggregateKey {
+  /** Domain of the aggregate. */
   domain: string;
   /** {@link MAIN_EDITION} for the main timeline; any other name is a branch with its own rows. */
   edition: string;
@@ -20,9 +21,13 @@ export interface AggregateKey {
 
 /** One stored event row. */
 export interface StoredEvent {
+  /** Domain of the aggregate. */
   domain: string;
+  /** Edition the event belongs to ({@link MAIN_EDITION} for the main timeline). */
   edition: string;
+  /** Root of the aggregate (lowercase hyphenated UUID text). */
   root: string;
+  /** Position of the event in its aggregate's stream. */
   sequence: number;
   /**
    * Normalised RFC 3339 UTC instant with nine fractional digits,
@@ -49,18 +54,33 @@ export interface NewEvent {
 
 /** A batch of events for one aggregate, written all-or-nothing. */
 export interface AppendRequest {
+  /** The aggregate appended to. */
   key: AggregateKey;
+  /** Correlation id stored on every row; "" for none. */
   correlationId: string;
-  /** Non-empty → idempotent append keyed by (domain, edition, root, externalId). */
+  /**
+   * Non-empty → idempotent append keyed by (domain, edition, root, externalId).
+   * @default none (a plain append)
+   */
   externalId?: string;
+  /** The events, in ascending sequence order. */
   events: NewEvent[];
 }
 
 /** Outcome of {@link EventStore.append}. */
 export type AppendResult =
-  | { kind: "appended" }
-  /** The external id was already stored; nothing was written. Bounds are inclusive. */
-  | { kind: "duplicate"; firstSequence: number; lastSequence: number };
+  | {
+      /** The events were written. */
+      kind: "appended";
+    }
+  | {
+      /** The external id was already stored; nothing was written. */
+      kind: "duplicate";
+      /** First sequence stored under that external id (inclusive). */
+      firstSequence: number;
+      /** Last sequence stored under that external id (inclusive). */
+      lastSequence: number;
+    };
 
 /** One stored snapshot. */
 export interface StoredSnapshot {
@@ -74,7 +94,9 @@ export interface StoredSnapshot {
 
 /** Inclusive sequence bounds; a missing bound is unbounded. */
 export interface SequenceRange {
+  /** Lowest sequence read. @default unbounded */
   from?: number;
+  /** Highest sequence read. @default unbounded */
   to?: number;
 }
 
@@ -154,14 +176,18 @@ export interface EventStore {
 
 /** Optimistic-concurrency failure of {@link EventStore.append}; nothing was written. */
 export class SequenceConflictError extends Error {
+  /** `"SequenceConflictError"`. */
   override readonly name = "SequenceConflictError";
 
   /**
+   * A conflict with message `Sequence conflict: expected <expected>, got <got>`.
    * @param expected the lowest sequence that would have been accepted at that position
    * @param got the offending sequence
    */
   constructor(
+    /** The lowest sequence that would have been accepted at that position. */
     readonly expected: number,
+    /** The offending sequence. */
     readonly got: number,
   ) {
     super(`Sequence conflict: expected ${expected}, got ${got}`);
@@ -170,8 +196,13 @@ export class SequenceConflictError extends Error {
 
 /** A storage driver or I/O failure; the driver's error is kept as `cause`. */
 export class StorageError extends Error {
+  /** `"StorageError"`. */
   override readonly name = "StorageError";
 
+  /**
+   * A storage failure described by `message`.
+   * @param options - `cause`: the driver's error.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

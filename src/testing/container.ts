@@ -38,9 +38,9 @@ const LOG_TAIL_LINES = 30;
 
 /** Options of the container backend. */
 export interface ContainerOptions {
-  /** @default process.env.ANGZARR_COORDINATOR_IMAGE ?? {@link DEFAULT_COORDINATOR_IMAGE} */
+  /** @default process.env.ANGZARR_COORDINATOR_IMAGE ?? `localhost/angzarr-coordinator:dev` */
   coordinatorImage?: string;
-  /** @default {@link DEFAULT_HANDLER_IMAGE} */
+  /** @default `localhost/angzarr-orders-handler:dev` */
   handlerImage?: string;
   /**
    * Log text that means the coordinator is ready. @default

@@ -7,21 +7,56 @@ import type { LogLevel } from "../coordinator/logger.js";
 import type { StorageConfig } from "../coordinator/storage/index.js";
 import { capabilitiesOf, type TestBackend } from "./backend.js";
 
+/** A running business-logic server, as {@link TestDomain.start} returns it. */
+export interface TestDomainServer {
+  /** `host:port` the server is bound to. */
+  readonly address: string;
+  /** Stops the server, letting in-flight calls finish for up to `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** A projector a test domain serves. */
+export interface TestProjector {
+  /** Projector name. */
+  readonly name: string;
+  /** Domains whose events it projects. */
+  readonly domains: readonly string[];
+}
+
+/** A saga a test domain serves. */
+export interface TestSaga {
+  /** Saga name. */
+  readonly name: string;
+  /** Domain whose events it reacts to. */
+  readonly sourceDomain: string;
+}
+
+/** A process manager a test domain serves. */
+export interface TestProcessManager {
+  /** Process manager name. */
+  readonly name: string;
+  /** Domain of its own event stream. */
+  readonly pmDomain: string;
+  /** Domains whose events it subscribes to. */
+  readonly sourceDomains: readonly string[];
+}
+
 /**
  * The business logic an embedded backend runs: a server it can start on a free port, and what
- * that server offers, so the coordinator routes domains, projectors and sagas to it.
+ * that server offers, so the coordinator routes domains, projectors, sagas and process managers
+ * to it.
  */
 export interface TestDomain {
   /** Starts the business-logic server on `address` (port 0 = any free port). */
-  start(address: string): Promise<{ readonly address: string; stop(graceMs?: number): Promise<void> }>;
+  start(address: string): Promise<TestDomainServer>;
   /** Domains whose commands it handles. */
   readonly domains: readonly string[];
-  /** Projectors it serves, with the domains each one projects. */
-  readonly projectors?: ReadonlyArray<{ readonly name: string; readonly domains: readonly string[] }>;
-  /** Sagas it serves, with their source domain. */
-  readonly sagas?: ReadonlyArray<{ readonly name: string; readonly sourceDomain: string }>;
-  /** Process managers it serves, with their own domain and the domains they subscribe to. */
-  readonly processManagers?: ReadonlyArray<{ readonly name: string; readonly pmDomain: string; readonly sourceDomains: readonly string[] }>;
+  /** Projectors it serves. */
+  readonly projectors?: readonly TestProjector[];
+  /** Sagas it serves. */
+  readonly sagas?: readonly TestSaga[];
+  /** Process managers it serves. */
+  readonly processManagers?: readonly TestProcessManager[];
 }
 
 /** Options of the embedded backend. */

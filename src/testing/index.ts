@@ -10,6 +10,13 @@ export * from "./fault-proxy.js";
 export * from "./builders.js";
 export * from "./harness.js";
 // Types only: importing them does not load the backend modules.
-export type { EmbeddedOptions, TestDomain } from "./embedded.js";
+export type {
+  EmbeddedOptions,
+  TestDomain,
+  TestDomainServer,
+  TestProcessManager,
+  TestProjector,
+  TestSaga,
+} from "./embedded.js";
 export type { ContainerOptions } from "./container.js";
 export type { ExternalOptions } from "./external.js";

@@ -5,7 +5,7 @@
 // median hand-written). Run: npm run bench:rehydrate
 import { performance } from "node:perf_hooks";
 import { deepStrictEqual } from "node:assert";
-import { OrderAggregate } from "../examples/orders/OrderAggregate.js";
+import { OrderAggregate } from "../examples/orders/order-aggregate.js";
 import {
   CheckpointTaken,
   ItemAdded,

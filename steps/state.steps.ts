@@ -5,7 +5,7 @@ import { Given, Then, When, type DataTable } from "@cucumber/cucumber";
 import { expect } from "chai";
 import { makeEventBook, makeEventPage, nextSequence, PayloadDecodeError } from "../src/core/index.js";
 import { isClientError, Status } from "../src/errors.js";
-import { StateRouter } from "../src/handlers/StateRouter.js";
+import { StateRouter } from "../src/handlers/state-router.js";
 import { ItemAdded, OrderCreated, OrderShipped, OrderState } from "../examples/gen/examples/orders.js";
 import { SnapshotRetention, type EventBook, type EventPage } from "../src/gen/angzarr/types.js";
 import { codecFor, pack, sampleMessage } from "./support/messages.js";

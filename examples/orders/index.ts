@@ -3,10 +3,10 @@ import { consoleLogger } from "../../src/server/logger.js";
 import type { TestDomain } from "../../src/testing/embedded.js";
 import { inventory } from "../inventory/inventory.js";
 import { fulfillment } from "./fulfillment.js";
-import { OrderAggregate } from "./OrderAggregate.js";
-import { orderSummary } from "./orderSummary.js";
-import { OrderUpcaster } from "./OrderUpcaster.js";
-import { ordersToInventory } from "./ordersToInventory.js";
+import { OrderAggregate } from "./order-aggregate.js";
+import { orderSummary } from "./order-summary.js";
+import { OrderUpcaster } from "./order-upcaster.js";
+import { ordersToInventory } from "./orders-to-inventory.js";
 
 export { fulfillment, OrderAggregate, orderSummary, OrderUpcaster, ordersToInventory };
 

@@ -1,6 +1,6 @@
 // Serves the player aggregate: `npx tsx examples/player/server.ts` (PORT, HOST).
 import { addressFromEnv, runAggregateServer, runMain } from "../../src/server/index.js";
-import { PlayerAggregate } from "./PlayerAggregate.js";
+import { PlayerAggregate } from "./player-aggregate.js";
 
 const server = await runAggregateServer(PlayerAggregate, addressFromEnv());
 console.log(`player handler listening on ${server.address}`);

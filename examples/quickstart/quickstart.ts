@@ -3,7 +3,7 @@
 import { Client, computeRoot, GrpcError, headerSequence, runAggregateServer } from "angzarr-client";
 import { startCoordinator } from "angzarr-client/coordinator";
 import { DepositFunds, RegisterPlayer } from "../gen/examples/player.js";
-import { PlayerAggregate } from "../player/PlayerAggregate.js";
+import { PlayerAggregate } from "../player/player-aggregate.js";
 
 // 1. Business logic: the player aggregate on a gRPC server (port 0 = any free port).
 const handler = await runAggregateServer(PlayerAggregate, "127.0.0.1:0");

@@ -3,7 +3,7 @@ import { assertMessageType, type MessageType } from "../core/message.js";
 import type { CompensationContext } from "./compensation.js";
 import { DefinitionError } from "./errors.js";
 import type { HandlerReturn } from "./events.js";
-import { rejectionKey, type RejectionReturn } from "./executeCommand.js";
+import { rejectionKey, type RejectionReturn } from "./execute-command.js";
 
 // Standard decorators store per-class data in `context.metadata`, which runtimes expose as
 // `Class[Symbol.metadata]`. Node 20 has no `Symbol.metadata`; TypeScript's emitted code then

@@ -1,13 +1,13 @@
 // Business logic served to the coordinator: aggregates (class and function style), state
 // building, sagas, process managers, projectors, upcasters, compensation.
-export { Aggregate, aggregate, aggregateHandler, type AggregateClass } from "./Aggregate.js";
+export { Aggregate, aggregate, aggregateHandler, type AggregateClass } from "./aggregate.js";
 export { handles, applies, handlesFact, rejected, upcasts, type StateOf } from "./decorators.js";
-export { CommandRouter, type CommandContext, type CommandHandlerFn, type CommandRouterOptions, type RejectionHandlerFn } from "./CommandRouter.js";
-export { StateRouter, type EventApplier, type RebuildState } from "./StateRouter.js";
+export { CommandRouter, type CommandContext, type CommandHandlerFn, type CommandRouterOptions, type RejectionHandlerFn } from "./command-router.js";
+export { StateRouter, type EventApplier, type RebuildState } from "./state-router.js";
 export { event, packEvent, packEvents, toAny, isAny, type EventLike, type HandlerResult, type HandlerReturn } from "./events.js";
 export { commandBook, factBook, type CommandBookOptions, type FactBookOptions } from "./outbound.js";
-export { Destinations } from "./Destinations.js";
-export type { SourceEvent } from "./SourceEvent.js";
+export { Destinations } from "./destinations.js";
+export type { SourceEvent } from "./source-event.js";
 export {
   SagaRouter,
   SagaHandlers,
@@ -15,7 +15,7 @@ export {
   type SagaEventContext,
   type SagaHandlerResponse,
   type SagaHandlerReturn,
-} from "./SagaRouter.js";
+} from "./saga-router.js";
 export {
   ProcessManagerRouter,
   ProcessManagerHandlers,
@@ -24,9 +24,9 @@ export {
   type ProcessManagerHandlerResponse,
   type ProcessManagerHandlerReturn,
   type PrepareReturn,
-} from "./ProcessManagerRouter.js";
-export { ProjectorRouter, type ProjectionContext, type ProjectionFn } from "./ProjectorRouter.js";
-export { UpcasterRouter, Upcaster, upcasterHandler, type UpcasterClass } from "./UpcasterRouter.js";
+} from "./process-manager-router.js";
+export { ProjectorRouter, type ProjectionContext, type ProjectionFn } from "./projector-router.js";
+export { UpcasterRouter, Upcaster, upcasterHandler, type UpcasterClass } from "./upcaster-router.js";
 export {
   CompensationContext,
   delegateToFramework,
@@ -34,7 +34,7 @@ export {
   isBusinessResponse,
   type DelegationOptions,
 } from "./compensation.js";
-export type { RejectionReturn } from "./executeCommand.js";
+export type { RejectionReturn } from "./execute-command.js";
 export type {
   AggregateComponent,
   SagaComponent,

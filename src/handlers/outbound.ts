@@ -1,7 +1,7 @@
 import { MergeStrategy, type CommandBook, type Cover, type EventBook, type EventPage } from "../gen/angzarr/types.js";
 import { makeCover, sequenceHeader, type CoverInit } from "../core/books.js";
 import { nowTimestamp } from "../core/time.js";
-import { Destinations } from "./Destinations.js";
+import { Destinations } from "./destinations.js";
 import { eventList, toAny, type EventLike, type HandlerResult } from "./events.js";
 
 function toCover(target: Cover | CoverInit): Cover {

@@ -10,9 +10,9 @@ export {
   type Components,
   type AggregateInput,
   type UpcasterInput,
-} from "./serveComponents.js";
-export { DEFAULT_GRACE_MS, type ServerHandle, type ServerOptions, type ServerTlsOptions } from "./startServer.js";
-export { runMain, type RunMainOptions } from "./runMain.js";
-export { addressFromEnv } from "./addressFromEnv.js";
+} from "./serve-components.js";
+export { DEFAULT_GRACE_MS, type ServerHandle, type ServerOptions, type ServerTlsOptions } from "./start-server.js";
+export { runMain, type RunMainOptions } from "./run-main.js";
+export { addressFromEnv } from "./address-from-env.js";
 export { consoleLogger, silentLogger, type ServerLogger } from "./logger.js";
 export { HealthService, HealthCheckRequest, HealthCheckResponse, ServingStatus } from "./health.js";

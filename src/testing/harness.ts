@@ -13,7 +13,7 @@ import { typeNameFromUrl } from "../core/any.js";
 import { coverRoot, makeCover, pageCommand, pageEvent } from "../core/books.js";
 import { isUuid } from "../core/uuid.js";
 import { Status } from "../errors.js";
-import { aggregateHandler, type AggregateClass } from "../handlers/Aggregate.js";
+import { aggregateHandler, type AggregateClass } from "../handlers/aggregate.js";
 import type { AggregateComponent, ProcessManagerComponent, SagaComponent } from "../handlers/components.js";
 import { isAny, type EventLike } from "../handlers/events.js";
 import { statusFromError, type HandlerStatus } from "../handlers/status.js";

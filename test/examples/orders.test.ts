@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { StockReserved } from "../../examples/gen/examples/inventory.js";
 import { startOrdersHandler } from "../../examples/orders/index.js";
-import { OrderAggregate } from "../../examples/orders/OrderAggregate.js";
+import { OrderAggregate } from "../../examples/orders/order-aggregate.js";
 import {
   AddItem,
   Checkpoint,

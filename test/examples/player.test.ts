@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { PlayerAggregate } from "../../examples/player/PlayerAggregate.js";
+import { PlayerAggregate } from "../../examples/player/player-aggregate.js";
 import { DepositFunds, FundsDeposited, PlayerRegistered, RegisterPlayer } from "../../examples/gen/examples/player.js";
 import { Status } from "../../src/errors.js";
 import { event } from "../../src/handlers/index.js";

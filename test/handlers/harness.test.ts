@@ -1,8 +1,8 @@
 import { AssertionError } from "node:assert";
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { OrderAggregate } from "../../examples/orders/OrderAggregate.js";
-import { ordersToInventory } from "../../examples/orders/ordersToInventory.js";
+import { OrderAggregate } from "../../examples/orders/order-aggregate.js";
+import { ordersToInventory } from "../../examples/orders/orders-to-inventory.js";
 import { ReserveStock, StockReserved } from "../../examples/gen/examples/inventory.js";
 import { AddItem, CheckpointTaken, CreateOrder, ItemAdded, OrderCreated, OrderState, ShipOrder } from "../../examples/gen/examples/orders.js";
 import { packAny } from "../../src/core/any.js";

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { orderSummary } from "../../examples/orders/orderSummary.js";
-import { OrderUpcaster } from "../../examples/orders/OrderUpcaster.js";
+import { orderSummary } from "../../examples/orders/order-summary.js";
+import { OrderUpcaster } from "../../examples/orders/order-upcaster.js";
 import { CreateOrder, ItemAdded, OrderCreated, OrderCreatedV1, OrderCreatedV2, OrderSummary } from "../../examples/gen/examples/orders.js";
 import { typeNameFromUrl, unpackAny } from "../../src/core/any.js";
 import { makeCover, pageEvent } from "../../src/core/books.js";

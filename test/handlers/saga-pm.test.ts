@@ -19,7 +19,7 @@ import {
   factBook,
 } from "../../src/handlers/index.js";
 import { eventBookOf, uuidFor } from "../../src/testing/builders.js";
-import { ordersToInventory } from "../../examples/orders/ordersToInventory.js";
+import { ordersToInventory } from "../../examples/orders/orders-to-inventory.js";
 
 const source = makeCover({ domain: "orders", root: uuidFor("order-1"), correlationId: "corr-9", edition: "what-if" });
 

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { OrderAggregate } from "../../examples/orders/OrderAggregate.js";
+import { OrderAggregate } from "../../examples/orders/order-aggregate.js";
 import { inventory } from "../../examples/inventory/inventory.js";
 import { ReserveStock, StockReserved } from "../../examples/gen/examples/inventory.js";
 import { AddItem, CreateOrder, ItemAdded, OrderCreated, OrderState } from "../../examples/gen/examples/orders.js";

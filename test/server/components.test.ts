@@ -1,8 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { orderSummary } from "../../examples/orders/orderSummary.js";
-import { OrderUpcaster } from "../../examples/orders/OrderUpcaster.js";
-import { ordersToInventory } from "../../examples/orders/ordersToInventory.js";
+import { orderSummary } from "../../examples/orders/order-summary.js";
+import { OrderUpcaster } from "../../examples/orders/order-upcaster.js";
+import { ordersToInventory } from "../../examples/orders/orders-to-inventory.js";
 import { inventory } from "../../examples/inventory/inventory.js";
 import { ReserveStock, StockReserved } from "../../examples/gen/examples/inventory.js";
 import { CheckpointTaken, ItemAdded, OrderCreated, OrderCreatedV1, OrderSummary } from "../../examples/gen/examples/orders.js";

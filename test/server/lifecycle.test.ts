@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { OrderAggregate } from "../../examples/orders/OrderAggregate.js";
+import { OrderAggregate } from "../../examples/orders/order-aggregate.js";
 import { CreateOrder, OrderCreated } from "../../examples/gen/examples/orders.js";
 import { makeCover } from "../../src/core/books.js";
 import { Status } from "../../src/errors.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import { expect } from "chai";
-import { OrderAggregate } from "../../examples/orders/OrderAggregate.js";
+import { OrderAggregate } from "../../examples/orders/order-aggregate.js";
 import { Status } from "../../src/errors.js";
 import { ServingStatus, runAggregateServer, silentLogger, type ServerHandle } from "../../src/server/index.js";
 import { call, callError, clients } from "./support.js";

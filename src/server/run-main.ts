@@ -1,4 +1,4 @@
-import { DEFAULT_GRACE_MS, type ServerHandle } from "./startServer.js";
+import { DEFAULT_GRACE_MS, type ServerHandle } from "./start-server.js";
 
 /** Options of {@link runMain}. */
 export interface RunMainOptions {

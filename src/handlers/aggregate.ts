@@ -3,7 +3,7 @@ import type { Any } from "../gen/google/protobuf/any.js";
 import { PayloadDecodeError } from "../core/any.js";
 import { coverRoot, headerSequence, makeEventPage } from "../core/books.js";
 import { assertMessageType, type MessageType } from "../core/message.js";
-import { CommandSession } from "./CommandSession.js";
+import { CommandSession } from "./command-session.js";
 import type { AggregateComponent } from "./components.js";
 import { memberRecords } from "./decorators.js";
 import { DefinitionError } from "./errors.js";
@@ -15,9 +15,9 @@ import {
   type CommandSpec,
   type MessageRoute,
   type RejectionRoute,
-} from "./executeCommand.js";
-import { foldPages, snapshotStart, type ApplierEntry, type StateModel } from "./StateRouter.js";
-import { TypeTable } from "./TypeTable.js";
+} from "./execute-command.js";
+import { foldPages, snapshotStart, type ApplierEntry, type StateModel } from "./state-router.js";
+import { TypeTable } from "./type-table.js";
 
 /**
  * A concrete aggregate class: constructible without arguments, with its static configuration.

@@ -7,8 +7,8 @@ import { Status } from "../errors.js";
 import type { UpcasterComponent } from "./components.js";
 import { memberRecords } from "./decorators.js";
 import { DefinitionError, DispatchError } from "./errors.js";
-import { decodePayload } from "./executeCommand.js";
-import { TypeTable } from "./TypeTable.js";
+import { decodePayload } from "./execute-command.js";
+import { TypeTable } from "./type-table.js";
 
 /** Longest migration chain followed for one event before assuming a cycle. */
 const MAX_CHAIN = 32;

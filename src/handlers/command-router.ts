@@ -9,7 +9,7 @@ import type { Any } from "../gen/google/protobuf/any.js";
 import { coverRoot } from "../core/books.js";
 import { assertMessageType, type MessageType } from "../core/message.js";
 import type { CompensationContext } from "./compensation.js";
-import { CommandSession } from "./CommandSession.js";
+import { CommandSession } from "./command-session.js";
 import type { AggregateComponent } from "./components.js";
 import { DefinitionError } from "./errors.js";
 import type { HandlerReturn } from "./events.js";
@@ -22,9 +22,9 @@ import {
   type MessageRoute,
   type RejectionReturn,
   type RejectionRoute,
-} from "./executeCommand.js";
-import { StateRouter, stateModelOf, type RebuildState, type StateModel } from "./StateRouter.js";
-import { TypeTable } from "./TypeTable.js";
+} from "./execute-command.js";
+import { StateRouter, stateModelOf, type RebuildState, type StateModel } from "./state-router.js";
+import { TypeTable } from "./type-table.js";
 
 /** What a function-style handler knows about the request besides the command and state. */
 export interface CommandContext {

@@ -1,8 +1,8 @@
 import type { EventBook, EventPage } from "../gen/angzarr/types.js";
 import { headerSequence, pageEvent } from "../core/books.js";
 import type { MessageType } from "../core/message.js";
-import { decodePayload } from "./executeCommand.js";
-import type { TypeTable } from "./TypeTable.js";
+import { decodePayload } from "./execute-command.js";
+import type { TypeTable } from "./type-table.js";
 
 /** One event of a source book, decoded, as sagas and process managers receive it. */
 export interface SourceEvent<T = unknown> {

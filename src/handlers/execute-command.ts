@@ -11,10 +11,10 @@ import { pageCommand, pageEvent } from "../core/books.js";
 import type { MessageType } from "../core/message.js";
 import { Status } from "../errors.js";
 import { CompensationContext, delegateToFramework, isBusinessResponse, isNotification } from "./compensation.js";
-import { CommandSession } from "./CommandSession.js";
+import { CommandSession } from "./command-session.js";
 import { DispatchError } from "./errors.js";
 import type { HandlerReturn } from "./events.js";
-import type { TypeTable } from "./TypeTable.js";
+import type { TypeTable } from "./type-table.js";
 
 /** What a rejection handler may return: compensation events, or a BusinessResponse from delegateToFramework. */
 export type RejectionReturn = HandlerReturn | BusinessResponse | Promise<BusinessResponse>;

@@ -4,8 +4,8 @@ import { headerSequence, pageEvent } from "../core/books.js";
 import { assertMessageType, type MessageType } from "../core/message.js";
 import type { ProjectorComponent } from "./components.js";
 import { DefinitionError } from "./errors.js";
-import { decodePayload } from "./executeCommand.js";
-import { TypeTable } from "./TypeTable.js";
+import { decodePayload } from "./execute-command.js";
+import { TypeTable } from "./type-table.js";
 
 /** What a projector's event function knows besides the event. */
 export interface ProjectionContext {

@@ -3,7 +3,7 @@ import { ProcessManagerServiceService } from "../gen/angzarr/process_manager.js"
 import { ProjectorServiceService } from "../gen/angzarr/projector.js";
 import { SagaServiceService } from "../gen/angzarr/saga.js";
 import { UpcasterServiceService } from "../gen/angzarr/upcaster.js";
-import { aggregateHandler, type AggregateClass } from "../handlers/Aggregate.js";
+import { aggregateHandler, type AggregateClass } from "../handlers/aggregate.js";
 import type {
   AggregateComponent,
   ProcessManagerComponent,
@@ -12,7 +12,7 @@ import type {
   UpcasterComponent,
 } from "../handlers/components.js";
 import { DefinitionError } from "../handlers/errors.js";
-import { upcasterHandler, type UpcasterClass } from "../handlers/UpcasterRouter.js";
+import { upcasterHandler, type UpcasterClass } from "../handlers/upcaster-router.js";
 import { consoleLogger } from "./logger.js";
 import {
   commandHandlerService,
@@ -21,7 +21,7 @@ import {
   sagaService,
   upcasterService,
 } from "./services.js";
-import { startServer, type ServerHandle, type ServerOptions, type ServiceBinding } from "./startServer.js";
+import { startServer, type ServerHandle, type ServerOptions, type ServiceBinding } from "./start-server.js";
 
 /** Default address of every runner: loopback, any free port. */
 export const DEFAULT_ADDRESS = "127.0.0.1:0";

@@ -4,11 +4,11 @@ import { coverRoot } from "../core/books.js";
 import { assertMessageType, type MessageType } from "../core/message.js";
 import { Status } from "../errors.js";
 import type { SagaComponent } from "./components.js";
-import { Destinations } from "./Destinations.js";
+import { Destinations } from "./destinations.js";
 import { DefinitionError, DispatchError } from "./errors.js";
 import { stampCommands, stampFacts } from "./outbound.js";
-import { sourceEventAt, type SourceEvent } from "./SourceEvent.js";
-import { TypeTable } from "./TypeTable.js";
+import { sourceEventAt, type SourceEvent } from "./source-event.js";
+import { TypeTable } from "./type-table.js";
 
 /** What a saga emits for one source event. */
 export interface SagaHandlerResponse {

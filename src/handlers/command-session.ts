@@ -6,7 +6,7 @@ import { nowTimestamp } from "../core/time.js";
 import { Status } from "../errors.js";
 import { DispatchError } from "./errors.js";
 import { eventList, toAny, type HandlerResult } from "./events.js";
-import type { StateModel } from "./StateRouter.js";
+import type { StateModel } from "./state-router.js";
 
 /** The sequence the next event of a prior book gets: its computed next sequence or the one it states, whichever is larger. */
 function priorNextSequence(book: EventBook): number {

@@ -5,7 +5,7 @@ import { assertMessageType, type MessageType } from "../core/message.js";
 import { Status } from "../errors.js";
 import { DefinitionError, DispatchError } from "./errors.js";
 import { isAny, toAny, type EventLike } from "./events.js";
-import { TypeTable } from "./TypeTable.js";
+import { TypeTable } from "./type-table.js";
 
 /** Applies one event to a state: mutate it and return nothing, or return the new state. */
 export type EventApplier<S, E> = (state: S, event: E, page: EventPage) => S | void;

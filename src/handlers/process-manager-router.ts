@@ -9,15 +9,15 @@ import { makeCover, type CoverInit } from "../core/books.js";
 import { assertMessageType, type MessageType } from "../core/message.js";
 import { isUuid, uuidToProto } from "../core/uuid.js";
 import { Status } from "../errors.js";
-import { CommandSession } from "./CommandSession.js";
+import { CommandSession } from "./command-session.js";
 import type { ProcessManagerComponent } from "./components.js";
-import { Destinations } from "./Destinations.js";
+import { Destinations } from "./destinations.js";
 import { DefinitionError, DispatchError } from "./errors.js";
 import type { HandlerResult } from "./events.js";
 import { stampCommands, stampFacts } from "./outbound.js";
-import { sourceEventAt, type SourceEvent } from "./SourceEvent.js";
-import { stateModelOf, type RebuildState, type StateModel } from "./StateRouter.js";
-import { TypeTable } from "./TypeTable.js";
+import { sourceEventAt, type SourceEvent } from "./source-event.js";
+import { stateModelOf, type RebuildState, type StateModel } from "./state-router.js";
+import { TypeTable } from "./type-table.js";
 
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 

@@ -1,11 +1,12 @@
 import { CommandRejectedError } from "../../src/errors.js";
 import { CommandRouter, StateRouter, event } from "../../src/handlers/index.js";
 import { InventoryState, ReserveStock, StockReserved } from "../gen/examples/inventory.js";
+import { addUint32 } from "../uint32.js";
 
 /** Inventory state, function style: one applier per event, snapshots as InventoryState. */
 export const inventoryState = new StateRouter(() => InventoryState.create())
   .on(StockReserved, (state, e) => {
-    state.reserved += e.quantity;
+    state.reserved = addUint32(state.reserved, e.quantity);
   })
   .withSnapshot(InventoryState);
 

@@ -16,6 +16,7 @@ import {
   ProcessOrder,
   ShipOrder,
 } from "../gen/examples/orders.js";
+import { addUint32 } from "../uint32.js";
 
 /**
  * The `orders` aggregate, the test domain of the conformance suite. State is OrderState, so
@@ -90,19 +91,19 @@ export class OrderAggregate extends Aggregate<OrderState> {
   @applies(OrderCreated)
   created(state: OrderState, e: OrderCreated): void {
     state.customerId = e.customerId;
-    state.eventCount++;
+    state.eventCount = addUint32(state.eventCount, 1);
   }
 
   @applies(ItemAdded)
   itemAdded(state: OrderState, e: ItemAdded): void {
-    state.itemCount += e.quantity;
-    state.eventCount++;
+    state.itemCount = addUint32(state.itemCount, e.quantity);
+    state.eventCount = addUint32(state.eventCount, 1);
   }
 
   @applies(OrderShipped)
   shipped(state: OrderState): void {
     state.shipped = true;
-    state.eventCount++;
+    state.eventCount = addUint32(state.eventCount, 1);
   }
 
   @applies(OrderValidated)
@@ -110,6 +111,6 @@ export class OrderAggregate extends Aggregate<OrderState> {
   @applies(OrderConfirmed)
   @applies(CheckpointTaken)
   counted(state: OrderState): void {
-    state.eventCount++;
+    state.eventCount = addUint32(state.eventCount, 1);
   }
 }

@@ -84,6 +84,8 @@ export interface ResolvedClientOptions {
  * coordinator puts the whole current EventBook into the `grpc-status-details-bin` trailer.
  * grpc-js 1.14 does not read `grpc.max_metadata_size` (Node's HTTP/2 header-list limit of 64 KiB
  * is what applies; COORDINATOR.md §19), but later grpc-js versions and other transports do.
+ * Reconnect attempts back off from 100 ms to at most 1 s: with grpc-js's defaults (1 s growing
+ * to 120 s), calls kept failing for many seconds after a restarted coordinator was back.
  */
 export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
@@ -91,6 +93,8 @@ export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   // grpc-js shares connections between channels to one target by default: a client created
   // after another one failed would inherit its broken connection state. Clients stay independent.
   "grpc.use_local_subchannel_pool": 1,
+  "grpc.initial_reconnect_backoff_ms": 100,
+  "grpc.max_reconnect_backoff_ms": 1000,
 };
 
 /** Copy `init` into a grpc-js Metadata, validating keys and values. */

@@ -58,7 +58,7 @@ export class BusinessChannels {
   /**
    * Calls `method` on the process at `address`. A non-OK answer becomes an {@link RpcError} with
    * the same code and message (and `grpc-status-details-bin`, when sent), so business statuses
-   * pass through unchanged (§5.2).
+   * pass through unchanged (§5.2); only a failure to connect names the address.
    */
   async call<Req, Res>(address: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
     const client = this.client(address);
@@ -70,7 +70,7 @@ export class BusinessChannels {
         method.responseDeserialize,
         request,
         { deadline: Date.now() + this.options.callTimeoutMs },
-        (err: ServiceError | null, value?: Res) => (err ? reject(toRpcError(err)) : resolve(value as Res)),
+        (err: ServiceError | null, value?: Res) => (err ? reject(toRpcError(err, address)) : resolve(value as Res)),
       );
     });
   }
@@ -114,7 +114,15 @@ export class BusinessChannels {
   }
 }
 
-function toRpcError(err: ServiceError): RpcError {
+/** grpc-js's own texts for a connection that could not be made (no answer from the handler). */
+const NOT_CONNECTED = /^(No connection established|Name resolution failed|Failed to connect)\b/;
+
+/**
+ * The handler's status, unchanged; a connection failure gets `Cannot connect to <address>: `
+ * in front, so a client does not take grpc-js's text for a failure to reach the coordinator.
+ */
+function toRpcError(err: ServiceError, address: string): RpcError {
   const details = err.metadata?.get(DETAILS_TRAILER)[0];
-  return new RpcError(err.code, err.details, Buffer.isBuffer(details) ? details : undefined);
+  const text = err.code === Status.UNAVAILABLE && NOT_CONNECTED.test(err.details) ? `Cannot connect to ${address}: ${err.details}` : err.details;
+  return new RpcError(err.code, text, Buffer.isBuffer(details) ? details : undefined);
 }

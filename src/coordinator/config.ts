@@ -65,6 +65,34 @@ export interface CoordinatorConfig {
   logger?: Logger;
   /** Least severe level logged by the default logger (ignored with `logger`). @default "info" */
   logLevel?: LogLevel;
+  /** Serve TLS (mutual TLS with `requireClientCert`). @default none (plaintext) */
+  tls?: CoordinatorTlsConfig;
+  /**
+   * GetEvents, GetAggregateRoots and Synchronize streams open at once; one more is refused
+   * with RESOURCE_EXHAUSTED. @default 256
+   */
+  maxConcurrentStreams?: number;
+}
+
+/**
+ * TLS material of the coordinator's listener, as PEM (`cert`, `key`, `ca`) or as file paths
+ * (`certFile`, `keyFile`, `caFile`, read at start-up); give each item one way.
+ */
+export interface CoordinatorTlsConfig {
+  /** Server certificate chain (PEM). */
+  cert?: string | Buffer;
+  /** File holding the server certificate chain. */
+  certFile?: string;
+  /** Server private key (PEM). */
+  key?: string | Buffer;
+  /** File holding the server private key. */
+  keyFile?: string;
+  /** CA bundle verifying client certificates (PEM); without it clients are not asked for one. */
+  ca?: string | Buffer;
+  /** File holding the CA bundle. */
+  caFile?: string;
+  /** Refuse clients without a certificate signed by the CA (mutual TLS). @default false */
+  requireClientCert?: boolean;
 }
 
 /** A configuration value that cannot be used; the message names the setting and the value. */
@@ -87,6 +115,8 @@ export const DEFAULTS = {
   connectTimeoutMs: 5_000,
   /** Grace period of {@link CoordinatorHandle.stop}, in milliseconds. */
   graceMs: 10_000,
+  /** Streams open at once. */
+  maxConcurrentStreams: 256,
 } as const;
 
 const ADDRESS = /^(?:https?:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
@@ -202,6 +232,19 @@ export function validateConfig(config: CoordinatorConfig): void {
   if (config.logLevel !== undefined && !isLogLevel(config.logLevel)) {
     throw new ConfigError(`logLevel: invalid value ${JSON.stringify(config.logLevel)} (expected error, warn, info or debug)`);
   }
+  if (config.tls) validateTls(config.tls);
+  if (config.maxConcurrentStreams !== undefined) checkInteger(config.maxConcurrentStreams, "maxConcurrentStreams", 1, 2 ** 31 - 1);
+}
+
+function validateTls(tls: CoordinatorTlsConfig): void {
+  for (const item of ["cert", "key", "ca"] as const) {
+    const given = [tls[item], tls[`${item}File`]].filter((v) => v !== undefined).length;
+    if (given > 1) throw new ConfigError(`tls.${item}: give either ${item} or ${item}File, not both`);
+    if (given === 0 && item !== "ca") throw new ConfigError(`tls.${item}: required (${item} or ${item}File)`);
+  }
+  if (tls.requireClientCert && tls.ca === undefined && tls.caFile === undefined) {
+    throw new ConfigError("tls.requireClientCert: needs tls.ca or tls.caFile to verify client certificates");
+  }
 }
 
 /** One command-line flag and the environment variable it overrides. */
@@ -223,6 +266,7 @@ export const SETTINGS: readonly Setting[] = [
   { flag: "--storage", env: "ANGZARR__STORAGE__TYPE", description: "sqlite | postgres | memory", default: "sqlite" },
   { flag: "--sqlite-path", env: "ANGZARR__STORAGE__SQLITE__PATH", description: "SQLite file (absent = in memory)" },
   { flag: "--postgres-uri", env: "ANGZARR__STORAGE__POSTGRES__URI", description: "PostgreSQL URI", default: DEFAULTS.postgresUri },
+  { flag: "--postgres-schema", env: "ANGZARR__STORAGE__POSTGRES__SCHEMA", description: "PostgreSQL schema for the tables, created if missing (absent = the connection's search_path)" },
   { flag: "--target-domain", env: "ANGZARR__TARGET__DOMAIN", description: "sidecar mode: the domain label of the one business process" },
   { flag: "--target-address", env: "ANGZARR__TARGET__ADDRESS", description: "sidecar mode: host:port, http://host:port or /path ./path Unix socket; gets every command" },
   { flag: "--routes", env: "ANGZARR_ROUTES_FILE", description: 'JSON file {"routes":{"domain":"address"},"projectors":[{"name","address","domains":[]}],"sagas":[{"name","address","sourceDomain"}],"processManagers":[{"name","address","pmDomain","sourceDomains":[]}]}' },
@@ -237,6 +281,11 @@ export const SETTINGS: readonly Setting[] = [
   { env: "ANGZARR_CONNECT_TIMEOUT_MS", description: "wait for a business-logic connection", default: String(DEFAULTS.connectTimeoutMs) },
   { env: "ANGZARR_UPCASTER_ENABLED", description: "true | 1: upcast prior events through UpcasterService", default: "false" },
   { env: "ANGZARR_UPCASTER_ADDRESS", description: "upcaster address (default: the command handler's)" },
+  { flag: "--tls-cert-file", env: "ANGZARR_TLS_CERT_FILE", description: "serve TLS: server certificate chain (PEM file; needs the key file)" },
+  { flag: "--tls-key-file", env: "ANGZARR_TLS_KEY_FILE", description: "serve TLS: server private key (PEM file)" },
+  { flag: "--tls-ca-file", env: "ANGZARR_TLS_CA_FILE", description: "CA bundle (PEM file) verifying client certificates" },
+  { flag: "--tls-require-client-cert", env: "ANGZARR_TLS_REQUIRE_CLIENT_CERT", description: "true | 1: mutual TLS, refuse clients without a certificate from the CA", default: "false" },
+  { flag: "--max-streams", env: "ANGZARR_MAX_STREAMS", description: "GetEvents, GetAggregateRoots and Synchronize streams open at once (more: RESOURCE_EXHAUSTED)", default: String(DEFAULTS.maxConcurrentStreams) },
 ];
 
 const FLAG_ENV = new Map(SETTINGS.filter((s) => s.flag).map((s) => [s.flag!, s.env]));
@@ -325,20 +374,41 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: re
   }
   const upcaster = get("ANGZARR_UPCASTER_ENABLED");
   if (upcaster) {
-    if (!["true", "1", "false", "0"].includes(upcaster.value)) {
-      throw new ConfigError(`${upcaster.setting}: invalid value ${JSON.stringify(upcaster.value)} (expected true, 1, false or 0)`);
-    }
     const upcasterAddress = get("ANGZARR_UPCASTER_ADDRESS");
     config.upcaster = {
-      enabled: upcaster.value === "true" || upcaster.value === "1",
+      enabled: parseBoolean(upcaster),
       address: upcasterAddress && checkAddress(upcasterAddress.value, upcasterAddress.setting),
     };
   }
+  const tls = tlsFrom(get);
+  if (tls) config.tls = tls;
+  const streams = get("ANGZARR_MAX_STREAMS");
+  if (streams) config.maxConcurrentStreams = parseInteger(streams.value, streams.setting, 1, 2 ** 31 - 1);
   validateConfig(config);
   return config;
 }
 
 type Lookup = (name: string) => { value: string; setting: string } | undefined;
+
+function parseBoolean(v: { value: string; setting: string }): boolean {
+  if (!["true", "1", "false", "0"].includes(v.value)) {
+    throw new ConfigError(`${v.setting}: invalid value ${JSON.stringify(v.value)} (expected true, 1, false or 0)`);
+  }
+  return v.value === "true" || v.value === "1";
+}
+
+function tlsFrom(get: Lookup): CoordinatorTlsConfig | undefined {
+  const cert = get("ANGZARR_TLS_CERT_FILE");
+  const key = get("ANGZARR_TLS_KEY_FILE");
+  const ca = get("ANGZARR_TLS_CA_FILE");
+  const require = get("ANGZARR_TLS_REQUIRE_CLIENT_CERT");
+  if (!cert && !key && !ca && !require) return undefined;
+  if (!cert) throw new ConfigError(`ANGZARR_TLS_CERT_FILE: required when ${(key ?? ca ?? require)!.setting} is set`);
+  if (!key) throw new ConfigError(`ANGZARR_TLS_KEY_FILE: required when ${cert.setting} is set`);
+  const requireClientCert = require ? parseBoolean(require) : false;
+  if (requireClientCert && !ca) throw new ConfigError(`ANGZARR_TLS_CA_FILE: required when ${require!.setting} is true`);
+  return { certFile: cert.value, keyFile: key.value, caFile: ca?.value, requireClientCert };
+}
 
 function storageFrom(get: Lookup): StorageConfig {
   const type = get("ANGZARR__STORAGE__TYPE");
@@ -347,8 +417,11 @@ function storageFrom(get: Lookup): StorageConfig {
       return { type: "memory" };
     case "sqlite":
       return { type: "sqlite", path: get("ANGZARR__STORAGE__SQLITE__PATH")?.value };
-    case "postgres":
-      return { type: "postgres", uri: get("ANGZARR__STORAGE__POSTGRES__URI")?.value ?? DEFAULTS.postgresUri };
+    case "postgres": {
+      const uri = get("ANGZARR__STORAGE__POSTGRES__URI")?.value ?? DEFAULTS.postgresUri;
+      const schema = get("ANGZARR__STORAGE__POSTGRES__SCHEMA");
+      return schema ? { type: "postgres", uri, schema: schema.value } : { type: "postgres", uri };
+    }
     default:
       throw new ConfigError(`${type!.setting}: unknown storage type ${JSON.stringify(type!.value)} (expected sqlite, postgres or memory)`);
   }

@@ -1,5 +1,4 @@
 /** Starting and stopping an embedded coordinator. */
-import { ServerCredentials } from "@grpc/grpc-js";
 import { TokenAuth } from "./auth.js";
 import { BusinessChannels } from "./business.js";
 import { handleCommand } from "./command-pipeline.js";
@@ -12,7 +11,9 @@ import { Router } from "./routing.js";
 import { KeyedMutex } from "./serial.js";
 import { createServer, InFlight } from "./server.js";
 import { openEventStore, type EventStore } from "./storage/index.js";
+import { StreamSlots } from "./stream-slots.js";
 import { Delivery } from "./sync.js";
+import { serverCredentials } from "./tls.js";
 
 /** A running coordinator. */
 export interface CoordinatorHandle {
@@ -47,6 +48,8 @@ export interface CoordinatorHandle {
  */
 export async function startCoordinator(config: CoordinatorConfig = {}): Promise<CoordinatorHandle> {
   validateConfig(config);
+  // TLS files are read first, so a missing file fails before the store is opened.
+  const credentials = serverCredentials(config.tls);
   const logger = config.logger ?? createLogger(config.logLevel ?? "info");
   const store = await openEventStore(config.storage ?? { type: "sqlite" });
   const channels = new BusinessChannels({
@@ -70,13 +73,19 @@ export async function startCoordinator(config: CoordinatorConfig = {}): Promise<
   const health = new Health();
   const inflight = new InFlight();
   const tokens = config.auth?.tokens ?? [];
-  const server = createServer({ ctx, health, inflight, auth: tokens.length > 0 ? new TokenAuth(tokens) : undefined });
+  const server = createServer({
+    ctx,
+    health,
+    inflight,
+    auth: tokens.length > 0 ? new TokenAuth(tokens) : undefined,
+    streams: new StreamSlots(config.maxConcurrentStreams ?? DEFAULTS.maxConcurrentStreams),
+  });
 
   const host = config.host ?? DEFAULTS.host;
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${config.port ?? DEFAULTS.port}`, ServerCredentials.createInsecure(), (err, bound) =>
+      server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${config.port ?? DEFAULTS.port}`, credentials, (err, bound) =>
         err ? reject(err) : resolve(bound),
       ),
     );

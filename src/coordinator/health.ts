@@ -43,7 +43,7 @@ export function decodeHealthRequest(bytes: Uint8Array): HealthCheckRequest {
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === 1 && wireType === WireType.LengthDelimited) request.service = reader.string();
-    else reader.skip(wireType);
+    else reader.skip(wireType, field);
   }
   return request;
 }
@@ -69,7 +69,7 @@ export function decodeHealthResponse(bytes: Uint8Array): HealthCheckResponse {
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === 1 && wireType === WireType.Varint) response.status = reader.int32();
-    else reader.skip(wireType);
+    else reader.skip(wireType, field);
   }
   return response;
 }

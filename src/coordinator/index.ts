@@ -21,6 +21,7 @@ export {
   SETTINGS,
   validateConfig,
   type CoordinatorConfig,
+  type CoordinatorTlsConfig,
   type Setting,
 } from "./config.js";
 export { createLogger, isLogLevel, LOG_LEVELS, silentLogger, type LogFields, type Logger, type LogLevel } from "./logger.js";

@@ -12,7 +12,7 @@ import { describeCascadeFailure, executeCascade } from "./cascade.js";
 import { cascadeErrorModeOf, syncModeOf, type CoordinatorContext } from "./context.js";
 import { runProcessManager } from "./process-manager.js";
 import { notRegistered, type ProcessManagerRoute } from "./routing.js";
-import { errorText, internal, invalidArgument } from "./rpc-error.js";
+import { componentFailure, errorText, internal, invalidArgument } from "./rpc-error.js";
 import { parseCover } from "./validation.js";
 
 /**
@@ -41,7 +41,7 @@ export async function handleProcessManager(
       step = await runProcessManager(ctx, pm, { trigger, correlationId, mode, errorMode, depth: 0 });
       await step.runSync?.();
     } catch (err) {
-      throw orchestrationFailed(errorText(err));
+      throw componentFailure(`PM orchestration failed: ${errorText(err)}`, err);
     }
     const output = { commands: step.response.commands, facts: step.response.facts };
     await executeCascade(ctx, step.source, output, {
@@ -79,7 +79,7 @@ async function call<T>(fn: () => Promise<T>, phase: "prepare" | "handle"): Promi
   try {
     return await fn();
   } catch (err) {
-    throw internal(`PM ${phase} failed: ${errorText(err)}`);
+    throw componentFailure(`PM ${phase} failed: ${errorText(err)}`, err);
   }
 }
 

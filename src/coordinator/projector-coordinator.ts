@@ -10,7 +10,7 @@ import type { Empty } from "../gen/google/protobuf/empty.js";
 import type { UnaryMethod } from "./business.js";
 import type { CoordinatorContext } from "./context.js";
 import { notRegistered, type ProjectorRoute } from "./routing.js";
-import { errorText, internal, invalidArgument, RpcError } from "./rpc-error.js";
+import { componentFailure, errorText, invalidArgument, RpcError } from "./rpc-error.js";
 
 /** HandleSync: the first answering projector's `ProjectorService.Handle` projection. */
 export async function handleProjectorSync(ctx: CoordinatorContext, req: EventRequest): Promise<Projection> {
@@ -65,7 +65,7 @@ function projectorsOf(ctx: CoordinatorContext, book: EventBook): ProjectorRoute[
   return projectors;
 }
 
-/** INTERNAL `Projector <name> failed: …` (§10.3). */
+/** INTERNAL `Projector <name> failed: …` (§10.3); INVALID_ARGUMENT when the projector refused the book as such. */
 function failed(projector: ProjectorRoute, err: unknown): RpcError {
-  return internal(`Projector ${projector.name} failed: ${errorText(err)}`);
+  return componentFailure(`Projector ${projector.name} failed: ${errorText(err)}`, err);
 }

@@ -23,13 +23,14 @@ export interface RetryPolicy {
   jitter: "full" | "additive" | "none";
   /**
    * true: retry every FAILED_PRECONDITION (the reference behaviour, business rejections and
-   * revocations included); false: retry only `Sequence mismatch:` / `Sequence conflict:`
-   * failures (the rule adopted after the reference, §17).
+   * revocations included); false: retry only sequence races, i.e. `Sequence conflict:` and
+   * `Sequence mismatch:` failures (the rule adopted after the reference, §17) except a command
+   * expecting an older sequence than stored, which no retry can fix.
    */
   retryBusinessRejections: boolean;
 }
 
-/** Default: only sequence races, 5 retries, 5 ms ×2 capped at 80 ms, full jitter (≤ 155 ms in total). */
+/** Default: only sequence races (not stale commands), 5 retries, 5 ms ×2 capped at 80 ms, full jitter (≤ 155 ms in total). */
 export const FAST_RETRY: RetryPolicy = {
   maxRetries: 5,
   initialDelayMs: 5,
@@ -52,7 +53,16 @@ export const FAITHFUL_RETRY: RetryPolicy = {
 /** True when the policy retries this failure. */
 export function isRetryable(policy: RetryPolicy, err: unknown): boolean {
   if (!(err instanceof RpcError) || err.code !== Status.FAILED_PRECONDITION) return false;
-  return policy.retryBusinessRejections || /^Sequence (mismatch|conflict):/.test(err.message);
+  return policy.retryBusinessRejections || (/^Sequence (mismatch|conflict):/.test(err.message) && !isStale(err.message));
+}
+
+/**
+ * A mismatch whose command expects a sequence the aggregate has passed: aggregates never go
+ * back, so the same request fails again; the caller must refresh (its details carry the state).
+ */
+function isStale(message: string): boolean {
+  const m = /^Sequence mismatch: command expects (\d+), aggregate at (\d+)/.exec(message);
+  return m !== null && Number(m[1]) < Number(m[2]);
 }
 
 /** The wait before retry number `retry` (0-based). */

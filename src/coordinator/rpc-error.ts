@@ -35,6 +35,16 @@ export const failedPrecondition = (message: string, details?: Uint8Array): RpcEr
 /** INTERNAL with `message`. */
 export const internal = (message: string): RpcError => new RpcError(Status.INTERNAL, message);
 
+/**
+ * A component (projector, saga, process manager) failing before anything was stored, under the
+ * reference's message: INTERNAL, except that a component refusing its input as INVALID_ARGUMENT
+ * stays INVALID_ARGUMENT, so the caller learns that its request is at fault.
+ */
+export function componentFailure(message: string, cause: unknown): RpcError {
+  const refused = (cause as { code?: unknown } | undefined)?.code === Status.INVALID_ARGUMENT;
+  return new RpcError(refused ? Status.INVALID_ARGUMENT : Status.INTERNAL, message);
+}
+
 /** The text of any thrown value, for status messages and logs. */
 export function errorText(err: unknown): string {
   if (err instanceof RpcError) return err.message;

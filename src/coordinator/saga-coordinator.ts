@@ -7,7 +7,7 @@ import type { EventBook } from "../gen/angzarr/types.js";
 import { describeCascadeFailure, executeCascade, inheritEdition, sagaRequest } from "./cascade.js";
 import { cascadeErrorModeOf, syncModeOf, type CoordinatorContext } from "./context.js";
 import { notRegistered, type SagaRoute } from "./routing.js";
-import { errorText, internal, invalidArgument } from "./rpc-error.js";
+import { componentFailure, errorText, internal, invalidArgument } from "./rpc-error.js";
 import { editionOf, parseCover } from "./validation.js";
 
 /**
@@ -27,7 +27,7 @@ export async function executeSaga(ctx: CoordinatorContext, req: SagaHandleReques
     try {
       response = await ctx.channels.call(saga.address, SagaServiceService.handle, await sagaRequest(ctx, source, mode, errorMode));
     } catch (err) {
-      throw internal(`Saga orchestration failed: ${errorText(err)}`);
+      throw componentFailure(`Saga orchestration failed: ${errorText(err)}`, err);
     }
     await executeCascade(ctx, source, { commands: response.commands, facts: response.events }, {
       mode,
@@ -60,7 +60,7 @@ export async function executeSagaSpeculative(ctx: CoordinatorContext, req: Specu
     try {
       response = await ctx.channels.call(saga.address, SagaServiceService.handle, request);
     } catch (err) {
-      throw internal(`Saga handler failed: ${errorText(err)}`);
+      throw componentFailure(`Saga handler failed: ${errorText(err)}`, err);
     }
     result.commands.push(...response.commands.map((command) => inheritEdition(command, edition)));
     result.events.push(...response.events);

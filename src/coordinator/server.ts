@@ -4,8 +4,8 @@
  * and projector coordinator services (§10) for the configured components.
  */
 import {
-  Server,
   status as Status,
+  type Server,
   type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
@@ -18,6 +18,7 @@ import { ProjectorCoordinatorServiceService } from "../gen/angzarr/projector.js"
 import { EventQueryServiceService } from "../gen/angzarr/query.js";
 import { SagaCoordinatorServiceService } from "../gen/angzarr/saga.js";
 import type { EventBook, Query } from "../gen/angzarr/types.js";
+import { isMalformed, TolerantServer, type MalformedRequest } from "../server/tolerant-server.js";
 import type { TokenAuth } from "./auth.js";
 import { MESSAGE_SIZE_LIMIT } from "./business.js";
 import { handleCommand } from "./command-pipeline.js";
@@ -29,9 +30,10 @@ import type { Logger } from "./logger.js";
 import { handleProcessManager, handleProcessManagerSpeculative } from "./pm-coordinator.js";
 import { handleProjector, handleProjectorSpeculative, handleProjectorSync } from "./projector-coordinator.js";
 import { aggregateRoots, getEventBook, getEvents, synchronizeOne } from "./queries.js";
-import { errorText, RpcError } from "./rpc-error.js";
+import { errorText, invalidArgument, RpcError } from "./rpc-error.js";
 import { executeSaga, executeSagaSpeculative } from "./saga-coordinator.js";
 import { handleSpeculative } from "./speculative.js";
+import type { StreamSlots } from "./stream-slots.js";
 
 /** Tracks running RPC work so shutdown can wait for it. */
 export class InFlight {
@@ -56,12 +58,15 @@ export interface ServerParts {
   auth?: TokenAuth;
   health: Health;
   inflight: InFlight;
+  /** Bounds the open GetEvents, GetAggregateRoots and Synchronize streams. */
+  streams: StreamSlots;
 }
 
 /** Builds the server with every service registered (not yet bound). */
 export function createServer(parts: ServerParts): Server {
   const { ctx } = parts;
-  const server = new Server({
+  // Undecodable requests are INVALID_ARGUMENT rather than grpc-js's INTERNAL.
+  const server = new TolerantServer({
     "grpc.max_receive_message_length": MESSAGE_SIZE_LIMIT,
     "grpc.max_send_message_length": MESSAGE_SIZE_LIMIT,
   });
@@ -114,7 +119,10 @@ function serverStream<Req, Res>(
 ): handleServerStreamingCall<Req, Res> {
   return (call) => {
     const started = Date.now();
-    void run(parts, call.metadata, () => fn(call.request)).then(
+    void run(parts, call.metadata, () => {
+      holdSlot(parts, call, method);
+      return fn(call.request);
+    }).then(
       (items) => {
         for (const item of items) call.write(item);
         log(parts.ctx.logger, method, started);
@@ -126,10 +134,11 @@ function serverStream<Req, Res>(
 }
 
 /** Synchronize: one answer per query, in order, until the client half-closes; an error ends the stream. */
-function synchronize(parts: ServerParts): handleBidiStreamingCall<Query, EventBook> {
+function synchronize(parts: ServerParts): handleBidiStreamingCall<Query | MalformedRequest, EventBook> {
   return (call) => {
     const started = Date.now();
     void run(parts, call.metadata, async () => {
+      holdSlot(parts, call, "Synchronize");
       // Queries are answered strictly in arrival order; the first failure ends the stream.
       let chain = Promise.resolve();
       let failed = false;
@@ -138,13 +147,17 @@ function synchronize(parts: ServerParts): handleBidiStreamingCall<Query, EventBo
           failed = true;
           reject(err);
         };
-        call.on("data", (query: Query) => {
+        call.on("data", (query: Query | MalformedRequest) => {
           chain = chain.then(async () => {
+            if (isMalformed(query)) throw invalidArgument(query.message);
             if (!failed) call.write(await synchronizeOne(parts.ctx.store, query));
           }).catch(fail);
         });
         call.on("end", () => void chain.then(() => resolve(), fail));
         call.on("error", fail);
+        // A cancelled call (client cancel, deadline, a message over the size limit) ends without
+        // "end" or "error"; without this the work would never settle.
+        call.on("cancelled", () => fail(new RpcError(Status.CANCELLED, "Synchronize cancelled")));
       });
       await answered;
     }).then(
@@ -157,6 +170,11 @@ function synchronize(parts: ServerParts): handleBidiStreamingCall<Query, EventBo
       },
     );
   };
+}
+
+/** Takes a stream slot (RESOURCE_EXHAUSTED when none is free), released when the call closes. */
+function holdSlot(parts: ServerParts, call: { once(event: "close", listener: () => void): unknown }, method: string): void {
+  call.once("close", parts.streams.take(method));
 }
 
 /** Authenticates, then runs the work under the in-flight tracker. */

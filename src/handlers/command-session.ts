@@ -8,6 +8,9 @@ import { DispatchError } from "./errors.js";
 import { eventList, toAny, type HandlerResult } from "./events.js";
 import type { StateModel } from "./state-router.js";
 
+/** Sequences and next sequences are uint32 on the wire. */
+const MAX_SEQUENCE = 0xffff_ffff;
+
 /** The sequence the next event of a prior book gets: its computed next sequence or the one it states, whichever is larger. */
 function priorNextSequence(book: EventBook): number {
   return Math.max(nextSequence(book), book.nextSequence ?? 0);
@@ -93,6 +96,7 @@ export class CommandSession<S> {
   }
 
   #append(page: EventPage): void {
+    this.#checkRoom(this.nextSequence);
     this.#pages.push(page);
     if (!this.#built) return;
     if (this.#model.applyEmitted) this.#state = this.#model.applyEmitted(this.#state as S, page);
@@ -105,6 +109,7 @@ export class CommandSession<S> {
    */
   toEventBook(snapshotEvery?: number): EventBook {
     const next = this.nextSequence;
+    this.#checkRoom(next);
     const book: EventBook = { cover: this.cover, pages: this.#pages, snapshot: undefined, nextSequence: next };
     const due = snapshotEvery !== undefined && snapshotEvery > 0 && this.#crossesMultiple(snapshotEvery);
     const stateType = this.#model.stateType;
@@ -112,6 +117,13 @@ export class CommandSession<S> {
       book.snapshot = { sequence: next - 1, state: packAny(stateType, this.state), retention: SnapshotRetention.RETENTION_DEFAULT };
     }
     return book;
+  }
+
+  /** Prior events claiming sequences near the uint32 limit leave no room for the response's sequences. */
+  #checkRoom(sequence: number): void {
+    if (sequence > MAX_SEQUENCE) {
+      throw new DispatchError(Status.INVALID_ARGUMENT, `${this.#owner}: sequence ${sequence} is out of range (sequences are uint32)`);
+    }
   }
 
   #crossesMultiple(every: number): boolean {

@@ -47,8 +47,9 @@ export function snapshotStart<S>(
   const snap = book.snapshot;
   if (!snap?.state) return undefined;
   if (!stateType) {
+    // The snapshot is unusable input, like one of the wrong type below.
     throw new DispatchError(
-      Status.UNIMPLEMENTED,
+      Status.INVALID_ARGUMENT,
       `${owner} received a snapshot (${typeNameFromUrl(snap.state.typeUrl)}) but declares no stateType to decode it`,
     );
   }

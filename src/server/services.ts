@@ -16,16 +16,18 @@ import type {
 import { DispatchError } from "../handlers/errors.js";
 import { statusFromError } from "../handlers/status.js";
 import type { ServerLogger } from "./logger.js";
+import { checkRoots } from "./request-checks.js";
 
 /**
- * Wrap a promise-returning handler as a grpc-js unary method: errors become statuses through
- * statusFromError; unexpected ones are logged with their stack and a reference, and the
- * caller sees only the reference.
+ * Wrap a promise-returning handler as a grpc-js unary method: the request's roots are checked
+ * first (INVALID_ARGUMENT); errors become statuses through statusFromError; unexpected ones are
+ * logged with their stack and a reference, and the caller sees only the reference.
  */
 function unary<Req, Res>(logger: ServerLogger, method: string, fn: (request: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     let result: Promise<Res>;
     try {
+      checkRoots(call.request);
       result = fn(call.request);
     } catch (err) {
       result = Promise.reject(err);

@@ -1,7 +1,8 @@
-import { Server, ServerCredentials, type ChannelOptions, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { ServerCredentials, type ChannelOptions, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { InvalidArgumentError } from "../errors.js";
 import { HealthRegistry, HealthService } from "./health.js";
 import { consoleLogger, type ServerLogger } from "./logger.js";
+import { TolerantServer } from "./tolerant-server.js";
 
 /** Grace period of `stop()` when none is given, in milliseconds (5 s). */
 export const DEFAULT_GRACE_MS = 5000;
@@ -89,7 +90,7 @@ export async function startServer(services: readonly ServiceBinding[], address: 
   const host = hostOf(address);
   const creds = credentials(options.tls);
   const logger = options.logger ?? consoleLogger;
-  const server = new Server(options.channelOptions);
+  const server = new TolerantServer(options.channelOptions);
   const health = new HealthRegistry(services.map((s) => s.name));
   for (const service of services) server.addService(service.definition, service.implementation);
   server.addService(HealthService, health.implementation());

@@ -212,15 +212,15 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect([err.code, err.details]).to.deep.equal([Status.NOT_FOUND, "No saga registered for domain: inventory"]);
     });
 
-    it("a failing saga is INTERNAL `Saga handler failed: …` / `Saga orchestration failed: …`", async () => {
+    it("a saga refusing its source is `Saga handler failed: …` / `Saga orchestration failed: …`, keeping INVALID_ARGUMENT", async () => {
       const broken = ordersBook(sku());
       broken.pages[0]!.payload = { $case: "event", value: { typeUrl: `type.googleapis.com/${ItemAdded.$type}`, value: Buffer.from([0xff, 0xff]) } };
       const request = { source: broken, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} };
       const sdkErr = await clientError(speculative.speculateSaga(request));
-      expect(sdkErr.code).to.equal(Status.INTERNAL);
+      expect(sdkErr.code).to.equal(Status.INVALID_ARGUMENT);
       expect((sdkErr as { details?: string }).details).to.match(/^Saga handler failed: /);
       const err = await callError(sagas, sagas.execute, request);
-      expect(err.code).to.equal(Status.INTERNAL);
+      expect(err.code).to.equal(Status.INVALID_ARGUMENT);
       expect(err.details).to.match(/^Saga orchestration failed: /);
     });
   });

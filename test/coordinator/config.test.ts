@@ -178,13 +178,16 @@ describe("validateConfig (programmatic configuration)", () => {
 });
 
 describe("retry policy", () => {
-  it("fast: only sequence races, ≤ 155 ms in total", () => {
+  it("fast: only sequence races (not stale commands), ≤ 155 ms in total", () => {
     expect(resolveRetry(undefined)).to.equal(FAST_RETRY);
     const total = (random: () => number) =>
       Array.from({ length: FAST_RETRY.maxRetries }, (_, i) => retryDelayMs(FAST_RETRY, i, random)).reduce((a, b) => a + b, 0);
     expect(total(() => 1)).to.equal(5 + 10 + 20 + 40 + 80);
     expect(total(() => 0)).to.equal(0);
-    expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 1, aggregate at 2"))).to.equal(true);
+    expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 3, aggregate at 2"))).to.equal(true);
+    // A command behind the aggregate fails the same way every time: answered at once.
+    expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 1, aggregate at 2"))).to.equal(false);
+    expect(isRetryable(FAITHFUL_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 1, aggregate at 2"))).to.equal(true);
     expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence conflict: expected 3, got 1"))).to.equal(true);
     expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "rejected"))).to.equal(false);
     expect(isRetryable(FAST_RETRY, new RpcError(Status.ABORTED, "Sequence mismatch: x"))).to.equal(false);

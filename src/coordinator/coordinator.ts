@@ -5,7 +5,7 @@ import { handleCommand } from "./command-pipeline.js";
 import { DEFAULTS, resolveRetry, validateConfig, type CoordinatorConfig } from "./config.js";
 import type { CoordinatorContext } from "./context.js";
 import { handleEvent } from "./facts.js";
-import { Health } from "./health.js";
+import { HealthRegistry } from "../server/health.js";
 import { createLogger } from "./logger.js";
 import { Router } from "./routing.js";
 import { KeyedMutex } from "./serial.js";
@@ -70,7 +70,8 @@ export async function startCoordinator(config: CoordinatorConfig = {}): Promise<
     executeCommand: (request, depth) => handleCommand(ctx, request, depth),
     injectFacts: (request, depth) => handleEvent(ctx, request, depth),
   };
-  const health = new Health();
+  // Only the empty service name is registered, like the reference (§3).
+  const health = new HealthRegistry([]);
   const inflight = new InFlight();
   const tokens = config.auth?.tokens ?? [];
   const server = createServer({

@@ -29,5 +29,5 @@ export { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
 export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./routing.js";
 export { MAX_DETAILS_BYTES } from "./command-pipeline.js";
 export { MAX_CASCADE_DEPTH } from "./sync.js";
-export { ServingStatus } from "./health.js";
+export { ServingStatus } from "../server/health.js";
 export * from "./storage/index.js";

@@ -25,7 +25,7 @@ import { handleCommand } from "./command-pipeline.js";
 import { handleCompensation } from "./compensation.js";
 import type { CoordinatorContext } from "./context.js";
 import { handleEvent } from "./facts.js";
-import { Health, HealthService } from "./health.js";
+import { HealthService, type HealthRegistry } from "../server/health.js";
 import type { Logger } from "./logger.js";
 import { handleProcessManager, handleProcessManagerSpeculative } from "./pm-coordinator.js";
 import { handleProjector, handleProjectorSpeculative, handleProjectorSync } from "./projector-coordinator.js";
@@ -56,7 +56,7 @@ export class InFlight {
 export interface ServerParts {
   ctx: CoordinatorContext;
   auth?: TokenAuth;
-  health: Health;
+  health: HealthRegistry;
   inflight: InFlight;
   /** Bounds the open GetEvents, GetAggregateRoots and Synchronize streams. */
   streams: StreamSlots;
@@ -95,7 +95,7 @@ export function createServer(parts: ServerParts): Server {
     handle: unary(parts, "Projector.Handle", (book) => handleProjector(ctx, book)),
     handleSpeculative: unary(parts, "Projector.HandleSpeculative", (req) => handleProjectorSpeculative(ctx, req)),
   });
-  server.addService(HealthService, parts.health.implementation);
+  server.addService(HealthService, parts.health.implementation());
   return server;
 }
 

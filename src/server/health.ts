@@ -140,6 +140,7 @@ export const HealthService = {
 export class HealthRegistry {
   readonly #statuses = new Map<string, ServingStatus>();
   readonly #watchers = new Map<string, Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>>();
+  #stopped = false;
 
   constructor(services: readonly string[]) {
     for (const service of ["", ...services]) this.#statuses.set(service, ServingStatus.SERVING);
@@ -153,6 +154,7 @@ export class HealthRegistry {
 
   /** Mark everything NOT_SERVING and end all Watch streams. */
   shutdown(): void {
+    this.#stopped = true;
     for (const service of this.#statuses.keys()) this.set(service, ServingStatus.NOT_SERVING);
     for (const calls of this.#watchers.values()) for (const call of calls) call.end();
     this.#watchers.clear();
@@ -163,11 +165,16 @@ export class HealthRegistry {
     return {
       check: (call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) => {
         const status = this.#statuses.get(call.request.service);
-        if (status === undefined) callback({ code: Status.NOT_FOUND, details: `unknown service: ${call.request.service}` });
+        if (status === undefined) callback({ code: Status.NOT_FOUND, details: `service not registered: ${call.request.service}` });
         else callback(null, { status });
       },
       watch: (call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {
         const service = call.request.service;
+        if (this.#stopped) {
+          // Shutting down: report the final status and end at once instead of holding the stop open.
+          call.write({ status: this.#statuses.get(service) ?? ServingStatus.SERVICE_UNKNOWN });
+          return void call.end();
+        }
         const watchers = this.#watchers.get(service) ?? new Set();
         this.#watchers.set(service, watchers);
         watchers.add(call);

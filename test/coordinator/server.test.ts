@@ -6,14 +6,11 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import {
-  decodeHealthRequest,
-  decodeHealthResponse,
-  encodeHealthRequest,
-  encodeHealthResponse,
+  HealthCheckRequest,
+  HealthCheckResponse,
   HealthService,
   ServingStatus,
-  type HealthCheckResponse,
-} from "../../src/coordinator/health.js";
+} from "../../src/server/health.js";
 import { startCoordinator, silentLogger } from "../../src/coordinator/index.js";
 import {
   command,
@@ -34,8 +31,8 @@ function healthCheck(address: string, service: string): Promise<ServingStatus> {
   return new Promise<ServingStatus>((resolve, reject) =>
     client.makeUnaryRequest(
       HealthService.check.path,
-      encodeHealthRequest,
-      decodeHealthResponse,
+      (m: HealthCheckRequest) => Buffer.from(HealthCheckRequest.encode(m).finish()),
+      HealthCheckResponse.decode,
       { service },
       new Metadata(),
       { deadline: Date.now() + 5000 },
@@ -62,8 +59,8 @@ describe("health", () => {
     const client = new Client(coordinator.address, credentials.createInsecure());
     const call = client.makeServerStreamRequest(
       HealthService.watch.path,
-      encodeHealthRequest,
-      decodeHealthResponse,
+      (m: HealthCheckRequest) => Buffer.from(HealthCheckRequest.encode(m).finish()),
+      HealthCheckResponse.decode,
       { service: "" },
       new Metadata(),
       {},
@@ -83,12 +80,13 @@ describe("health", () => {
   });
 
   it("round-trips the hand-written health messages", () => {
-    expect(decodeHealthResponse(Buffer.from([0x08, 0x01])).status).to.equal(ServingStatus.SERVING);
-    expect(decodeHealthResponse(Buffer.alloc(0)).status).to.equal(ServingStatus.UNKNOWN);
-    expect(encodeHealthRequest({ service: "abc" })).to.deep.equal(Buffer.from([0x0a, 0x03, 0x61, 0x62, 0x63]));
-    expect(encodeHealthRequest({ service: "" })).to.deep.equal(Buffer.alloc(0));
-    expect(decodeHealthRequest(encodeHealthRequest({ service: "x" })).service).to.equal("x");
-    expect(encodeHealthResponse({ status: ServingStatus.NOT_SERVING })).to.deep.equal(Buffer.from([0x08, 0x02]));
+    const bytes = (b: Uint8Array) => Buffer.from(b);
+    expect(HealthCheckResponse.decode(Buffer.from([0x08, 0x01])).status).to.equal(ServingStatus.SERVING);
+    expect(HealthCheckResponse.decode(Buffer.alloc(0)).status).to.equal(ServingStatus.UNKNOWN);
+    expect(bytes(HealthCheckRequest.encode({ service: "abc" }).finish())).to.deep.equal(Buffer.from([0x0a, 0x03, 0x61, 0x62, 0x63]));
+    expect(bytes(HealthCheckRequest.encode({ service: "" }).finish())).to.deep.equal(Buffer.alloc(0));
+    expect(HealthCheckRequest.decode(HealthCheckRequest.encode({ service: "x" }).finish()).service).to.equal("x");
+    expect(bytes(HealthCheckResponse.encode({ status: ServingStatus.NOT_SERVING }).finish())).to.deep.equal(Buffer.from([0x08, 0x02]));
   });
 });
 

@@ -2,12 +2,19 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { expect } from "chai";
+import { SETTINGS } from "../src/coordinator/config.js";
 import { embed } from "../scripts/embed-readme.js";
 
 describe("README", () => {
   it("shows exactly the code the tests run", () => {
     const readme = readFileSync("README.md", "utf8");
     expect(embed(readme) === readme, "README.md is stale: run npx tsx scripts/embed-readme.ts").to.equal(true);
+  });
+
+  it("documents every coordinator setting (flag and environment variable)", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const missing = SETTINGS.flatMap((s) => [s.env, s.flag]).filter((name) => name && !readme.includes(`\`${name}\``));
+    expect(missing).to.deep.equal([]);
   });
 
   it("quickstart runs against the embedded coordinator: command, query and a typed error", () => {

@@ -5,40 +5,19 @@
 import { readFileSync } from "node:fs";
 import { isLogLevel, type Logger, type LogLevel } from "./logger.js";
 import { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
-import type { ProcessManagerRoute, ProjectorRoute, SagaRoute } from "./routing.js";
+import type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./routing.js";
 import { RpcError } from "./rpc-error.js";
 import type { StorageConfig } from "./storage/index.js";
 import { validateDomain } from "./validation.js";
 
 /** Everything {@link startCoordinator} accepts. Only `storage`/`target`/`routes` usually matter. */
-export interface CoordinatorConfig {
+export interface CoordinatorConfig extends RoutingConfig {
   /** Interface to listen on (use `0.0.0.0` in containers). @default "127.0.0.1" (the reference default) */
   host?: string;
   /** TCP port; 0 picks a free one (read it from {@link CoordinatorHandle.port}). @default 50051 */
   port?: number;
   /** Event store. @default { type: "sqlite" }: SQLite in memory (the reference defaults to PostgreSQL) */
   storage?: StorageConfig;
-  /**
-   * Sidecar mode: every command goes to this one business process, whatever its domain.
-   * @default none
-   */
-  target?: {
-    /** Domain label of the business process; it only labels the routing table, every domain goes to `address`. */
-    domain: string;
-    /** Its address: `host:port`, `http(s)://host:port`, or a `/path` or `./path` Unix socket. */
-    address: string;
-  };
-  /** Multi-domain mode: command-handler address per domain. Cannot be combined with `target`. @default none */
-  routes?: Record<string, string>;
-  /** Projectors called for their domains' events. @default none */
-  projectors?: ProjectorRoute[];
-  /** Sagas called for their source domain's events. @default none */
-  sagas?: SagaRoute[];
-  /**
-   * Process managers called for correlated events of their source domains; their events go to `pmDomain`.
-   * @default none
-   */
-  processManagers?: ProcessManagerRoute[];
   /**
    * HandleCommand retry policy: `"fast"` ({@link FAST_RETRY}), `"faithful"`
    * ({@link FAITHFUL_RETRY}, the reference schedule) or explicit values over the fast defaults.

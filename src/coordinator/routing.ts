@@ -37,7 +37,7 @@ export interface ProcessManagerRoute {
   sourceDomains: string[];
 }
 
-/** Routing configuration. */
+/** Where the coordinator sends commands and events: part of {@link CoordinatorConfig}. */
 export interface RoutingConfig {
   /**
    * Sidecar mode, like `angzarr-aggregate`: every well-formed command goes to this one
@@ -45,18 +45,22 @@ export interface RoutingConfig {
    * @default none
    */
   target?: {
-    /** Label of the business process in the routing table. */
+    /** Domain label of the business process; it only labels the routing table, every domain goes to `address`. */
     domain: string;
-    /** Address every command goes to. */
+    /** Its address: `host:port`, `http(s)://host:port`, or a `/path` or `./path` Unix socket. */
     address: string;
   };
-  /** Multi-domain mode: command-handler address per domain. @default none */
+  /** Multi-domain mode: command-handler address per domain. Cannot be combined with `target`. @default none */
   routes?: Record<string, string>;
-  /** Projectors, called in this order. @default none */
+  /** Projectors called, in this order, for their domains' events. @default none */
   projectors?: ProjectorRoute[];
-  /** Sagas, called in this order. @default none */
+  /** Sagas called, in this order, for their source domain's events. @default none */
   sagas?: SagaRoute[];
-  /** Process managers, called in this order. @default none */
+  /**
+   * Process managers called, in this order, for correlated events of their source domains;
+   * their events go to `pmDomain`.
+   * @default none
+   */
   processManagers?: ProcessManagerRoute[];
 }
 

@@ -4,14 +4,12 @@
  * same wording the coordinator would use.
  * @module
  */
+import { correlationIdProblem, domainProblem, editionProblem } from "../core/names.js";
 import { uuidToProto } from "../core/uuid.js";
 import type { UUID } from "../gen/angzarr/types.js";
 import { InvalidArgumentError } from "../errors.js";
 
-const DOMAIN_REST = /^[a-z0-9_-]*$/;
-const EDITION_REST = DOMAIN_REST;
-const CORRELATION = /^[A-Za-z0-9_-]*$/;
-// Fast paths: one test for the common valid case; the detailed checks only run on failure.
+// Fast paths: one test for the common valid case; the detailed rules only run on failure.
 const VALID_DOMAIN = /^[a-z_][a-z0-9_-]{0,63}$/;
 const VALID_CORRELATION = /^[A-Za-z0-9_-]{0,128}$/;
 const MAX_UINT32 = 0xffff_ffff;
@@ -19,46 +17,21 @@ const MAX_UINT32 = 0xffff_ffff;
 /** Throws unless `domain` is a valid Angzarr domain name (non-empty, ≤ 64 bytes, `[a-z_][a-z0-9_-]*`). */
 export function checkDomain(domain: string, what = "domain"): void {
   if (VALID_DOMAIN.test(domain)) return;
-  const problem =
-    typeof domain !== "string" || domain.length === 0
-      ? "domain name cannot be empty"
-      : Buffer.byteLength(domain) > 64
-        ? `domain name exceeds maximum length (max: 64, got: ${Buffer.byteLength(domain)})`
-        : !/^[a-z_]/.test(domain)
-          ? "domain name must start with lowercase letter"
-          : !DOMAIN_REST.test(domain)
-            ? "domain name contains invalid characters (allowed: a-z, 0-9, _, -)"
-            : undefined;
+  const problem = typeof domain !== "string" ? "domain name cannot be empty" : domainProblem(domain);
   if (problem) throw new InvalidArgumentError(`invalid ${what} ${JSON.stringify(domain)}: ${problem}`);
 }
 
-/** Throws unless `id` is a valid correlation id (≤ 128 chars of `[A-Za-z0-9_-]`; empty means none). */
+/** Throws unless `id` is a valid correlation id (≤ 128 bytes of `[A-Za-z0-9_-]`; empty means none). */
 export function checkCorrelationId(id: string): void {
   if (VALID_CORRELATION.test(id)) return;
-  const problem =
-    typeof id !== "string"
-      ? "correlation_id must be a string"
-      : id.length > 128
-        ? `correlation_id exceeds maximum length (max: 128, got: ${id.length})`
-        : !CORRELATION.test(id)
-          ? "correlation_id contains invalid characters (allowed: a-zA-Z0-9_-)"
-          : undefined;
+  const problem = typeof id !== "string" ? "correlation_id must be a string" : correlationIdProblem(id);
   if (problem) throw new InvalidArgumentError(`invalid correlation id ${JSON.stringify(id)}: ${problem}`);
 }
 
-/** Throws unless `name` is a valid edition name (≤ 64, `[a-z][a-z0-9_-]*`; empty means the main timeline). */
+/** Throws unless `name` is a valid edition name (≤ 64 bytes, `[a-z][a-z0-9_-]*`; empty means the main timeline). */
 export function checkEdition(name: string): void {
   if (name === "") return;
-  const problem =
-    typeof name !== "string"
-      ? "edition name must be a string"
-      : name.length > 64
-        ? `edition name exceeds maximum length (max: 64, got: ${name.length})`
-        : !/^[a-z]/.test(name)
-          ? "edition name must start with lowercase letter"
-          : !EDITION_REST.test(name)
-            ? "edition name contains invalid characters (allowed: a-z, 0-9, _, -)"
-            : undefined;
+  const problem = typeof name !== "string" ? "edition name must be a string" : editionProblem(name);
   if (problem) throw new InvalidArgumentError(`invalid edition ${JSON.stringify(name)}: ${problem}`);
 }
 

@@ -1,6 +1,7 @@
 /**
  * Request validation with Angzarr's exact INVALID_ARGUMENT messages (COORDINATOR.md §4).
  */
+import { correlationIdProblem, domainProblem, editionProblem } from "../core/names.js";
 import { bytesToUuid } from "../core/uuid.js";
 import type { CommandBook, Cover } from "../gen/angzarr/types.js";
 import { invalidArgument } from "./rpc-error.js";
@@ -11,45 +12,23 @@ export const MAX_PAGES_PER_BOOK = 100;
 /** `max_payload_bytes` default (256 KiB), applied to each command page's `Any.value`. */
 export const MAX_PAYLOAD_BYTES = 262_144;
 
-const MAX_DOMAIN = 64;
-const MAX_EDITION = 64;
-const MAX_CORRELATION = 128;
 
 /** Throws unless `domain` is a valid Angzarr domain name. */
 export function validateDomain(domain: string): void {
-  if (domain.length === 0) throw invalidArgument("domain name cannot be empty");
-  const bytes = Buffer.byteLength(domain, "utf8");
-  if (bytes > MAX_DOMAIN) {
-    throw invalidArgument(`domain name exceeds maximum length (max: ${MAX_DOMAIN}, got: ${bytes})`);
-  }
-  if (!/^[a-z_]/.test(domain)) throw invalidArgument("domain name must start with lowercase letter");
-  if (!/^[a-z_][a-z0-9_-]*$/.test(domain)) {
-    throw invalidArgument("domain name contains invalid characters (allowed: a-z, 0-9, _, -)");
-  }
+  const problem = domainProblem(domain);
+  if (problem) throw invalidArgument(problem);
 }
 
 /** Throws unless `id` is empty or a valid correlation id. */
 export function validateCorrelationId(id: string): void {
-  const bytes = Buffer.byteLength(id, "utf8");
-  if (bytes > MAX_CORRELATION) {
-    throw invalidArgument(`correlation_id exceeds maximum length (max: ${MAX_CORRELATION}, got: ${bytes})`);
-  }
-  if (!/^[a-zA-Z0-9_-]*$/.test(id)) {
-    throw invalidArgument("correlation_id contains invalid characters (allowed: a-zA-Z0-9_-)");
-  }
+  const problem = correlationIdProblem(id);
+  if (problem) throw invalidArgument(problem);
 }
 
 /** Throws unless `name` is empty (main timeline) or a valid edition name. */
 export function validateEdition(name: string): void {
-  if (name.length === 0) return;
-  const bytes = Buffer.byteLength(name, "utf8");
-  if (bytes > MAX_EDITION) {
-    throw invalidArgument(`edition name exceeds maximum length (max: ${MAX_EDITION}, got: ${bytes})`);
-  }
-  if (!/^[a-z]/.test(name)) throw invalidArgument("edition name must start with lowercase letter");
-  if (!/^[a-z][a-z0-9_-]*$/.test(name)) {
-    throw invalidArgument("edition name contains invalid characters (allowed: a-z, 0-9, _, -)");
-  }
+  const problem = editionProblem(name);
+  if (problem) throw invalidArgument(problem);
 }
 
 /**

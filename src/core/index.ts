@@ -4,3 +4,4 @@ export * from "./uuid.js";
 export * from "./identity.js";
 export * from "./time.js";
 export * from "./books.js";
+export * from "./names.js";

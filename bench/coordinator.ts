@@ -7,7 +7,7 @@
  *   (d) 16 concurrent writers on 4 shared aggregates, recovering with executeWithRefresh
  *   (e) GetEventBook of a 1,000-event aggregate (e1), GetEvents streaming 10,000 events (e2)
  * on SQLite (file, WAL), PostgreSQL and memory. The coordinator (src/coordinator/cli.ts), the
- * orders handler (examples/orders/server.ts) and the baseline's stub server run as separate
+ * orders handler (examples/orders) and the baseline's stub server run as separate
  * processes. A command's baseline is one raw grpc-js round trip per hop (client -> coordinator,
  * coordinator -> handler) plus one raw insert transaction of the same rows on the same kind of
  * store; a read's is one raw select of the same rows plus one raw round trip of the same book.
@@ -25,7 +25,7 @@
  */
 import { cpus, loadavg } from "node:os";
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Client } from "../src/client/index.js";
 import { Baseline } from "./support/baseline.js";
 import { cleanUp, installSignalHandlers, onCleanUp, repoPath, startChild, type Child } from "./support/processes.js";
@@ -90,8 +90,10 @@ function report(o: Outcome): void {
 async function startCoordinator(storage: BenchStorage, handler: Child, options: Options): Promise<Child> {
   const nodeArgs: string[] = [];
   if (options.cpuProfDir) {
-    mkdirSync(options.cpuProfDir, { recursive: true });
-    nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=coordinator-${storage.name}-${Date.now()}.cpuprofile`);
+    // One directory per storage; V8 names the files (one per thread: tsx's loader runs in a worker).
+    const dir = join(options.cpuProfDir, storage.name);
+    mkdirSync(dir, { recursive: true });
+    nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
   }
   return startChild(
     repoPath("../../src/coordinator/cli.ts"),
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
   line(`bench:coordinator ${options.quick ? "(quick) " : ""}on ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), node ${process.version}, ${new Date().toISOString()}`);
   line(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 
-  const handler = await startChild(repoPath("../../examples/orders/server.ts"), { PORT: "0", HOST: "127.0.0.1" }, /orders handler listening on (\S+)/);
+  const handler = await startChild(repoPath("./orders-handler.ts"), {}, /orders handler listening on (\S+)/);
   const stub = await startChild(repoPath("./stub-server.ts"), {}, /stub listening on (\S+)/);
   const raw = new RawClients(stub.address, handler.address);
   onCleanUp(() => raw.close());

@@ -32,9 +32,11 @@ export function repoPath(relative: string): string {
  * resolves once a line matches `ready` (its first group is the address).
  */
 export function startChild(script: string, env: Record<string, string>, ready: RegExp, nodeArgs: string[] = []): Promise<Child> {
+  // Standard input is a pipe from here: the children stop when it closes, so even a SIGKILLed
+  // benchmark leaves nothing running (the coordinator CLI reads ANGZARR_EXIT_WITH_PARENT).
   const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ANGZARR_EXIT_WITH_PARENT: "1", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
   });
   children.add(child);
   let output = "";
@@ -111,4 +113,24 @@ export function installSignalHandlers(): void {
   process.on("exit", () => {
     for (const child of children) child.kill("SIGKILL");
   });
+}
+
+/**
+ * For the benchmark's own child programs: runs `stop` and exits on SIGTERM, SIGINT or when
+ * standard input (a pipe from the benchmark) closes.
+ */
+export function exitWithParent(stop: () => Promise<void> | void): void {
+  let stopping = false;
+  const onStop = () => {
+    if (stopping) return;
+    stopping = true;
+    void Promise.resolve()
+      .then(stop)
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", onStop);
+  process.once("SIGINT", onStop);
+  process.stdin.once("end", onStop);
+  process.stdin.once("close", onStop);
+  process.stdin.resume();
 }

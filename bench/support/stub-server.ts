@@ -8,6 +8,7 @@ import { Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { CommandHandlerCoordinatorServiceService, CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import { EventQueryServiceService } from "../../src/gen/angzarr/query.js";
 import { EventBook } from "../../src/gen/angzarr/types.js";
+import { exitWithParent } from "./processes.js";
 import { SET_COMMAND_RESPONSE, StubControlService } from "./raw-clients.js";
 
 async function main(): Promise<void> {
@@ -44,9 +45,7 @@ async function main(): Promise<void> {
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
   console.log(`stub listening on 127.0.0.1:${port}`);
-  const stop = () => server.tryShutdown(() => process.exit(0));
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  exitWithParent(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
 }
 
 await main();

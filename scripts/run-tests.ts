@@ -6,9 +6,14 @@
  * conformance suite on the embedded backend under c8 (coverage floor), the same suite on the
  * container backend (when podman is usable or ANGZARR_TEST_CONTAINERS=1), the reliability
  * suite, and the packaging test. ANGZARR_TEST_STAGES=unit,conformance,... selects stages.
+ *
+ * PostgreSQL is found or started once, before the stages (test/support/postgres.ts:
+ * ANGZARR_TEST_PG_URI, else 127.0.0.1:5432, else a private server), and handed to every stage
+ * as ANGZARR_TEST_PG_URI.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { testPostgres } from "../test/support/postgres.js";
 
 interface Counts {
   passed: number;
@@ -23,6 +28,10 @@ interface Stage {
 
 const env = process.env;
 mkdirSync("reports", { recursive: true });
+
+const postgres = await testPostgres();
+env.ANGZARR_TEST_PG_URI = postgres.uri;
+console.log(`PostgreSQL for the tests: ${{ env: "ANGZARR_TEST_PG_URI", local: "127.0.0.1:5432", private: "a private server started for this run" }[postgres.origin]}`);
 
 function sh(cmd: string, extraEnv: Record<string, string> = {}): number {
   console.log(`\n$ ${cmd}`);
@@ -142,4 +151,5 @@ for (const stage of stages) {
 console.log("\n== summary ==");
 for (const l of lines) console.log(l);
 console.log(`${total.passed} passed, ${total.failed} failed`);
+await postgres.stop();
 process.exit(total.failed === 0 && total.passed > 0 ? 0 : 1);

@@ -22,8 +22,9 @@ import {
   type NewEvent,
   type StorageConfig,
 } from "../../src/coordinator/storage/index.js";
+import { testPostgres } from "../support/postgres.js";
 
-const PG_URI = process.env.ANGZARR_TEST_PG_URI ?? "postgres://postgres@127.0.0.1:5432/test";
+const PG_URI = (await testPostgres()).uri;
 const T0 = "2024-01-15T10:30:00Z";
 
 /** A fresh aggregate key; unique domains keep tests independent on shared stores. */

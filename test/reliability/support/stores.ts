@@ -1,7 +1,7 @@
 /**
  * Throwaway event stores for the reliability suites: a SQLite file in a temporary directory, or
- * a fresh schema in the PostgreSQL test database (`ANGZARR_TEST_PG_URI`, default
- * postgres://postgres@127.0.0.1:5432/test), each removed again by `drop()`.
+ * a fresh schema in the PostgreSQL test database (see test/support/postgres.ts: the
+ * environment's, the local one, or a private server), each removed again by `drop()`.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import type { StorageConfig } from "../../../src/coordinator/index.js";
+import { testPostgres } from "../../support/postgres.js";
 
 /** The PostgreSQL database the suites create their schemas in. */
-export const PG_URI = process.env.ANGZARR_TEST_PG_URI ?? "postgres://postgres@127.0.0.1:5432/test";
+export const PG_URI = (await testPostgres()).uri;
 
 /** One throwaway store, usable in-process and by the CLI. */
 export interface TestStore {

@@ -3,7 +3,8 @@
 # environment testcontainers needs. Usage:  eval "$(scripts/podman-up.sh)"
 # The same lines are written to .tmp/podman/env (for `. .tmp/podman/env`).
 # Idempotent: a service already running from this checkout is reused. Stop it with
-# scripts/podman-down.sh.
+# scripts/podman-down.sh. The service also exits by itself after 120 s without API calls, so a
+# run killed before its clean-up does not leave it running for good.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +20,7 @@ if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && [[ -S "$soc
   echo "podman service already running (pid $(cat "$pidfile"))" >&2
 else
   rm -f "$sock"
-  setsid podman system service --time=0 "unix://$sock" >"$dir/service.log" 2>&1 </dev/null &
+  setsid podman system service --time=120 "unix://$sock" >"$dir/service.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   for _ in $(seq 1 100); do [[ -S "$sock" ]] && break; sleep 0.05; done
   [[ -S "$sock" ]] || { echo "podman service did not create $sock; see $dir/service.log" >&2; exit 1; }

@@ -264,21 +264,14 @@ export const SETTINGS: readonly Setting[] = [
   { flag: "--tls-key-file", env: "ANGZARR_TLS_KEY_FILE", description: "serve TLS: server private key (PEM file)" },
   { flag: "--tls-ca-file", env: "ANGZARR_TLS_CA_FILE", description: "CA bundle (PEM file) verifying client certificates" },
   { flag: "--tls-require-client-cert", env: "ANGZARR_TLS_REQUIRE_CLIENT_CERT", description: "true | 1: mutual TLS, refuse clients without a certificate from the CA", default: "false" },
+  { flag: "--exit-with-parent", env: "ANGZARR_EXIT_WITH_PARENT", description: "true | 1: stop when standard input closes, so a coordinator started by a test or a supervisor through a pipe never outlives it", default: "false" },
   { flag: "--max-streams", env: "ANGZARR_MAX_STREAMS", description: "GetEvents, GetAggregateRoots and Synchronize streams open at once (more: RESOURCE_EXHAUSTED)", default: String(DEFAULTS.maxConcurrentStreams) },
 ];
 
 const FLAG_ENV = new Map(SETTINGS.filter((s) => s.flag).map((s) => [s.flag!, s.env]));
 
-/**
- * Builds a configuration from environment variables, overridden by command-line flags
- * (`--flag value` or `--flag=value`, see {@link SETTINGS}). Reads the routes file when one is
- * named; never writes the environment.
- * @throws ConfigError naming the variable or flag and the bad value.
- * @example
- * const config = loadConfigFromEnv(process.env, ["--port", "1310", "--storage=memory"]);
- * const coordinator = await startCoordinator(config);
- */
-export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): CoordinatorConfig {
+/** The value of every setting given, flags over environment variables, by environment name. */
+function settingValues(env: NodeJS.ProcessEnv, argv: readonly string[]): Lookup {
   const values = new Map<string, { value: string; setting: string }>();
   for (const s of SETTINGS) {
     const value = env[s.env];
@@ -294,8 +287,35 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: re
     if (value === undefined) throw new ConfigError(`${flag}: missing value`);
     values.set(envName, { value, setting: flag });
   }
-  const get = (name: string) => values.get(name);
+  return (name) => values.get(name);
+}
 
+/** Settings of the `angzarr-coordinator` process itself (not of the coordinator it runs). */
+export interface ProcessOptions {
+  /** Stop when standard input closes (see `ANGZARR_EXIT_WITH_PARENT`). */
+  exitWithParent: boolean;
+}
+
+/**
+ * Reads the process settings from the same environment and flags as {@link loadConfigFromEnv}.
+ * @throws ConfigError naming the variable or flag and the bad value.
+ */
+export function loadProcessOptions(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): ProcessOptions {
+  const exit = settingValues(env, argv)("ANGZARR_EXIT_WITH_PARENT");
+  return { exitWithParent: exit ? parseBoolean(exit) : false };
+}
+
+/**
+ * Builds a configuration from environment variables, overridden by command-line flags
+ * (`--flag value` or `--flag=value`, see {@link SETTINGS}). Reads the routes file when one is
+ * named; never writes the environment.
+ * @throws ConfigError naming the variable or flag and the bad value.
+ * @example
+ * const config = loadConfigFromEnv(process.env, ["--port", "1310", "--storage=memory"]);
+ * const coordinator = await startCoordinator(config);
+ */
+export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): CoordinatorConfig {
+  const get = settingValues(env, argv);
   const config: CoordinatorConfig = {};
   const host = get("ANGZARR__TRANSPORT__TCP__HOST");
   if (host) config.host = host.value;

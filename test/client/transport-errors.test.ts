@@ -19,6 +19,7 @@ import { Cover, EventBook } from "../../src/gen/angzarr/types.js";
 import { rejectsWith } from "./support/expect.js";
 import { coverOf, FakeCoordinator } from "./support/fake-coordinator.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
+import { ownGroup } from "../support/process-group.js";
 
 const cover: Cover = { domain: "x", root: undefined, correlationId: "", edition: undefined };
 
@@ -116,7 +117,7 @@ server.addService({ getEvents: { path: "/angzarr.EventQueryService/GetEvents", r
   { getEvents: (call) => { setInterval(() => call.write(Buffer.from(${JSON.stringify(book)}, "base64")), 10); } });
 server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => console.log(port));`,
     );
-    const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = ownGroup(spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"], detached: true }));
     try {
       const port = await new Promise<string>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim())));
       await using queries = QueryClient.connect(`127.0.0.1:${port}`);

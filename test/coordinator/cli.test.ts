@@ -10,6 +10,7 @@ import { CommandHandlerCoordinatorServiceClient, type CommandResponse } from "..
 import { EventQueryServiceClient } from "../../src/gen/angzarr/query.js";
 import type { EventBook } from "../../src/gen/angzarr/types.js";
 import { SETTINGS } from "../../src/coordinator/index.js";
+import { ownGroup } from "../support/process-group.js";
 import { command, newRoot, query, seqOf, startBusiness, type Business } from "./helpers.js";
 
 interface Run {
@@ -29,7 +30,9 @@ function run(env: Record<string, string>, args: string[] = []): Run {
     cwd: process.cwd(),
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
+  ownGroup(child);
   const stdout: string[] = [];
   const stderr: string[] = [];
   child.stdout!.on("data", (d: Buffer) => stdout.push(d.toString()));

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { Status } from "../../src/errors.js";
 import { call, callError, clients } from "../server/support.js";
+import { ownGroup } from "../support/process-group.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -15,7 +16,9 @@ describe("examples/orders/server.ts as a program", () => {
       cwd: root,
       env: { ...process.env, PORT: "0", HOST: "127.0.0.1" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
+    ownGroup(child);
     const stdout: string[] = [];
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => stdout.push(line));

@@ -2,10 +2,15 @@
  * The coordinator as a child process, started exactly as a user starts it
  * (`node --import tsx src/coordinator/cli.ts`, configured through the environment), so it can
  * be killed with SIGKILL and started again on the same store and port.
+ *
+ * It never outlives this process: it runs in its own process group with
+ * `ANGZARR_EXIT_WITH_PARENT=1` and its standard input a pipe from here, so it stops when this
+ * process ends in any way (even SIGKILL); on a normal exit the group is also killed outright.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { closedPortEndpoint } from "../../../src/testing/index.js";
+import { killGroup, ownGroup } from "../../support/process-group.js";
 
 const CLI = fileURLToPath(new URL("../../../src/coordinator/cli.ts", import.meta.url));
 const READY = /^angzarr-coordinator listening on (\S+)/m;
@@ -35,9 +40,12 @@ export async function freePort(): Promise<number> {
  */
 export function startChildCoordinator(env: Record<string, string>): Promise<ChildCoordinator> {
   const child = spawn(process.execPath, ["--import", "tsx", CLI], {
-    env: { ...process.env, ANGZARR_LOG: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ANGZARR_LOG: "warn", ...env, ANGZARR_EXIT_WITH_PARENT: "1" },
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
   });
+  ownGroup(child);
+  const kill = () => killGroup(child);
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -50,7 +58,7 @@ export function startChildCoordinator(env: Record<string, string>): Promise<Chil
       settled = true;
       clearInterval(poll);
       clearTimeout(timer);
-      child.kill("SIGKILL");
+      kill();
       reject(new Error(`coordinator ${why}; output:\n${output}`));
     };
     const timer = setTimeout(() => fail(`not ready within ${START_DEADLINE_MS} ms`), START_DEADLINE_MS);
@@ -72,7 +80,7 @@ function handle(child: ChildProcess, address: string, output: () => string, exit
     pid: child.pid!,
     output,
     async kill() {
-      child.kill("SIGKILL");
+      killGroup(child);
       await exited;
     },
     async stop() {

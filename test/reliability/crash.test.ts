@@ -5,7 +5,8 @@
  * seeded random moments and started again on the same store. Afterwards every acknowledged
  * command has all its events, no command is half-written, nothing appears that no client sent,
  * and every aggregate's sequences run 0, 1, 2, … The orders handler stays in this process.
- * ANGZARR_CRASH_ROUNDS sets the number of kills per store (default 6).
+ * It kills and restarts until its wall-clock budget is spent (ANGZARR_RELIABILITY_BUDGET_S,
+ * see support/budget.ts), and at least MIN_KILLS times.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
@@ -21,8 +22,10 @@ import { audit, Ledger } from "./support/ledger.js";
 import { AddItem, CreateOrder, newTag, ordersRouteEnv, ProcessOrder, startHandler, type CommandKind } from "./support/orders.js";
 import { Prng, runSeed } from "./support/prng.js";
 import { STORES } from "./support/stores.js";
+import { Budget, BUDGET_S } from "./support/budget.js";
 
-const ROUNDS = Number(process.env.ANGZARR_CRASH_ROUNDS ?? 6);
+/** Proof that the part really ran: at least this many kills, each followed by acknowledged commands. */
+const MIN_KILLS = 2;
 const WORKERS = 6;
 const ROOTS_PER_WORKER = 2;
 /** A hang guard: commands and queries normally take milliseconds. */
@@ -91,7 +94,7 @@ describe("durability: SIGKILL of the coordinator under load", () => {
   const seed = runSeed();
 
   for (const { name, open } of STORES) {
-    it(`${name}: keeps every acknowledged command across ${ROUNDS} kills and restarts`, async () => {
+    it(`${name}: keeps every acknowledged command across kills and restarts for ${BUDGET_S} s`, async () => {
       const rng = new Prng(seed);
       const store = open();
       const handler = await startHandler();
@@ -105,11 +108,14 @@ describe("durability: SIGKILL of the coordinator under load", () => {
       const clients = Array.from({ length: WORKERS }, () => Client.connect(child.address, CLIENT_OPTIONS));
       const roots = clients.map(() => Array.from({ length: ROOTS_PER_WORKER }, () => newRoot()));
       const workers = clients.map((c, i) => drive(c, roots[i]!, ledger, rng.fork(), () => stopping, unexpected));
+      const budget = new Budget();
+      let kills = 0;
       try {
-        for (let round = 0; round < ROUNDS; round++) {
+        while (!budget.spent || kills < MIN_KILLS) {
           await ackedBeyond(ledger, ledger.acked.size);
           await sleep(rng.int(100, 900));
           await child.kill();
+          kills++;
           outputs.push(child.output());
           child = await startChildCoordinator(env);
         }
@@ -126,11 +132,12 @@ describe("durability: SIGKILL of the coordinator under load", () => {
         // Every process's output, the first start included: an error line means a start was not clean.
         const restartErrors = [...outputs, child.output()].filter((o) => / ERROR |angzarr-coordinator: /.test(o));
         figure(
-          `crash(${name}): ${ROUNDS} kills, ${n(ledger.acked.size)} acked commands, ${result.lost.length} lost, ` +
+          `crash(${name}, ${budget}): ${kills} kills in ${budget.elapsedSeconds.toFixed(1)} s, ${n(ledger.acked.size)} acked commands, ${result.lost.length} lost, ` +
             `${result.partial.length} partial, ${result.phantom.length} phantom, ${result.gaps.length} sequence gaps; ` +
             `${n(result.events)} events on ${books.size} aggregates, ${n(ledger.unknown.size)} unknown-outcome (${n(result.unknownStored)} stored whole), ` +
-            `${n(ledger.rejected.size)} refused, ${ROUNDS + 1 - restartErrors.length}/${ROUNDS + 1} clean starts, seed ${seed}`,
+            `${n(ledger.rejected.size)} refused, ${kills + 1 - restartErrors.length}/${kills + 1} clean starts, seed ${seed}`,
         );
+        expect(kills, "kills").to.be.at.least(MIN_KILLS);
         expect(result.lost, "acknowledged commands without their events").to.deep.equal([]);
         expect(result.partial, "half-written commands").to.deep.equal([]);
         expect(result.phantom, "events no client sent").to.deep.equal([]);

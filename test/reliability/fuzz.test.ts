@@ -4,7 +4,9 @@
  * them). Every call must end with a status before its deadline, undecodable input must be
  * INVALID_ARGUMENT, both servers must keep serving, and nothing may be stored for a root that
  * only rejected requests named. Inputs that once failed are kept in test/reliability/corpus/
- * and replayed first. Seeded: ANGZARR_FUZZ_SEED reproduces a run; ANGZARR_FUZZ_COUNT sizes it.
+ * and replayed first. Seeded: ANGZARR_FUZZ_SEED reproduces a run (the same inputs in the same
+ * order). It sends inputs until its wall-clock budget is spent (ANGZARR_RELIABILITY_BUDGET_S, see
+ * support/budget.ts), at least FLOOR of them; ANGZARR_FUZZ_COUNT caps the number.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,11 +24,14 @@ import { isPostPersistFailure, judge } from "./fuzz/judge.js";
 import { mutate, pickMutation, type Mutation } from "./fuzz/mutate.js";
 import { rawCall, rawClient, type Outcome } from "./fuzz/raw-call.js";
 import { BUSINESS_RPCS, COORDINATOR_RPCS, coveredKeys, RequestFactory, type Rpc } from "./fuzz/requests.js";
+import { Budget, BUDGET_S } from "./support/budget.js";
 import { figure, n, tally } from "./support/figures.js";
 import { ordersRouting, startHandler, CreateOrder } from "./support/orders.js";
 import { Prng, runSeed } from "./support/prng.js";
 
-const TOTAL = Number(process.env.ANGZARR_FUZZ_COUNT ?? 12_000);
+const CAP = Number(process.env.ANGZARR_FUZZ_COUNT ?? Infinity);
+/** Proof that the part really ran: every RPC gets dozens of inputs. */
+const FLOOR = Math.min(CAP, 1_000);
 const CALL_DEADLINE_MS = 10_000;
 const CONCURRENCY = 16;
 /** At most this many failing inputs are saved per RPC and failure text in one run. */
@@ -114,7 +119,8 @@ describe("bad input: every RPC of the coordinator and the business servers", () 
     expect(found, found.join("\n")).to.deep.equal([]);
   });
 
-  it(`answers ${n(TOTAL)} random and damaged requests with a status before the deadline`, async () => {
+  it(`answers random and damaged requests for ${BUDGET_S} s with a status before the deadline`, async () => {
+    const budget = new Budget();
     const rng = new Prng(seed);
     const factory = new RequestFactory(rng.fork());
     const all = targets.flatMap((target) => target.rpcs.map((rpc) => ({ target, rpc })));
@@ -122,7 +128,7 @@ describe("bad input: every RPC of the coordinator and the business servers", () 
     let next = 0;
     // Inputs are generated in sequence from one generator, so a seed always yields the same list.
     const take = (): { target: Target; rpc: Rpc; bytes: Buffer; kind: Mutation } | undefined => {
-      if (next >= TOTAL) return undefined;
+      if (next >= CAP || (budget.spent && next >= FLOOR)) return undefined;
       const { target, rpc } = all[next++ % all.length]!;
       const kind = pickMutation(rng);
       const other = () => rng.pick(all).rpc.build(factory);
@@ -137,7 +143,8 @@ describe("bad input: every RPC of the coordinator and the business servers", () 
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    console.log(`fuzz mutations: ${tally(mutations)}`);
+    console.log(`fuzz mutations (${budget}, ${n(next)} inputs in ${budget.elapsedSeconds.toFixed(1)} s): ${tally(mutations)}`);
+    expect(randomCount, "random inputs sent").to.be.at.least(FLOOR);
     expect(failures, `seed ${seed}:\n${failures.slice(0, 30).join("\n")}`).to.deep.equal([]);
   });
 

@@ -27,8 +27,12 @@ import { hideUncommitted } from "./two-phase.js";
 import { upcast } from "./upcast.js";
 import { checkCommandLimits, parseCover } from "./validation.js";
 
-/** Largest mismatch-details book sent in full; larger books are cut down (§19). */
-export const MAX_DETAILS_BYTES = 16 * 1024;
+/**
+ * Largest mismatch-details book sent in full; larger books are cut down (§19). grpcio (the
+ * Python SDK's transport) refuses trailers over 8 KiB as RESOURCE_EXHAUSTED, and a binary
+ * trailer travels base64-encoded (4/3 of its size): 4 KiB stays below that with room to spare.
+ */
+export const MAX_DETAILS_BYTES = 4 * 1024;
 
 /**
  * Validates, then runs load → business → persist under the aggregate's lock inside the retry
@@ -140,8 +144,9 @@ async function preValidate(store: EventStore, key: AggregateKey, expected: numbe
 
 /**
  * The details bytes: the whole current book when its encoding fits in {@link MAX_DETAILS_BYTES}
- * (grpc-js clients never receive a status whose trailers reach 64 KiB, §19); otherwise the
- * cover, the snapshot when that still fits, and next_sequence, without pages.
+ * (grpc-js clients never receive a status whose trailers reach 64 KiB, §19; grpcio clients
+ * none over 8 KiB); otherwise the cover, the snapshot when that still fits, and next_sequence,
+ * without pages.
  */
 export function mismatchDetails(book: EventBook): Uint8Array {
   const full = EventBook.encode(book).finish();

@@ -3,6 +3,7 @@
  * ends with one plain line `N passed, N failed`; exits non-zero on any failure.
  *
  * Stages: generated code is fresh, type-check, API docs, unit/integration tests (node:test), the
+ * interop suite with the official Python SDK from PyPI (not run without python3 or PyPI), the
  * conformance suite on the embedded backend under c8 (coverage floor), the same suite on the
  * container backend (when podman is usable or ANGZARR_TEST_CONTAINERS=1), the reliability
  * suite, and the packaging test. ANGZARR_TEST_STAGES=unit,conformance,... selects stages.
@@ -83,6 +84,29 @@ function nodeTests(name: string, globs: string, tap: string, prefix = ""): Stage
   };
 }
 
+/**
+ * The interop stage's virtualenv with the Python SDK from PyPI (test/interop/venv.ts, created
+ * once and reused): true once it is ready (printing the installed versions), else the reason.
+ */
+function pythonSdkReady(): true | string {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "test/interop/venv.ts"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 20 * 60_000,
+  });
+  const line = (r.stdout ?? "").trim().split("\n").at(-1) ?? "";
+  let ready: { ok: boolean; reason?: string; dir?: string; versions?: Record<string, string> };
+  try {
+    ready = JSON.parse(line);
+  } catch {
+    return `virtualenv set-up failed: ${r.error?.message ?? (line || `exit status ${r.status}`)}`;
+  }
+  if (!ready.ok) return ready.reason!;
+  const v = ready.versions!;
+  console.log(`\ninterop: angzarr-client ${v["angzarr-client"]} (python ${v.python}, grpcio ${v.grpcio}, protobuf ${v.protobuf}) in ${ready.dir}`);
+  return true;
+}
+
 const podmanUsable = () => (spawnSync("bash", ["-c", "command -v podman"]).status === 0 ? true : "podman is not installed");
 
 const C8 = "npx c8 --clean=false --reports-dir=coverage --temp-directory=coverage/tmp --exclude='src/gen/**' --include='src/**' --reporter=none";
@@ -91,7 +115,8 @@ const stages: Stage[] = [
   check("generated code is fresh", "npm run --silent generate && git diff --exit-code --stat -- src/gen examples/gen"),
   check("type-check", "npx tsc -p tsconfig.json --noEmit"),
   check("API docs (typedoc, warnings are errors)", "npx typedoc --logLevel Warn"),
-  nodeTests("unit and integration", "$(find test -name '*.test.ts' -not -path 'test/reliability/*' | sort)", "reports/unit.tap", `rm -rf coverage && ${C8} `),
+  nodeTests("unit and integration", "$(find test -name '*.test.ts' -not -path 'test/reliability/*' -not -path 'test/interop/*' | sort)", "reports/unit.tap", `rm -rf coverage && ${C8} `),
+  { ...nodeTests("interop", "test/interop/interop.test.ts", "reports/interop.tap"), enabled: pythonSdkReady },
   {
     name: "conformance (embedded)",
     run() {

@@ -74,7 +74,18 @@ export class MemoryEventStore implements EventStore {
 
   async read(key: AggregateKey, range: SequenceRange = {}): Promise<StoredEvent[]> {
     const { from = -Infinity, to = Infinity } = range;
-    return this.events(key).filter((e) => e.sequence >= from && e.sequence <= to).map(copyEvent);
+    const events = this.events(key);
+    // Events are ascending by sequence: start at the first one in range instead of scanning all.
+    let lo = 0;
+    let hi = events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (events[mid]!.sequence < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: StoredEvent[] = [];
+    for (let i = lo; i < events.length && events[i]!.sequence <= to; i++) out.push(copyEvent(events[i]!));
+    return out;
   }
 
   async readUntilTime(key: AggregateKey, until: string): Promise<StoredEvent[]> {

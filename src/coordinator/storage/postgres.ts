@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { Pool, PoolClient } from "pg";
+import type { Pool, PoolClient, QueryResult } from "pg";
 import { loadDriver } from "./driver.js";
-import { checkSequences, checkSnapshot, copyBytes, idempotencyKey, prepareEvents } from "./rules.js";
+import { checkSequences, checkSnapshot, copyBytes, idempotencyKey, prepareEvents, type PreparedEvent } from "./rules.js";
 import { normaliseTimestamp, nowTimestamp } from "./timestamp.js";
 import {
   MAIN_EDITION,
@@ -93,14 +93,21 @@ function lockKey(...parts: string[]): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest().readBigInt64BE(0).toString();
 }
 
-/**
- * Another writer that does not take our advisory lock (e.g. a real Angzarr coordinator on the
- * same tables) inserted one of our sequences first; `ON CONFLICT DO NOTHING` skipped it.
- */
-class LostInsertRace extends Error {
-  constructor(readonly sequence: number) {
-    super(`sequence ${sequence} was inserted concurrently`);
-  }
+/** SQLSTATE of a primary-key collision. */
+const UNIQUE_VIOLATION = "23505";
+
+/** What the check-and-insert statement of an append reports. */
+interface AppendRow {
+  max: string | null;
+  first: string | null;
+  last: string | null;
+  inserted: string;
+}
+
+/** True when every sequence of the batch exceeds the one before it. */
+function ascending(events: readonly PreparedEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if (events[i]!.sequence <= events[i - 1]!.sequence) return false;
+  return true;
 }
 
 /**
@@ -175,54 +182,91 @@ export class PostgresEventStore implements EventStore {
     private readonly snapshots: string,
   ) {}
 
+  /**
+   * One round trip in the usual case: BEGIN, the aggregate's advisory lock, then one statement
+   * that reads the stored maximum (and the external id's rows), inserts the batch only when it
+   * fits, and reports what it found; then COMMIT. The statement runs after the lock is held, so
+   * its snapshot sees every append that took the lock before (READ COMMITTED). Values travel as
+   * escaped literals because parameters need one round trip per statement.
+   */
   async append(req: AppendRequest): Promise<AppendResult> {
     const events = prepareEvents(req);
     const externalId = idempotencyKey(req);
     const { key } = req;
     return this.guard("append", async () => {
+      if (events.length === 0 || !ascending(events)) return this.appendChecked(req, events, externalId);
+      const client = await this.pool.connect();
+      let broken = false;
+      let results: Array<QueryResult<AppendRow>>;
       try {
-        return await inTransaction(this.pool, async (c): Promise<AppendResult> => {
-          await c.query("SELECT pg_advisory_xact_lock($1::bigint)", [
-            lockKey(this.schemaName, key.domain, key.edition, key.root),
-          ]);
-          if (externalId !== undefined) {
-            const dup = await c.query<{ first: string | null; last: string | null }>(
-              `SELECT MIN(sequence) AS first, MAX(sequence) AS last FROM ${this.events} WHERE ${KEY} AND external_id = $4`,
-              [...keyParams(key), externalId],
-            );
-            const { first, last } = dup.rows[0]!;
-            if (first !== null && last !== null) {
-              return { kind: "duplicate", firstSequence: Number(first), lastSequence: Number(last) };
-            }
-          }
-          checkSequences(await this.maxOf(c, key), events);
-          if (events.length === 0) return { kind: "appended" };
-          const inserted = await c.query<{ sequence: string }>(
-            `INSERT INTO ${this.events} (${EVENT_COLUMNS})
-             SELECT $1, $2, $3, s, t, d, $4, $5 FROM unnest($6::bigint[], $7::text[], $8::bytea[]) AS batch(s, t, d)
-             ON CONFLICT (domain, edition, root, sequence) DO NOTHING
-             RETURNING sequence`,
-            [
-              ...keyParams(key),
-              req.correlationId,
-              externalId ?? "",
-              events.map((e) => e.sequence),
-              events.map((e) => e.createdAt),
-              events.map((e) => toBuffer(e.data)),
-            ],
-          );
-          if (inserted.rowCount !== events.length) {
-            const stored = new Set(inserted.rows.map((r) => Number(r.sequence)));
-            throw new LostInsertRace(events.find((e) => !stored.has(e.sequence))!.sequence);
-          }
-          return { kind: "appended" };
-        });
+        results = (await client.query(this.appendSql(client, req, events, externalId))) as unknown as Array<QueryResult<AppendRow>>;
       } catch (err) {
-        if (!(err instanceof LostInsertRace)) throw err;
-        // The batch is rolled back by now; report against what the other writer committed.
+        // The failed statement left the transaction open (the rest of the batch was skipped).
+        await client.query("ROLLBACK").catch(() => (broken = true));
+        client.release(broken);
+        // A writer outside our lock (e.g. a real Angzarr coordinator on the same tables)
+        // inserted one of our sequences first: report against what it committed.
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
         const max = await this.maxOf(this.pool, key);
-        throw new SequenceConflictError((max ?? -1) + 1, err.sequence);
+        const lost = events.find((e) => max !== undefined && e.sequence <= max) ?? events[0]!;
+        throw new SequenceConflictError((max ?? -1) + 1, lost.sequence);
       }
+      client.release();
+      const row = results[2]!.rows[0]!;
+      if (row.first !== null && row.last !== null) {
+        return { kind: "duplicate", firstSequence: Number(row.first), lastSequence: Number(row.last) };
+      }
+      if (Number(row.inserted) === events.length) return { kind: "appended" };
+      // Nothing was written: the batch does not fit above the stored maximum.
+      checkSequences(row.max === null ? undefined : Number(row.max), events);
+      throw new Error(`append wrote ${row.inserted} of ${events.length} events`);
+    });
+  }
+
+  /** The append batch of {@link append}: BEGIN; lock; check-and-insert; COMMIT. */
+  private appendSql(client: PoolClient, req: AppendRequest, events: PreparedEvent[], externalId: string | undefined): string {
+    const lit = (text: string) => client.escapeLiteral(text);
+    const { key } = req;
+    const where = `domain = ${lit(key.domain)} AND edition = ${lit(key.edition)} AND root = ${lit(key.root)}`;
+    const rows = events
+      .map((e) => `(${e.sequence}::bigint, ${lit(e.createdAt)}, ${lit(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).toString("hex"))})`)
+      .join(", ");
+    const dup = externalId === undefined ? "" : `, dup AS (SELECT MIN(sequence) AS first, MAX(sequence) AS last FROM ${this.events} WHERE ${where} AND external_id = ${lit(externalId)})`;
+    const noDup = externalId === undefined ? "" : " AND (SELECT first FROM dup) IS NULL";
+    const found = externalId === undefined ? "NULL AS first, NULL AS last" : "(SELECT first FROM dup) AS first, (SELECT last FROM dup) AS last";
+    return `BEGIN;
+SELECT pg_advisory_xact_lock(${lockKey(this.schemaName, key.domain, key.edition, key.root)}::bigint);
+WITH cur AS (SELECT MAX(sequence) AS max FROM ${this.events} WHERE ${where})${dup},
+ins AS (
+  INSERT INTO ${this.events} (${EVENT_COLUMNS})
+  SELECT ${lit(key.domain)}, ${lit(key.edition)}, ${lit(key.root)}, b.s, b.t, decode(b.d, 'hex'), ${lit(req.correlationId)}, ${lit(externalId ?? "")}
+  FROM (VALUES ${rows}) AS b(s, t, d)
+  WHERE COALESCE((SELECT max FROM cur), -1) < ${events[0]!.sequence}${noDup}
+  RETURNING 1)
+SELECT (SELECT max FROM cur) AS max, ${found}, (SELECT count(*) FROM ins) AS inserted;
+COMMIT`;
+  }
+
+  /**
+   * The general append: reads the maximum inside the transaction before inserting, so an empty
+   * or unordered batch gets exactly the answer the sequence rule gives.
+   */
+  private appendChecked(req: AppendRequest, events: PreparedEvent[], externalId: string | undefined): Promise<AppendResult> {
+    const { key } = req;
+    return inTransaction(this.pool, async (c): Promise<AppendResult> => {
+      await c.query("SELECT pg_advisory_xact_lock($1::bigint)", [lockKey(this.schemaName, key.domain, key.edition, key.root)]);
+      if (externalId !== undefined) {
+        const dup = await c.query<{ first: string | null; last: string | null }>(
+          `SELECT MIN(sequence) AS first, MAX(sequence) AS last FROM ${this.events} WHERE ${KEY} AND external_id = $4`,
+          [...keyParams(key), externalId],
+        );
+        const { first, last } = dup.rows[0]!;
+        if (first !== null && last !== null) {
+          return { kind: "duplicate", firstSequence: Number(first), lastSequence: Number(last) };
+        }
+      }
+      checkSequences(await this.maxOf(c, key), events);
+      return { kind: "appended" };
     });
   }
 

@@ -69,7 +69,10 @@ async function main(): Promise<void> {
 
   // The raw client builds the same request from the same inputs on every call.
   const rawRoot = () => ({ value: Buffer.from(root.replace(/-/g, ""), "hex") });
-  const rawCommand = (): Promise<CommandResponse> => {
+  // The same raw calls with the deadline the SDK sends (its default 30 s), to show what the
+  // deadline itself costs in grpc-js and what is left for the SDK.
+  const withDeadline = () => ({ deadline: Date.now() + 30_000 });
+  const rawCommand = (deadline = false): Promise<CommandResponse> => {
     const request: CommandRequest = {
       command: {
         cover: { domain, root: rawRoot(), correlationId: "", edition: undefined },
@@ -84,18 +87,22 @@ async function main(): Promise<void> {
       syncMode: 0,
       cascadeErrorMode: 0,
     };
-    return promised((cb) => rawCommands.handleCommand(request, new Metadata(), cb));
+    return promised((cb) =>
+      deadline ? rawCommands.handleCommand(request, new Metadata(), withDeadline(), cb) : rawCommands.handleCommand(request, new Metadata(), cb),
+    );
   };
-  const rawQuery = (): Promise<EventBook> => {
+  const rawQuery = (deadline = false): Promise<EventBook> => {
     const query: Query = { cover: { domain, root: rawRoot(), correlationId: "", edition: undefined }, selection: undefined };
-    return promised((cb) => rawQueries.getEventBook(query, new Metadata(), cb));
+    return promised((cb) =>
+      deadline ? rawQueries.getEventBook(query, new Metadata(), withDeadline(), cb) : rawQueries.getEventBook(query, new Metadata(), cb),
+    );
   };
   const sdkCommand = () => sdk.commands.command(domain, root).withCommand(Cover, message).execute();
   const sdkQuery = () => sdk.queries.query(domain, root).getEventBook();
 
   const kinds = {
-    command: { sdk: sdkCommand, raw: rawCommand },
-    query: { sdk: sdkQuery, raw: rawQuery },
+    command: { sdk: sdkCommand, raw: () => rawCommand(), rawDeadline: () => rawCommand(true) },
+    query: { sdk: sdkQuery, raw: () => rawQuery(), rawDeadline: () => rawQuery(true) },
   } as const;
 
   const batch = async (fn: () => Promise<unknown>): Promise<number> => {
@@ -108,21 +115,25 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARMUP; i++) {
       await kind.sdk();
       await kind.raw();
+      await kind.rawDeadline();
     }
   }
 
   // Each round runs one SDK and one raw batch per kind back to back (order flipped every round),
   // so a ratio pairs batches measured under the same conditions.
-  const perCall: Record<string, { sdk: number[]; raw: number[] }> = { command: { sdk: [], raw: [] }, query: { sdk: [], raw: [] } };
+  const perCall: Record<string, { sdk: number[]; raw: number[]; rawDeadline: number[] }> = {
+    command: { sdk: [], raw: [], rawDeadline: [] },
+    query: { sdk: [], raw: [], rawDeadline: [] },
+  };
   const roundRatios: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const sums = { sdk: 0, raw: 0 };
     for (const [name, kind] of Object.entries(kinds)) {
-      const order = round % 2 === 0 ? (["sdk", "raw"] as const) : (["raw", "sdk"] as const);
+      const order = round % 2 === 0 ? (["sdk", "raw", "rawDeadline"] as const) : (["rawDeadline", "raw", "sdk"] as const);
       for (const who of order) {
         const us = await batch(kind[who]);
         perCall[name]![who].push(us);
-        sums[who] += us;
+        if (who !== "rawDeadline") sums[who] += us;
       }
     }
     roundRatios.push(sums.sdk / sums.raw);
@@ -132,6 +143,10 @@ async function main(): Promise<void> {
     const paired = median(s.sdk.map((us, i) => us / s.raw[i]!));
     console.log(
       `${name.padEnd(8)} sdk ${median(s.sdk).toFixed(1)} µs/call  raw ${median(s.raw).toFixed(1)} µs/call  ratio ${paired.toFixed(2)}`,
+    );
+    const own = median(s.sdk.map((us, i) => us / s.rawDeadline[i]!));
+    console.log(
+      `${"".padEnd(8)} raw with the SDK's deadline ${median(s.rawDeadline).toFixed(1)} µs/call: the deadline costs grpc-js ${(median(s.rawDeadline.map((us, i) => us / s.raw[i]!)) * 100 - 100).toFixed(1)} %, the SDK's own ratio ${own.toFixed(2)}`,
     );
   }
   console.log(`${ROUNDS} rounds x ${BATCH} sequential calls per kind and client after ${WARMUP} warm-up calls each;`);

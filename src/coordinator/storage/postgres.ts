@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Pool, PoolClient, QueryResult } from "pg";
 import { loadDriver } from "./driver.js";
-import { checkSequences, checkSnapshot, copyBytes, idempotencyKey, prepareEvents, type PreparedEvent } from "./rules.js";
+import { checkSequences, checkSnapshot, copyBytes, idempotencyKey, ownBytes, prepareEvents, type PreparedEvent } from "./rules.js";
 import { normaliseTimestamp, nowTimestamp } from "./timestamp.js";
 import {
   MAIN_EDITION,
@@ -59,6 +59,8 @@ CREATE TABLE IF NOT EXISTS ${snapshots} (
 
 const KEY = "domain = $1 AND edition = $2 AND root = $3";
 const EVENT_COLUMNS = "domain, edition, root, sequence, created_at, event_data, correlation_id, external_id";
+/** The columns a read of one key needs (its domain, edition and root are the key's). */
+const KEY_EVENT_COLUMNS = "sequence, created_at, event_data, correlation_id, external_id";
 /** Byte-wise ("C") ordering, independent of the database's locale, matching the other backends. */
 const C = 'COLLATE "C"';
 
@@ -276,8 +278,9 @@ COMMIT`;
 
   async read(key: AggregateKey, range: SequenceRange = {}): Promise<StoredEvent[]> {
     const { from = 0, to = Number.MAX_SAFE_INTEGER } = range;
-    return this.queryEvents(
+    return this.queryKeyEvents(
       "read",
+      key,
       `WHERE ${KEY} AND sequence BETWEEN $4 AND $5 ORDER BY sequence`,
       [...keyParams(key), from, to],
     );
@@ -285,8 +288,9 @@ COMMIT`;
 
   async readUntilTime(key: AggregateKey, until: string): Promise<StoredEvent[]> {
     const limit = normaliseTimestamp(until);
-    return this.queryEvents(
+    return this.queryKeyEvents(
       "readUntilTime",
+      key,
       `WHERE ${KEY} AND created_at ${C} <= $4 ORDER BY sequence`,
       [...keyParams(key), limit],
     );
@@ -360,6 +364,28 @@ COMMIT`;
     return this.guard(operation, async () => {
       const result = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ${this.events} ${clauses}`, params);
       return result.rows.map(toEvent);
+    });
+  }
+
+  /** Events of one key, fetched as arrays of {@link KEY_EVENT_COLUMNS}. */
+  private queryKeyEvents(operation: string, key: AggregateKey, clauses: string, params: unknown[]): Promise<StoredEvent[]> {
+    return this.guard(operation, async () => {
+      const result = await this.pool.query<[string, string, Buffer, string, string]>({
+        text: `SELECT ${KEY_EVENT_COLUMNS} FROM ${this.events} ${clauses}`,
+        values: params,
+        rowMode: "array",
+      });
+      const { domain, edition, root } = key;
+      return result.rows.map((r) => ({
+        domain,
+        edition,
+        root,
+        sequence: Number(r[0]),
+        createdAt: r[1],
+        data: ownBytes(r[2]),
+        correlationId: r[3],
+        externalId: r[4],
+      }));
     });
   }
 

@@ -59,3 +59,13 @@ export function compareText(a: string, b: string): number {
 export function copyBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
+
+/**
+ * Bytes a driver just produced for this read, as a plain `Uint8Array`: a view when they have
+ * their own memory (nothing else can see or change it), a copy when they sit in a shared pool.
+ */
+export function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength
+    ? new Uint8Array(bytes.buffer, 0, bytes.byteLength)
+    : new Uint8Array(bytes);
+}

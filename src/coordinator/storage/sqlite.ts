@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { loadDriver } from "./driver.js";
-import { checkSequences, checkSnapshot, copyBytes, idempotencyKey, prepareEvents, type PreparedEvent } from "./rules.js";
+import { checkSequences, checkSnapshot, idempotencyKey, ownBytes, prepareEvents, type PreparedEvent } from "./rules.js";
 import { normaliseTimestamp, nowTimestamp } from "./timestamp.js";
 import {
   MAIN_EDITION,
@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
 
 const KEY = "domain = ? AND edition = ? AND root = ?";
 const EVENT_COLUMNS = "domain, edition, root, sequence, created_at, event_data, correlation_id, external_id";
+/** The columns a read of one key needs (its domain, edition and root are the key's). */
+const KEY_EVENT_COLUMNS = "sequence, created_at, event_data, correlation_id, external_id";
 
 interface EventRow {
   domain: string;
@@ -64,13 +66,27 @@ interface EventRow {
   external_id: string;
 }
 
+/** A row of {@link KEY_EVENT_COLUMNS}, as better-sqlite3's raw mode returns it. */
+type KeyEventRow = [sequence: number, createdAt: string, data: Uint8Array, correlationId: string, externalId: string];
+
+/** The rows of one key: fewer columns to fetch and fewer strings to allocate than {@link toEvent}. */
+const toKeyEvents = (key: AggregateKey, rows: KeyEventRow[]): StoredEvent[] => {
+  const { domain, edition, root } = key;
+  const events = new Array<StoredEvent>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    events[i] = { domain, edition, root, sequence: r[0], createdAt: r[1], data: ownBytes(r[2]), correlationId: r[3], externalId: r[4] };
+  }
+  return events;
+};
+
 const toEvent = (r: EventRow): StoredEvent => ({
   domain: r.domain,
   edition: r.edition,
   root: r.root,
   sequence: r.sequence,
   createdAt: r.created_at,
-  data: copyBytes(r.event_data),
+  data: ownBytes(r.event_data),
   correlationId: r.correlation_id,
   externalId: r.external_id,
 });
@@ -83,7 +99,7 @@ interface SnapshotRow {
 
 const toSnapshot = (r: SnapshotRow): StoredSnapshot => ({
   sequence: r.sequence,
-  data: copyBytes(r.state_data),
+  data: ownBytes(r.state_data),
   retention: r.retention,
 });
 
@@ -135,8 +151,8 @@ export class SqliteEventStore implements EventStore {
         `SELECT MIN(sequence) AS first, MAX(sequence) AS last FROM events WHERE ${KEY} AND external_id = ?`,
       ),
       insert: db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      read: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${KEY} AND sequence BETWEEN ? AND ? ORDER BY sequence`),
-      readUntil: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${KEY} AND created_at <= ? ORDER BY sequence`),
+      read: db.prepare(`SELECT ${KEY_EVENT_COLUMNS} FROM events WHERE ${KEY} AND sequence BETWEEN ? AND ? ORDER BY sequence`).raw(),
+      readUntil: db.prepare(`SELECT ${KEY_EVENT_COLUMNS} FROM events WHERE ${KEY} AND created_at <= ? ORDER BY sequence`).raw(),
       byCorrelation: db.prepare(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE correlation_id = ? ORDER BY domain, edition, root, sequence`,
       ),
@@ -192,13 +208,13 @@ export class SqliteEventStore implements EventStore {
 
   async read(key: AggregateKey, range: SequenceRange = {}): Promise<StoredEvent[]> {
     const { from = 0, to = Number.MAX_SAFE_INTEGER } = range;
-    return this.guard("read", () => (this.stmt.read.all(...keyParams(key), from, to) as EventRow[]).map(toEvent));
+    return this.guard("read", () => toKeyEvents(key, this.stmt.read.all(...keyParams(key), from, to) as KeyEventRow[]));
   }
 
   async readUntilTime(key: AggregateKey, until: string): Promise<StoredEvent[]> {
     const limit = normaliseTimestamp(until);
     return this.guard("readUntilTime", () =>
-      (this.stmt.readUntil.all(...keyParams(key), limit) as EventRow[]).map(toEvent),
+      toKeyEvents(key, this.stmt.readUntil.all(...keyParams(key), limit) as KeyEventRow[]),
     );
   }
 

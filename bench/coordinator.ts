@@ -28,7 +28,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Client } from "../src/client/index.js";
 import { Baseline } from "./support/baseline.js";
-import { cleanUp, installSignalHandlers, onCleanUp, repoPath, startChild, type Child } from "./support/processes.js";
+import { cleanUp, installSignalHandlers, onCleanUp, repoPath, startChild, stoppedBy, type Child } from "./support/processes.js";
 import { RawClients } from "./support/raw-clients.js";
 import { describe, pairedRatio } from "./support/stats.js";
 import { findPostgres, memoryStorage, postgresStorage, sqliteStorage, type BenchStorage } from "./support/storages.js";
@@ -83,7 +83,7 @@ const line = (s = "") => console.log(s);
 
 function report(o: Outcome): void {
   const title = `(${o.id}) ${o.title}`.padEnd(40);
-  line(`  ${title} ours ${describe(o.ours, o.unit)} | baseline ${describe(o.base, o.unit)} | ratio ${pairedRatio(o.ours, o.base).toFixed(2)}`);
+  line(`  ${title} coordinator ${describe(o.ours, o.unit)} | baseline ${describe(o.base, o.unit)} | ratio ${pairedRatio(o.ours, o.base).toFixed(2)}`);
   for (const note of o.notes) line(`  ${"".padEnd(40)} ${note}`);
 }
 
@@ -183,12 +183,13 @@ async function main(): Promise<void> {
     results.push({ target: target.storage?.name ?? target.label, outcomes });
   }
 
-  line("\nsummary (ours cmd/s or call/s, ratio to baseline):");
+  line("\nsummary (coordinator cmd/s or call/s, x ratio to baseline):");
   const ids = results[0]?.outcomes.map((o) => o.id) ?? [];
-  line(`  ${"".padEnd(10)}${ids.map((id) => `(${id})`.padStart(16)).join("")}`);
+  const width = Math.max(10, ...results.map((r) => r.target.length + 1));
+  line(`  ${"".padEnd(width)}${ids.map((id) => `(${id})`.padStart(14)).join("")}`);
   for (const r of results) {
-    const cells = r.outcomes.map((o) => `${Math.round(o.ours.perSecond)} x${pairedRatio(o.ours, o.base).toFixed(2)}`.padStart(16));
-    line(`  ${r.target.padEnd(10)}${cells.join("")}`);
+    const cells = r.outcomes.map((o) => `${Math.round(o.ours.perSecond)} x${pairedRatio(o.ours, o.base).toFixed(2)}`.padStart(14));
+    line(`  ${r.target.padEnd(width)}${cells.join("")}`);
   }
   line(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
   const headline = results.find((r) => r.target === "sqlite") ?? (options.endpoint ? results[0] : undefined);
@@ -203,6 +204,10 @@ async function main(): Promise<void> {
 
 try {
   await main();
+} catch (err) {
+  // Calls fail once a signal has stopped the children: that is no error of its own.
+  if (!stoppedBy()) throw err;
 } finally {
   await cleanUp();
+  if (stoppedBy()) process.exit(130);
 }

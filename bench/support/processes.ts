@@ -83,28 +83,41 @@ export function onCleanUp(fn: () => Promise<void> | void): void {
   cleanups.push(fn);
 }
 
-/** Stops every child still running, then runs every registered clean-up, once each. */
-export async function cleanUp(): Promise<void> {
-  for (const child of [...children]) child.kill("SIGTERM");
-  const deadline = Date.now() + STOP_DEADLINE_MS;
-  while (children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const child of children) child.kill("SIGKILL");
-  while (cleanups.length > 0) {
-    const fn = cleanups.pop()!;
-    try {
-      await fn();
-    } catch (err) {
-      console.error(`clean-up failed: ${(err as Error).message}`);
+let cleaning: Promise<void> | undefined;
+let signalled: NodeJS.Signals | undefined;
+
+/** The signal that is stopping the benchmark, if any. */
+export function stoppedBy(): NodeJS.Signals | undefined {
+  return signalled;
+}
+
+/**
+ * Stops every child still running, then runs every registered clean-up, once each; later
+ * calls wait for the same work.
+ */
+export function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const child of [...children]) child.kill("SIGTERM");
+    const deadline = Date.now() + STOP_DEADLINE_MS;
+    while (children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const child of children) child.kill("SIGKILL");
+    while (cleanups.length > 0) {
+      const fn = cleanups.pop()!;
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`clean-up failed: ${(err as Error).message}`);
+      }
     }
-  }
+  })();
+  return cleaning;
 }
 
 /** On SIGINT/SIGTERM: clean up, then exit; on any exit: SIGKILL whatever is left. */
 export function installSignalHandlers(): void {
-  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+    if (signalled) return;
+    signalled = signal;
     console.error(`\n${signal}: stopping children and removing temporary stores`);
     void cleanUp().finally(() => process.exit(130));
   };

@@ -243,7 +243,8 @@ export async function concurrentOwn(h: Harness): Promise<Outcome> {
     ours,
     base,
   );
-  return { id: "c", title: `${n} writers, own aggregates`, unit: "cmd", ours, base, notes: [`baseline: the same raw hops and inserts, ${n} wide`] };
+  const what = h.rawStore ? "raw hops and inserts" : "raw hops";
+  return { id: "c", title: `${n} writers, own aggregates`, unit: "cmd", ours, base, notes: [`baseline: the same ${what}, ${n} wide`] };
 }
 
 /** (d) Concurrent writers on a few shared aggregates, recovering from sequence mismatches with executeWithRefresh. */

@@ -16,7 +16,7 @@ import {
   type MessageRoute,
   type RejectionRoute,
 } from "./execute-command.js";
-import { foldPages, snapshotStart, type ApplierEntry, type StateModel } from "./state-router.js";
+import { foldPages, recordHighest, snapshotStart, type ApplierEntry, type PageTally, type StateModel } from "./state-router.js";
 import { TypeTable } from "./type-table.js";
 
 /**
@@ -177,19 +177,22 @@ function modelOf<S>(aggregate: Aggregate<S>): AggregateModel<S> {
   return aggregateModel(aggregate.constructor as AggregateClass<S>);
 }
 
-function rebuild<S>(aggregate: Aggregate<S>, model: AggregateModel<S>, book: EventBook): S {
+function rebuild<S>(aggregate: Aggregate<S>, model: AggregateModel<S>, book: EventBook, tally?: PageTally): S {
   const start = snapshotStart(book, model.stateType, model.label);
   const initial = start ? start.state : aggregate.createEmptyState();
   const covers = start ? start.covers : -1;
-  if (!model.customApply) return foldPages(initial, book.pages, covers, model.appliers, aggregate);
+  if (!model.customApply) return foldPages(initial, book.pages, covers, model.appliers, aggregate, tally);
   let state = initial;
+  let highest = -Infinity;
   for (const page of book.pages) {
-    if (page.payload?.$case !== "event") continue;
     const seq = headerSequence(page.header);
+    if (seq !== undefined && seq > highest) highest = seq;
+    if (page.payload?.$case !== "event") continue;
     if (covers >= 0 && seq !== undefined && seq <= covers) continue;
     const next = aggregate.applyEvent(state, page.payload.value, page);
     if (next !== undefined) state = next;
   }
+  if (tally) recordHighest(tally, highest);
   return state;
 }
 
@@ -197,7 +200,7 @@ function instanceStateModel<S>(aggregate: Aggregate<S>): StateModel<S> {
   const model = modelOf(aggregate);
   return {
     stateType: model.stateType,
-    rebuild: (book) => rebuild(aggregate, model, book),
+    rebuild: (book, tally) => rebuild(aggregate, model, book, tally),
     applyEmitted: (state, page) => applyOne(aggregate, model, state, page),
   };
 }

@@ -1,19 +1,36 @@
 import { SnapshotRetention, type Cover, type EventBook, type EventPage } from "../gen/angzarr/types.js";
 import type { Timestamp } from "../gen/google/protobuf/timestamp.js";
 import { packAny } from "../core/any.js";
-import { nextSequence, sequenceHeader } from "../core/books.js";
+import { headerSequence, sequenceHeader } from "../core/books.js";
 import { nowTimestamp } from "../core/time.js";
 import { Status } from "../errors.js";
 import { DispatchError } from "./errors.js";
 import { eventList, toAny, type HandlerResult } from "./events.js";
-import type { StateModel } from "./state-router.js";
+import type { PageTally, StateModel } from "./state-router.js";
 
 /** Sequences and next sequences are uint32 on the wire. */
 const MAX_SEQUENCE = 0xffff_ffff;
 
-/** The sequence the next event of a prior book gets: its computed next sequence or the one it states, whichever is larger. */
-function priorNextSequence(book: EventBook): number {
-  return Math.max(nextSequence(book), book.nextSequence ?? 0);
+/** The highest page sequence of a book, or undefined when no page has one. */
+function highestSequence(book: EventBook): number | undefined {
+  let highest: number | undefined;
+  for (const page of book.pages) {
+    const seq = headerSequence(page.header);
+    if (seq !== undefined && (highest === undefined || seq > highest)) highest = seq;
+  }
+  return highest;
+}
+
+/**
+ * The sequence the next event of a prior book gets: the one after its highest page (else
+ * after its snapshot, else its stated next sequence), or the one it states, whichever is larger.
+ * Same rule as `nextSequence` in core/books, taking a highest sequence already found.
+ */
+function priorNextSequence(book: EventBook, highest: number | undefined): number {
+  const stated = book.nextSequence ?? 0;
+  if (highest !== undefined) return Math.max(highest + 1, stated);
+  if (book.snapshot) return Math.max(book.snapshot.sequence + 1, stated);
+  return stated;
 }
 
 /**
@@ -27,20 +44,19 @@ export class CommandSession<S> {
   readonly prior: EventBook;
   /** Cover of the response (the command's, carrying its correlation id). */
   readonly cover: Cover;
-  /** Sequence of the first event this request emits. */
-  readonly startSequence: number;
   readonly #model: StateModel<S>;
   readonly #owner: string;
   readonly #pages: EventPage[] = [];
   readonly #createdAt: Timestamp = nowTimestamp();
   #state: S | undefined;
   #built = false;
+  /** Found by the first state build (same pass over the pages) or on first use. */
+  #startSequence: number | undefined;
   #snapshot = false;
 
   constructor(prior: EventBook, cover: Cover, model: StateModel<S>, owner: string) {
     this.prior = prior;
     this.cover = cover;
-    this.startSequence = priorNextSequence(prior);
     this.#model = model;
     this.#owner = owner;
   }
@@ -48,11 +64,26 @@ export class CommandSession<S> {
   /** Current state: prior events plus the events emitted so far. Built on first access. */
   get state(): S {
     if (!this.#built) {
-      const pages = this.#pages.length === 0 ? this.prior.pages : [...this.prior.pages, ...this.#pages];
-      this.#state = this.#model.rebuild({ ...this.prior, pages });
+      if (this.#pages.length === 0) this.#state = this.#rebuildPrior();
+      else this.#state = this.#model.rebuild({ ...this.prior, pages: [...this.prior.pages, ...this.#pages] });
       this.#built = true;
     }
     return this.#state as S;
+  }
+
+  /** State after the prior book; a model that walks every page also yields the start sequence. */
+  #rebuildPrior(): S {
+    if (this.#startSequence !== undefined) return this.#model.rebuild({ ...this.prior });
+    const tally: PageTally = { walked: false, highest: undefined };
+    const state = this.#model.rebuild({ ...this.prior }, tally);
+    if (tally.walked) this.#startSequence = priorNextSequence(this.prior, tally.highest);
+    return state;
+  }
+
+  /** Sequence of the first event this request emits. */
+  get startSequence(): number {
+    this.#startSequence ??= priorNextSequence(this.prior, highestSequence(this.prior));
+    return this.#startSequence;
   }
 
   /** True when the aggregate has events: prior ones (or a snapshot), or ones emitted by earlier pages of this request. */

@@ -21,6 +21,17 @@ export interface ApplierEntry {
 }
 
 /**
+ * Filled in by a rebuild that walks every page of the book: `highest` is the highest page
+ * sequence (any payload, covered by the snapshot or not), so the command session needs no
+ * second pass to number its events. A rebuild that does not walk the pages leaves `walked` false.
+ * @internal
+ */
+export interface PageTally {
+  walked: boolean;
+  highest: number | undefined;
+}
+
+/**
  * How a command session builds and advances state. Implemented by StateRouter and by the
  * Aggregate base class.
  * @internal
@@ -29,7 +40,7 @@ export interface StateModel<S> {
   /** Codec of the state when it is a message (needed for snapshots and Replay). */
   readonly stateType: MessageType<S> | undefined;
   /** State after a whole book: snapshot first (when present), then the pages after it. */
-  rebuild(book: EventBook): S;
+  rebuild(book: EventBook, tally?: PageTally): S;
   /** Apply one emitted page (an event payload) to an already built state; absent means "rebuild from the book". */
   applyEmitted?(state: S, page: EventPage): S;
 }
@@ -69,7 +80,8 @@ export function snapshotStart<S>(
 /**
  * Fold event pages into a state through a dispatch table. Pages at or below `covers` are
  * skipped (already in the snapshot; pass -1 for none), pages of unknown type are skipped, a
- * payload that does not decode raises PayloadDecodeError. The loop allocates nothing of its own.
+ * payload that does not decode raises PayloadDecodeError. With a `tally`, the highest page
+ * sequence is recorded in the same pass. The loop allocates nothing of its own.
  * @internal
  */
 export function foldPages<S>(
@@ -78,15 +90,16 @@ export function foldPages<S>(
   covers: number,
   table: TypeTable<ApplierEntry>,
   target: unknown,
+  tally?: PageTally,
 ): S {
+  let highest = -Infinity;
   for (let i = 0; i < pages.length; i++) {
     const page = pages[i]!;
+    const seq = headerSequence(page.header);
+    if (seq !== undefined && seq > highest) highest = seq;
     const payload = page.payload;
     if (payload === undefined || payload.$case !== "event") continue;
-    if (covers >= 0) {
-      const seq = headerSequence(page.header);
-      if (seq !== undefined && seq <= covers) continue;
-    }
+    if (covers >= 0 && seq !== undefined && seq <= covers) continue;
     const any = payload.value;
     const entry = table.get(any.typeUrl);
     if (entry === undefined) continue;
@@ -99,7 +112,14 @@ export function foldPages<S>(
     const next = entry.apply.call(target, state, message, page);
     if (next !== undefined) state = next as S;
   }
+  if (tally) recordHighest(tally, highest);
   return state;
+}
+
+/** Record a walk's highest sequence (-Infinity: no page had one). @internal */
+export function recordHighest(tally: PageTally, highest: number): void {
+  tally.walked = true;
+  tally.highest = highest === -Infinity ? undefined : highest;
 }
 
 /**
@@ -153,10 +173,14 @@ export class StateRouter<S> implements StateModel<S> {
 
   /** State after a whole book (snapshot first when present); an absent book gives the empty state. */
   rebuild(book?: EventBook): S {
-    if (!book) return this.#createEmpty();
+    return book ? this.rebuildTallied(book) : this.#createEmpty();
+  }
+
+  /** {@link rebuild}, recording the book's highest page sequence in `tally`. @internal */
+  rebuildTallied(book: EventBook, tally?: PageTally): S {
     const start = snapshotStart(book, this.#stateType, "StateRouter");
     const state = start ? start.state : this.#createEmpty();
-    return foldPages(state, book.pages, start ? start.covers : -1, this.#table, undefined);
+    return foldPages(state, book.pages, start ? start.covers : -1, this.#table, undefined, tally);
   }
 
   /** Apply one event (typed or packed) to `state`; unknown types leave it unchanged. */
@@ -182,7 +206,7 @@ export function stateModelOf<S>(rebuildState: RebuildState<S>, stateType: Messag
   if (rebuildState instanceof StateRouter) {
     return {
       stateType,
-      rebuild: (book) => rebuildState.rebuild(book),
+      rebuild: (book, tally) => rebuildState.rebuildTallied(book, tally),
       applyEmitted: (state, page) => rebuildState.applyEmitted(state, page),
     };
   }

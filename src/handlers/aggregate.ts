@@ -1,6 +1,5 @@
 import type { CommandPage, Cover, EventBook, EventPage } from "../gen/angzarr/types.js";
 import type { Any } from "../gen/google/protobuf/any.js";
-import { PayloadDecodeError } from "../core/any.js";
 import { coverRoot, headerSequence, makeEventPage } from "../core/books.js";
 import { assertMessageType, type MessageType } from "../core/message.js";
 import { CommandSession } from "./command-session.js";
@@ -16,7 +15,7 @@ import {
   type MessageRoute,
   type RejectionRoute,
 } from "./execute-command.js";
-import { foldPages, recordHighest, snapshotStart, type ApplierEntry, type PageTally, type StateModel } from "./state-router.js";
+import { applyAny, applyPage, foldPages, recordHighest, snapshotStart, type ApplierEntry, type PageTally, type StateModel } from "./state-router.js";
 import { TypeTable } from "./type-table.js";
 
 /**
@@ -111,15 +110,7 @@ export abstract class Aggregate<S> {
    * skips unknown types; override it to apply events by hand.
    */
   applyEvent(state: S, event: Any, page?: EventPage): S | void {
-    const entry = modelOf(this).appliers.get(event.typeUrl);
-    if (!entry) return undefined;
-    let message: unknown;
-    try {
-      message = entry.type.decode(event.value);
-    } catch (err) {
-      throw new PayloadDecodeError(event.typeUrl, err);
-    }
-    return entry.apply.call(this, state, message, page ?? makeEventPage(0, event)) as S | void;
+    return applyAny(modelOf(this).appliers, this, state, event, page ?? makeEventPage(0, event)) as S | void;
   }
 
   /** Attach a book outside a request (to inspect its state); returns this. */
@@ -206,7 +197,7 @@ function instanceStateModel<S>(aggregate: Aggregate<S>): StateModel<S> {
 }
 
 function applyOne<S>(aggregate: Aggregate<S>, model: AggregateModel<S>, state: S, page: EventPage): S {
-  if (!model.customApply) return foldPages(state, [page], -1, model.appliers, aggregate);
+  if (!model.customApply) return applyPage(model.appliers, aggregate, state, page);
   if (page.payload?.$case !== "event") return state;
   const next = aggregate.applyEvent(state, page.payload.value, page);
   return next === undefined ? state : next;

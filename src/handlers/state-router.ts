@@ -1,4 +1,5 @@
 import type { EventBook, EventPage } from "../gen/angzarr/types.js";
+import type { Any } from "../gen/google/protobuf/any.js";
 import { PayloadDecodeError, anyIs, typeNameFromUrl } from "../core/any.js";
 import { headerSequence, makeEventPage } from "../core/books.js";
 import { assertMessageType, type MessageType } from "../core/message.js";
@@ -78,6 +79,32 @@ export function snapshotStart<S>(
 }
 
 /**
+ * Apply one packed event through a dispatch table: decode it with its entry's codec and call
+ * the applier with `this` = `target`. Returns what the applier returns (the new state, or
+ * undefined when it mutated the state or the type has no applier); a payload that does not
+ * decode raises PayloadDecodeError.
+ * @internal
+ */
+export function applyAny(table: TypeTable<ApplierEntry>, target: unknown, state: unknown, any: Any, page: EventPage): unknown {
+  const entry = table.get(any.typeUrl);
+  if (entry === undefined) return undefined;
+  let message: unknown;
+  try {
+    message = entry.type.decode(any.value);
+  } catch (err) {
+    throw new PayloadDecodeError(any.typeUrl, err);
+  }
+  return entry.apply.call(target, state, message, page);
+}
+
+/** Apply one page when it carries an event; otherwise the state is unchanged. @internal */
+export function applyPage<S>(table: TypeTable<ApplierEntry>, target: unknown, state: S, page: EventPage): S {
+  if (page.payload?.$case !== "event") return state;
+  const next = applyAny(table, target, state, page.payload.value, page);
+  return next === undefined ? state : (next as S);
+}
+
+/**
  * Fold event pages into a state through a dispatch table. Pages at or below `covers` are
  * skipped (already in the snapshot; pass -1 for none), pages of unknown type are skipped, a
  * payload that does not decode raises PayloadDecodeError. With a `tally`, the highest page
@@ -100,16 +127,7 @@ export function foldPages<S>(
     const payload = page.payload;
     if (payload === undefined || payload.$case !== "event") continue;
     if (covers >= 0 && seq !== undefined && seq <= covers) continue;
-    const any = payload.value;
-    const entry = table.get(any.typeUrl);
-    if (entry === undefined) continue;
-    let message: unknown;
-    try {
-      message = entry.type.decode(any.value);
-    } catch (err) {
-      throw new PayloadDecodeError(any.typeUrl, err);
-    }
-    const next = entry.apply.call(target, state, message, page);
+    const next = applyAny(table, target, state, payload.value, page);
     if (next !== undefined) state = next as S;
   }
   if (tally) recordHighest(tally, highest);
@@ -194,7 +212,7 @@ export class StateRouter<S> implements StateModel<S> {
 
   /** @internal */
   applyEmitted(state: S, page: EventPage): S {
-    return foldPages(state, [page], -1, this.#table, undefined);
+    return applyPage(this.#table, undefined, state, page);
   }
 }
 

@@ -222,9 +222,11 @@ export type RebuildState<S> = StateRouter<S> | ((book: EventBook) => S);
 /** The StateModel of a RebuildState. @internal */
 export function stateModelOf<S>(rebuildState: RebuildState<S>, stateType: MessageType<S> | undefined, label: string): StateModel<S> {
   if (rebuildState instanceof StateRouter) {
+    // A subclass's own rebuild is called as before (the session then counts the pages itself).
+    const ownRebuild = rebuildState.rebuild !== StateRouter.prototype.rebuild;
     return {
       stateType,
-      rebuild: (book, tally) => rebuildState.rebuildTallied(book, tally),
+      rebuild: ownRebuild ? (book) => rebuildState.rebuild(book) : (book, tally) => rebuildState.rebuildTallied(book, tally),
       applyEmitted: (state, page) => rebuildState.applyEmitted(state, page),
     };
   }

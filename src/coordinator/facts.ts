@@ -53,7 +53,8 @@ export async function handleEvent(ctx: CoordinatorContext, req: EventRequest, de
         const seq = pageSequence(p);
         return seq >= result.firstSequence && seq <= result.lastSequence;
       });
-      const book = { cover, pages: original, nextSequence: current.nextSequence };
+      // The stored book's cover names its edition, as Angzarr 0.5.1 answers a duplicate.
+      const book = { cover: { ...cover, edition: { name: key.edition, divergences: [] } }, pages: original, nextSequence: current.nextSequence };
       // A duplicate is delivered again, as the reference re-publishes it (§6 step 9).
       return { book, alreadyProcessed: true, runSync: deliver(book) };
     }

@@ -10,8 +10,15 @@ const MAX_SECONDS = 253_402_300_799;
 // answers "Invalid timestamp".
 const CHRONO_LIMIT_SECONDS = 8_210_266_876_799;
 
-/** RFC 3339 text of a page's `created_at`, or of now when absent (§5.4). */
+/**
+ * RFC 3339 text of a page's `created_at`, or of now when absent (§5.4).
+ * @throws RangeError `Invalid timestamp: seconds=…, nanos=…` for nanos outside 0–999,999,999
+ * (Angzarr 0.5.1 then fails the append with INTERNAL `Failed to persist events: ` and this text).
+ */
 export function createdAtText(ts: Timestamp | undefined): string {
+  if (ts && (!Number.isInteger(ts.nanos) || ts.nanos < 0 || ts.nanos > 999_999_999)) {
+    throw new RangeError(`Invalid timestamp: seconds=${ts.seconds}, nanos=${ts.nanos}`);
+  }
   return timestampToRfc3339(ts ?? nowTimestamp());
 }
 

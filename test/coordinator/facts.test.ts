@@ -67,7 +67,19 @@ for (const storage of BACKENDS) {
       expect(again.alreadyProcessed).to.equal(true);
       expect(again.events!.pages.map(seqOf)).to.deep.equal(first.events!.pages.map(seqOf));
       expect(again.events!.nextSequence).to.equal(3);
+      // Like Angzarr 0.5.1: a fresh fact's cover is the request's, a duplicate's names the edition.
+      expect(first.events!.cover!.edition).to.equal(undefined);
+      expect(again.events!.cover!.edition?.name).to.equal("angzarr");
       expect((await h.book(query("orders", root))).pages).to.have.length(3);
+    });
+
+    it("fails a fact whose created_at has out-of-range nanos with the reference's INTERNAL text, storing nothing", async () => {
+      const root = newRoot();
+      const bad = facts("orders", root, ["a"]);
+      bad.events!.pages[0]!.createdAt = { seconds: 1, nanos: 2_000_000_000 };
+      const err = await failure(h.fact(bad));
+      expect([err.code, err.details]).to.deep.equal([Status.INTERNAL, "Failed to persist events: Invalid timestamp: seconds=1, nanos=2000000000"]);
+      expect((await h.book(query("orders", root))).pages).to.have.length(0);
     });
 
     it("does not deduplicate without an external id on the first page", async () => {

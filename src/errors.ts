@@ -53,6 +53,11 @@ export abstract class ClientError extends Error {
     return false;
   }
 
+  /** True when the call ran out of time (see {@link GrpcError.isDeadlineExceeded}). */
+  isDeadlineExceeded(): boolean {
+    return this.code === Status.DEADLINE_EXCEEDED;
+  }
+
   /** How this failure may be retried. */
   get retryKind(): RetryKind {
     return "never";
@@ -153,6 +158,15 @@ export class GrpcError extends ClientError {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * True for DEADLINE_EXCEEDED, and for CANCELLED `Timeout expired`: servers built on tonic,
+   * Angzarr's coordinator among them, enforce the call's `grpc-timeout` themselves and answer
+   * so when their timer fires before the client's (seen against Angzarr 0.5.1).
+   */
+  override isDeadlineExceeded(): boolean {
+    return this.#code === Status.DEADLINE_EXCEEDED || (this.#code === Status.CANCELLED && this.details === "Timeout expired");
   }
 
   /** True for the coordinator's optimistic-concurrency failures. */

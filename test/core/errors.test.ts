@@ -35,6 +35,10 @@ describe("predicates", () => {
     ["FAILED_PRECONDITION", new GrpcError(Status.FAILED_PRECONDITION, "x"), { precondition: true }],
     ["INVALID_ARGUMENT", new GrpcError(Status.INVALID_ARGUMENT, "x", md), { invalid: true }],
     ["UNAVAILABLE", new GrpcError(Status.UNAVAILABLE, "x"), {}],
+    ["DEADLINE_EXCEEDED", new GrpcError(Status.DEADLINE_EXCEEDED, "Deadline exceeded"), { deadline: true }],
+    // tonic's own answer when the call's grpc-timeout fires on the server first (Angzarr 0.5.1).
+    ["CANCELLED Timeout expired", new GrpcError(Status.CANCELLED, "Timeout expired"), { deadline: true }],
+    ["CANCELLED by the caller", new GrpcError(Status.CANCELLED, "Cancelled on client"), {}],
     ["ConnectionError", new ConnectionError("refused", "h:1"), { connection: true }],
     ["TransportError", new TransportError("reset", "h:1"), { connection: true }],
     ["InvalidArgumentError", new InvalidArgumentError("bad"), { invalid: true }],
@@ -50,7 +54,8 @@ describe("predicates", () => {
         precondition: err.isPreconditionFailed(),
         invalid: err.isInvalidArgument(),
         connection: err.isConnectionError(),
-      }).to.deep.equal({ notFound: false, precondition: false, invalid: false, connection: false, ...expected });
+        deadline: err.isDeadlineExceeded(),
+      }).to.deep.equal({ notFound: false, precondition: false, invalid: false, connection: false, deadline: false, ...expected });
       expect(isClientError(err)).to.equal(true);
       expect(err).to.be.instanceOf(ClientError);
       expect(err).to.be.instanceOf(Error);

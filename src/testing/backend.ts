@@ -103,7 +103,6 @@ export const BACKEND_LIMITS: Readonly<Record<BackendKind, Readonly<Partial<Recor
     sagas: "what an external coordinator has registered is unknown",
     "process-managers": "what an external coordinator has registered is unknown",
     "multi-domain": "what an external coordinator routes is unknown",
-    faults: "faults are injected only into coordinators this run started",
     auth: "an external coordinator's tokens are unknown",
     "seeding-snapshots": "an external coordinator's event store is out of reach",
   },

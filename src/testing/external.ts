@@ -1,7 +1,8 @@
 /**
  * The external backend: a coordinator someone already runs, at `ANGZARR_ENDPOINT=host:port`.
  * Nothing is started or stopped; only plain commands and queries are assumed (no projectors,
- * sagas, multi-domain routing, faults, auth or store access; see BACKEND_LIMITS).
+ * sagas, multi-domain routing, auth or store access; see BACKEND_LIMITS). Faults work: they come
+ * from a proxy in front of the endpoint and from the orders test handler behind it.
  */
 import * as grpc from "@grpc/grpc-js";
 import { HealthService, ServingStatus } from "../server/health.js";

@@ -16,7 +16,7 @@ import { Delivery } from "./sync.js";
 import { serverCredentials } from "./tls.js";
 
 /** A running coordinator. */
-export interface CoordinatorHandle {
+export interface CoordinatorHandle extends AsyncDisposable {
   /** `host:port` actually bound (the real port when 0 was requested). */
   readonly address: string;
   /** The bound port (the real one when 0 was requested). */
@@ -115,5 +115,6 @@ export async function startCoordinator(config: CoordinatorConfig = {}): Promise<
     store,
     routes: router.describe(),
     stop: (graceMs = DEFAULTS.graceMs) => (stopping ??= stop(graceMs)),
+    [Symbol.asyncDispose]: () => (stopping ??= stop(DEFAULTS.graceMs)),
   };
 }

@@ -42,7 +42,7 @@ export type BackendKind = "embedded" | "container" | "external";
 const KINDS: readonly BackendKind[] = ["embedded", "container", "external"];
 
 /** A coordinator for tests, reachable over gRPC. */
-export interface TestBackend {
+export interface TestBackend extends AsyncDisposable {
   /** How this backend runs the coordinator. */
   readonly kind: BackendKind;
   /** `host:port` of the coordinator, for clients (plaintext gRPC). */

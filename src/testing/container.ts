@@ -156,6 +156,7 @@ export async function startContainerBackend(options: ContainerOptions = {}): Pro
       endpoint: `${coordinator.getHost()}:${coordinator.getMappedPort(COORDINATOR_PORT)}`,
       capabilities: capabilitiesOf("container"),
       stop: () => (stopping ??= stopAll()),
+      [Symbol.asyncDispose]: () => (stopping ??= stopAll()),
     };
   } catch (err) {
     await Promise.allSettled([coordinatorDef.removeCreated(), handlerDef.removeCreated()]);

@@ -114,6 +114,7 @@ export async function startEmbeddedBackend(options: EmbeddedOptions): Promise<Te
       auth: secured && { endpoint: secured.address, tokens },
       store: main.store,
       stop: () => (stopping ??= stopAll(coordinators, handler)),
+      [Symbol.asyncDispose]: () => (stopping ??= stopAll(coordinators, handler)),
     };
   } catch (err) {
     await stopAll(coordinators, handler);

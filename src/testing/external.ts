@@ -37,6 +37,7 @@ export async function startExternalBackend(options: ExternalOptions = {}): Promi
     endpoint,
     capabilities: capabilitiesOf("external"),
     stop: async () => undefined,
+    [Symbol.asyncDispose]: async () => undefined,
   };
 }
 

@@ -19,14 +19,14 @@ import net from "node:net";
 export type FaultMode = "pass" | "hold" | "reset";
 
 /** A running fault proxy; see {@link startFaultProxy}. */
-export interface FaultProxy {
+export interface FaultProxy extends AsyncDisposable {
   /** `127.0.0.1:<port>` to give the client instead of the real server's address. */
   readonly endpoint: string;
   /** The current mode. */
   readonly mode: FaultMode;
   /** Switches the mode for existing and new connections. */
   setMode(mode: FaultMode): void;
-  /** Stops accepting, destroys every proxied connection and releases the port. */
+  /** Stops accepting, destroys every proxied connection and releases the port. Safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export interface FaultProxy {
  * @throws Error when `target` is not `host:port`.
  * @example
  * const proxy = await startFaultProxy(backend.endpoint);
- * await using client = QueryClient.connect(proxy.endpoint);
+ * await using client = QueryClient.connect(proxy.endpoint); // `await using proxy` works too
  * proxy.setMode("hold"); // the next call runs into its deadline
  * await client.query("orders", root).getEventBook({ timeoutMs: 200 }); // rejects: DEADLINE_EXCEEDED
  * await proxy.close();
@@ -52,6 +52,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     link.onClose(() => links.delete(link));
   });
   const listenPort = await listenOnLoopback(server);
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const link of links) link.destroy();
+      await closed;
+    })());
 
   return {
     endpoint: `127.0.0.1:${listenPort}`,
@@ -62,11 +69,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       mode = next;
       for (const link of links) link.flush();
     },
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const link of links) link.destroy();
-      await closed;
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 

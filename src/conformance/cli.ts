@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * `angzarr-conformance`: the angzarr-client conformance suite as a tool for anyone's
+ * coordinator. `angzarr-conformance --help` lists the targets and options; exit code 0 when
+ * every selected scenario passed or was skipped for a missing capability, 1 on a failure,
+ * 2 on bad input or a missing optional peer.
+ */
+import { parseCommand, usage, UsageError } from "./args.js";
+import { MissingPeerError } from "./peers.js";
+
+async function main(argv: string[]): Promise<number> {
+  let cmd;
+  try {
+    cmd = parseCommand(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`angzarr-conformance: ${err.message}\nRun \`angzarr-conformance --help\` for usage.\n`);
+    return 2;
+  }
+  try {
+    switch (cmd.command) {
+      case "help":
+        process.stdout.write(usage(cmd.topic) + "\n");
+        return 0;
+      case "handler":
+        return await (await import("./handler.js")).serveHandler(cmd);
+      case "run":
+        return await (await import("./run.js")).runSuite(cmd);
+    }
+  } catch (err) {
+    if (err instanceof MissingPeerError) {
+      process.stderr.write(`angzarr-conformance: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`angzarr-conformance: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`angzarr-conformance: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

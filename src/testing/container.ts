@@ -40,7 +40,7 @@ const LOG_TAIL_LINES = 30;
 export interface ContainerOptions {
   /** @default process.env.ANGZARR_COORDINATOR_IMAGE ?? `localhost/angzarr-coordinator:dev` */
   coordinatorImage?: string;
-  /** @default `localhost/angzarr-orders-handler:dev` */
+  /** @default process.env.ANGZARR_HANDLER_IMAGE ?? `localhost/angzarr-orders-handler:dev` */
   handlerImage?: string;
   /**
    * Log text that means the coordinator is ready. @default
@@ -109,7 +109,7 @@ class LoopbackContainer extends GenericContainer {
  */
 export async function startContainerBackend(options: ContainerOptions = {}): Promise<TestBackend> {
   const coordinatorImage = options.coordinatorImage ?? process.env.ANGZARR_COORDINATOR_IMAGE ?? DEFAULT_COORDINATOR_IMAGE;
-  const handlerImage = options.handlerImage ?? DEFAULT_HANDLER_IMAGE;
+  const handlerImage = options.handlerImage ?? process.env.ANGZARR_HANDLER_IMAGE ?? DEFAULT_HANDLER_IMAGE;
   const readyLog =
     options.readyLog ??
     process.env.ANGZARR_COORDINATOR_READY_LOG ??

@@ -1,12 +1,13 @@
 /**
  * The external backend: a coordinator someone already runs, at `ANGZARR_ENDPOINT=host:port`.
  * Nothing is started or stopped; only plain commands and queries are assumed (no projectors,
- * sagas, multi-domain routing, auth or store access; see BACKEND_LIMITS). Faults work: they come
- * from a proxy in front of the endpoint and from the orders test handler behind it.
+ * sagas, multi-domain routing, auth or store access; see BACKEND_LIMITS) unless declared with
+ * `capabilities` (`ANGZARR_CAPABILITIES=projectors,sagas`). Faults work: they come from a proxy
+ * in front of the endpoint and from the orders test handler behind it.
  */
 import * as grpc from "@grpc/grpc-js";
 import { HealthService, ServingStatus } from "../server/health.js";
-import { capabilitiesOf, type TestBackend } from "./backend.js";
+import { CAPABILITIES, capabilitiesOf, type Capability, type TestBackend } from "./backend.js";
 
 /** Options of the external backend. */
 export interface ExternalOptions {
@@ -14,6 +15,34 @@ export interface ExternalOptions {
   endpoint?: string;
   /** How long the start-up health check may take. @default 5000 */
   healthTimeoutMs?: number;
+  /**
+   * What the coordinator offers beyond plain commands and queries (the orders test handler's
+   * projector, saga and process manager registered, inventory routed, ...). `auth` needs
+   * `authTokens`; `seeding-snapshots` cannot be declared (the store is out of reach).
+   * @default process.env.ANGZARR_CAPABILITIES (comma-separated), else none
+   */
+  capabilities?: readonly Capability[];
+  /**
+   * With `auth` declared: bearer tokens the endpoint accepts (it must refuse others).
+   * @default process.env.ANGZARR_AUTH_TOKEN, else none
+   */
+  authTokens?: readonly string[];
+}
+
+/**
+ * Parses declared capabilities of an external coordinator (`projectors,sagas`).
+ * @throws Error for an unknown name, for `seeding-snapshots`, and for `auth` without a token.
+ */
+export function declaredCapabilities(list: string | readonly string[], authTokens: readonly string[] = []): Capability[] {
+  const names = (typeof list === "string" ? list.split(",") : list).map((c) => c.trim()).filter((c) => c.length > 0);
+  for (const name of names) {
+    if (!(CAPABILITIES as readonly string[]).includes(name)) {
+      throw new Error(`unknown capability "${name}" (expected some of ${CAPABILITIES.join(", ")})`);
+    }
+    if (name === "seeding-snapshots") throw new Error("capability seeding-snapshots cannot be declared for an external coordinator: its event store is out of reach");
+    if (name === "auth" && authTokens.length === 0) throw new Error("capability auth needs the bearer token the coordinator accepts");
+  }
+  return [...new Set(names)] as Capability[];
 }
 
 const HealthClient = grpc.makeGenericClientConstructor(HealthService, "Health");
@@ -32,10 +61,14 @@ export async function startExternalBackend(options: ExternalOptions = {}): Promi
   if (status !== ServingStatus.SERVING) {
     throw new Error(`coordinator at ${endpoint} is not serving (health status ${ServingStatus[status] ?? status})`);
   }
+  const envToken = process.env.ANGZARR_AUTH_TOKEN?.trim();
+  const authTokens = options.authTokens ?? (envToken ? [envToken] : []);
+  const declared = declaredCapabilities(options.capabilities ?? process.env.ANGZARR_CAPABILITIES ?? "", authTokens);
   return {
     kind: "external",
     endpoint,
-    capabilities: capabilitiesOf("external"),
+    capabilities: capabilitiesOf("external", declared),
+    ...(declared.includes("auth") ? { auth: { endpoint, tokens: [...authTokens] } } : {}),
     stop: async () => undefined,
     [Symbol.asyncDispose]: async () => undefined,
   };

@@ -65,3 +65,16 @@ for heavy in better-sqlite3 pg testcontainers @cucumber/cucumber; do
 done
 echo "package: tarball $tarball $size bytes; plain install brought $count packages:"
 echo "$installed" | sed "s#^$work/app/node_modules/#  #"
+
+# The conformance tool from the same tarball: with its optional peers (Cucumber; SQLite for the
+# embedded coordinator) installed, `npx angzarr-conformance --embedded` runs the whole suite.
+npm install --no-audit --no-fund --no-save @cucumber/cucumber@^12 "better-sqlite3@>=12 <13" >/dev/null 2>&1 \
+  || npm install --no-audit --no-fund --no-save @cucumber/cucumber@^12 "better-sqlite3@>=12 <13"
+if ! npx --no-install angzarr-conformance --embedded --junit out.xml > conformance.log 2>&1; then
+  cat conformance.log >&2
+  echo "FAIL: npx angzarr-conformance --embedded failed" >&2
+  exit 1
+fi
+grep -q '<testsuite .*failures="0"' out.xml || { echo "FAIL: out.xml reports failures" >&2; exit 1; }
+tail -n 3 conformance.log
+echo "angzarr-conformance --embedded ok: out.xml $(grep -o 'tests="[0-9]*"' out.xml | head -n 1)"

@@ -3,8 +3,8 @@
  * domain. Installed, they are the compiled copies in `dist/conformance` (built by
  * scripts/build.mjs); run from a checkout through tsx, the TypeScript sources.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { existsSync, realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import path from "node:path";
 import type { TestDomain } from "../testing/embedded.js";
 
@@ -18,11 +18,16 @@ export interface SuiteFiles {
   readonly orders: string;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** Locates the suite next to this module (installed) or in the checkout (sources). */
-export function suiteFiles(): SuiteFiles {
-  const fromSources = import.meta.url.endsWith(".ts");
+/**
+ * Locates the suite from the running `angzarr-conformance` script (`process.argv[1]`, symlinks
+ * resolved): next to it when installed (`dist/esm/conformance/cli.js` -> `dist/conformance`),
+ * the checkout's sources when it is `src/conformance/cli.ts` run through tsx. (The location
+ * comes from the script, not `import.meta`, which the CommonJS declaration build rejects.)
+ */
+export function suiteFiles(script: string = process.argv[1] ?? ""): SuiteFiles {
+  const real = realpathSync(script);
+  const here = path.dirname(real);
+  const fromSources = real.endsWith(".ts");
   if (fromSources) {
     const root = path.resolve(here, "../..");
     return {

@@ -1,5 +1,5 @@
 import { serveComponents, type ServerHandle, type ServerOptions } from "../../src/server/index.js";
-import { consoleLogger } from "../../src/server/logger.js";
+import { consoleLogger } from "../../src/server/index.js";
 import type { TestDomain } from "../../src/testing/embedded.js";
 import { inventory } from "../inventory/inventory.js";
 import { fulfillment } from "./fulfillment.js";

@@ -11,7 +11,7 @@ import {
   type EventRequest,
 } from "../gen/angzarr/types.js";
 import type { BusinessChannels } from "./business.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../logger.js";
 import type { RetryPolicy } from "./retry.js";
 import type { Router } from "./routing.js";
 import type { KeyedMutex } from "./serial.js";

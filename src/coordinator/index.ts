@@ -24,7 +24,18 @@ export {
   type CoordinatorTlsConfig,
   type Setting,
 } from "./config.js";
-export { createLogger, isLogLevel, LOG_LEVELS, silentLogger, type LogFields, type Logger, type LogLevel } from "./logger.js";
+export {
+  createLogger,
+  isLogFormat,
+  isLogLevel,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  silentLogger,
+  type LogFields,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+} from "../logger.js";
 export { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
 export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./routing.js";
 export { MAX_DETAILS_BYTES } from "./command-pipeline.js";

@@ -18,7 +18,7 @@ import { CascadeErrorMode, SyncMode, type EventBook, type Projection } from "../
 import { keyText } from "./books.js";
 import { describeCascadeFailure, executeCascade, sagaRequest, type CascadeOutput, type CascadeSource } from "./cascade.js";
 import type { CoordinatorContext } from "./context.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../logger.js";
 import { runProcessManager } from "./process-manager.js";
 import type { ProcessManagerRoute, ProjectorRoute, SagaRoute } from "./routing.js";
 import { errorText, internal, RpcError } from "./rpc-error.js";

@@ -14,5 +14,18 @@ export {
 export { DEFAULT_GRACE_MS, type ServerHandle, type ServerOptions, type ServerTlsOptions } from "./start-server.js";
 export { runMain, type RunMainOptions } from "./run-main.js";
 export { addressFromEnv } from "./address-from-env.js";
-export { consoleLogger, silentLogger, type ServerLogger } from "./logger.js";
+export {
+  consoleLogger,
+  createLogger,
+  isLogFormat,
+  isLogLevel,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  silentLogger,
+  type LogFields,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+  type ServerLogger,
+} from "../logger.js";
 export { HealthService, HealthCheckRequest, HealthCheckResponse, ServingStatus } from "./health.js";

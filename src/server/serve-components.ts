@@ -13,7 +13,7 @@ import type {
 } from "../handlers/components.js";
 import { DefinitionError } from "../handlers/errors.js";
 import { upcasterHandler, type UpcasterClass } from "../handlers/upcaster-router.js";
-import { consoleLogger } from "./logger.js";
+import { consoleLogger } from "../logger.js";
 import {
   commandHandlerService,
   processManagerService,

@@ -3,7 +3,7 @@
  * both in this process on 127.0.0.1 (free ports), talking real gRPC.
  */
 import { startCoordinator, type CoordinatorConfig, type CoordinatorHandle } from "../coordinator/index.js";
-import type { LogLevel } from "../coordinator/logger.js";
+import type { LogLevel } from "../logger.js";
 import type { StorageConfig } from "../coordinator/storage/index.js";
 import { capabilitiesOf, type TestBackend } from "./backend.js";
 

@@ -40,7 +40,8 @@ export async function freePort(): Promise<number> {
  */
 export function startChildCoordinator(env: Record<string, string>): Promise<ChildCoordinator> {
   const child = spawn(process.execPath, ["--import", "tsx", CLI], {
-    env: { ...process.env, ANGZARR_LOG: "warn", ...env, ANGZARR_EXIT_WITH_PARENT: "1" },
+    // Text log lines: the tests read this output as a person would (stderr is a pipe here, JSON by default).
+    env: { ...process.env, ANGZARR_LOG: "warn", ANGZARR_LOG_FORMAT: "text", ...env, ANGZARR_EXIT_WITH_PARENT: "1" },
     stdio: ["pipe", "pipe", "pipe"],
     detached: true,
   });

@@ -32,9 +32,18 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`angzarr-conformance: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`angzarr-conformance: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`angzarr-conformance: FAIL ${describe(err)}\n`);
     return 1;
   }
+}
+
+/** An error and its causes, one line each (a BeforeAll failure wraps the backend's error). */
+function describe(err: unknown): string {
+  const lines: string[] = [];
+  for (let e: unknown = err; e !== undefined && lines.length < 5; e = (e as { cause?: unknown })?.cause) {
+    lines.push(e instanceof Error ? e.message : String(e));
+  }
+  return lines.join("\n  caused by: ");
 }
 
 main(process.argv.slice(2)).then(

@@ -4,7 +4,7 @@
  * prints one start-up line, and stops gracefully on SIGTERM/SIGINT, and with
  * `ANGZARR_EXIT_WITH_PARENT` also when its standard input closes.
  */
-import { ConfigError, DEFAULTS, loadConfigFromEnv, loadProcessOptions, SETTINGS } from "./config.js";
+import { ConfigError, DEFAULTS, loadConfigFromEnv, loadProcessOptions, parseFlags, SETTINGS } from "./config.js";
 import { startCoordinator } from "./coordinator.js";
 
 /** The `--help` text. */
@@ -26,7 +26,7 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  if (parseFlags(argv, true).help) {
     process.stdout.write(`${usage()}\n`);
     return 0;
   }

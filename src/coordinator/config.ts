@@ -3,7 +3,8 @@
  * environment (the reference's variable names, COORDINATOR.md §15–§16) and command-line flags.
  */
 import { readFileSync } from "node:fs";
-import { isLogLevel, type Logger, type LogLevel } from "./logger.js";
+import { parseArgs } from "node:util";
+import { isLogFormat, isLogLevel, type LogFormat, type Logger, type LogLevel } from "../logger.js";
 import { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
 import type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./routing.js";
 import { RpcError } from "./rpc-error.js";
@@ -44,6 +45,13 @@ export interface CoordinatorConfig extends RoutingConfig {
   logger?: Logger;
   /** Least severe level logged by the default logger (ignored with `logger`). @default "info" */
   logLevel?: LogLevel;
+  /**
+   * Line format of the default logger (ignored with `logger`): `"json"`, `"text"` or `"auto"`
+   * (text when standard error is a terminal, JSON lines otherwise). @default "auto"
+   */
+  logFormat?: LogFormat;
+  /** Serve gRPC server reflection (`grpc.reflection.v1` and `v1alpha`) for grpcurl and similar tools. @default true */
+  reflection?: boolean;
   /** Serve TLS (mutual TLS with `requireClientCert`). @default none (plaintext) */
   tls?: CoordinatorTlsConfig;
   /**
@@ -211,6 +219,9 @@ export function validateConfig(config: CoordinatorConfig): void {
   if (config.logLevel !== undefined && !isLogLevel(config.logLevel)) {
     throw new ConfigError(`logLevel: invalid value ${JSON.stringify(config.logLevel)} (expected error, warn, info or debug)`);
   }
+  if (config.logFormat !== undefined && !isLogFormat(config.logFormat)) {
+    throw new ConfigError(`logFormat: invalid value ${JSON.stringify(config.logFormat)} (expected auto, json or text)`);
+  }
   if (config.tls) validateTls(config.tls);
   if (config.maxConcurrentStreams !== undefined) checkInteger(config.maxConcurrentStreams, "maxConcurrentStreams", 1, 2 ** 31 - 1);
 }
@@ -254,6 +265,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: "ANGZARR_SAGAS", description: "sagas: name@address:sourceDomain,..." },
   { env: "ANGZARR_PROCESS_MANAGERS", description: "process managers: name@address:pmDomain:sourceA+sourceB,..." },
   { flag: "--log-level", env: "ANGZARR_LOG", description: "error | warn | info | debug", default: "info" },
+  { flag: "--log-format", env: "ANGZARR_LOG_FORMAT", description: "auto (text on a terminal, JSON lines otherwise) | json | text", default: "auto" },
+  { flag: "--reflection", env: "ANGZARR_REFLECTION", description: "true | 1: serve gRPC server reflection (v1 and v1alpha) for grpcurl and similar tools", default: "true" },
   { flag: "--auth-tokens", env: "ANGZARR_AUTH_TOKENS", description: "comma-separated bearer tokens (absent = no authentication)" },
   { env: "ANGZARR_COMMAND_RETRY", description: "fast (sequence races: 5 retries, 5 ms x2, cap 80 ms) | faithful (reference: every FAILED_PRECONDITION, 10 retries, 10 ms x2, cap 2 s)", default: "fast" },
   { env: "ANGZARR_CALL_TIMEOUT_MS", description: "deadline of business-logic calls", default: String(DEFAULTS.callTimeoutMs) },
@@ -270,6 +283,40 @@ export const SETTINGS: readonly Setting[] = [
 
 const FLAG_ENV = new Map(SETTINGS.filter((s) => s.flag).map((s) => [s.flag!, s.env]));
 
+/** parseArgs options: every flag of {@link SETTINGS} takes a value; `--help`/`-h` does not. */
+const PARSE_OPTIONS = {
+  ...Object.fromEntries(SETTINGS.filter((s) => s.flag).map((s) => [s.flag!.slice(2), { type: "string" as const }])),
+  help: { type: "boolean" as const, short: "h" },
+};
+
+/**
+ * Parses command-line flags with `node:util` parseArgs (`--flag value` or `--flag=value`; the
+ * last of a repeated flag wins): the values by flag, and whether `--help`/`-h` was given.
+ * @param allowHelp - accept `--help`/`-h` (the CLI); otherwise they are unknown options.
+ * @throws ConfigError `<arg>: unknown option (see --help)` or `<flag>: missing value`.
+ * @internal
+ */
+export function parseFlags(argv: readonly string[], allowHelp = false): { values: Map<string, string>; help: boolean } {
+  // Not strict: unknown options and positionals come back as tokens, reported with our texts.
+  const { tokens } = parseArgs({ args: [...argv], options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const values = new Map<string, string>();
+  // `--help` anywhere wins over everything else, even as the value a flag before it took.
+  const help = tokens.some(
+    (t) => t.kind === "option" && (t.name === "help" || (!t.inlineValue && (t.value === "--help" || t.value === "-h"))),
+  );
+  if (allowHelp && help) return { values, help };
+  for (const token of tokens) {
+    const arg = argv[token.index]!;
+    if (token.kind === "option" && FLAG_ENV.has(token.rawName)) {
+      if (token.value === undefined) throw new ConfigError(`${token.rawName}: missing value`);
+      values.set(token.rawName, token.value);
+    } else {
+      throw new ConfigError(`${arg}: unknown option (see --help)`);
+    }
+  }
+  return { values, help: false };
+}
+
 /** The value of every setting given, flags over environment variables, by environment name. */
 function settingValues(env: NodeJS.ProcessEnv, argv: readonly string[]): Lookup {
   const values = new Map<string, { value: string; setting: string }>();
@@ -277,16 +324,7 @@ function settingValues(env: NodeJS.ProcessEnv, argv: readonly string[]): Lookup 
     const value = env[s.env];
     if (value !== undefined && value !== "") values.set(s.env, { value, setting: s.env });
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf("=");
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const envName = FLAG_ENV.get(flag);
-    if (!envName) throw new ConfigError(`${arg}: unknown option (see --help)`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(`${flag}: missing value`);
-    values.set(envName, { value, setting: flag });
-  }
+  for (const [flag, value] of parseFlags(argv).values) values.set(FLAG_ENV.get(flag)!, { value, setting: flag });
   return (name) => values.get(name);
 }
 
@@ -353,6 +391,14 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: re
     if (!isLogLevel(level)) throw new ConfigError(`${log.setting}: invalid log level ${JSON.stringify(log.value)} (expected error, warn, info or debug)`);
     config.logLevel = level;
   }
+  const format = get("ANGZARR_LOG_FORMAT");
+  if (format) {
+    const value = format.value.trim().toLowerCase();
+    if (!isLogFormat(value)) throw new ConfigError(`${format.setting}: invalid log format ${JSON.stringify(format.value)} (expected auto, json or text)`);
+    config.logFormat = value;
+  }
+  const reflection = get("ANGZARR_REFLECTION");
+  if (reflection) config.reflection = parseBoolean(reflection);
   const tokens = get("ANGZARR_AUTH_TOKENS");
   if (tokens) {
     const list = tokens.value.split(",").map((t) => t.trim()).filter((t) => t.length > 0);

@@ -16,6 +16,15 @@
 export * from "./core/index.js";
 export * from "./errors.js";
 export * from "./client/index.js";
+export {
+  currentTrace,
+  enableOpenTelemetry,
+  formatTraceparent,
+  injectTrace,
+  parseTraceparent,
+  traceFromMetadata,
+  type TraceContext,
+} from "./tracing.js";
 
 // ---- handlers / server exports (owned by the handlers and server team) ----
 // Keep this a flat list of `export * from "./<folder>/index.js";` lines.

@@ -13,7 +13,8 @@ import {
   type ChannelOptions,
   type ClientDuplexStream,
 } from "@grpc/grpc-js";
-import { ConnectionError, InvalidArgumentError, toClientError, type ClientError } from "../errors.js";
+import { ConnectionError, InvalidArgumentError, Status, toClientError, type ClientError } from "../errors.js";
+import { enableOpenTelemetry, injectTrace, startCallSpan, type CallSpan, type TraceContext } from "../tracing.js";
 import { parseEndpoint } from "./endpoint.js";
 import {
   DEFAULT_CHANNEL_OPTIONS,
@@ -75,6 +76,8 @@ export class Connection {
     this.#ownsChannel = owns;
     this.#grpc = new GrpcClient(channel.getTarget(), credentials.createInsecure(), { channelOverride: channel });
     this.#baseMetadata = options.metadata.clone();
+    // Client spans once @opentelemetry/api (an optional peer) has loaded, when it is installed.
+    void enableOpenTelemetry();
     const token = options.token;
     if (typeof token === "string" && this.#baseMetadata.get("authorization").length === 0) {
       this.#baseMetadata.set("authorization", `Bearer ${token}`);
@@ -117,13 +120,20 @@ export class Connection {
 
   /** Unary call: the one path of every non-streaming RPC. Rejects with a ClientError. */
   unary<Req, Res>(method: MethodDef<Req, Res>, request: Req, opts: CallOptions = {}, kind: CallKind): Promise<Res> {
+    const span = startCallSpan(method.path.slice(1), "client");
+    const result = this.#unary(method, request, opts, kind, span.trace);
+    result.then(() => span.end(Status.OK), (err: unknown) => endWithError(span, err));
+    return result;
+  }
+
+  #unary<Req, Res>(method: MethodDef<Req, Res>, request: Req, opts: CallOptions, kind: CallKind, trace: TraceContext): Promise<Res> {
     try {
       const deadline = this.#deadline(opts);
       const policy = this.options.retry;
       if (policy && (kind === "query" || policy.retryCommands)) {
-        return this.#unaryWithRetry(method, request, opts, deadline, policy);
+        return this.#unaryWithRetry(method, request, opts, deadline, policy, trace);
       }
-      const md = this.#metadataFor(opts);
+      const md = this.#metadataFor(opts, trace);
       return md instanceof Metadata
         ? this.#attempt(method, request, md, deadline, opts.signal)
         : md.then((m) => this.#attempt(method, request, m, deadline, opts.signal));
@@ -138,10 +148,11 @@ export class Connection {
     opts: CallOptions,
     deadline: number,
     policy: ResolvedRetryPolicy,
+    trace: TraceContext,
   ): Promise<Res> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#attempt(method, request, await this.#metadataFor(opts), deadline, opts.signal);
+        return await this.#attempt(method, request, await this.#metadataFor(opts, trace), deadline, opts.signal);
       } catch (err) {
         const delay = this.#closed ? undefined : nextRetryDelay(policy, attempt, err as ClientError, deadline);
         if (delay === undefined) throw err;
@@ -210,9 +221,31 @@ export class Connection {
     map: (message: Res) => Out,
   ): AsyncGenerator<Out, void, undefined> {
     const deadline = this.#deadline(opts);
+    const span = startCallSpan(method.path.slice(1), "client");
+    let failure: unknown;
+    try {
+      yield* this.#streamAttempts(method, request, opts, owner, map, deadline, span.trace);
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      if (failure === undefined) span.end(Status.OK);
+      else endWithError(span, failure);
+    }
+  }
+
+  async *#streamAttempts<Req, Res, Out>(
+    method: MethodDef<Req, Res>,
+    request: Req,
+    opts: CallOptions,
+    owner: object,
+    map: (message: Res) => Out,
+    deadline: number,
+    trace: TraceContext,
+  ): AsyncGenerator<Out, void, undefined> {
     const { signal } = opts;
     for (let attempt = 1; ; attempt++) {
-      const metadata = await this.#metadataFor(opts);
+      const metadata = await this.#metadataFor(opts, trace);
       if (signal?.aborted) throw abortError(signal);
       if (this.#closed) throw this.#closedError();
       let call;
@@ -260,7 +293,11 @@ export class Connection {
     owner: object,
   ): Promise<{ call: ClientDuplexStream<Req, Res>; release: () => void }> {
     if (opts.timeoutMs !== undefined) checkPositiveMs(opts.timeoutMs, "timeoutMs");
-    const metadata = await this.#metadataFor(opts);
+    const span = startCallSpan(method.path.slice(1), "client");
+    const metadata = await Promise.resolve(this.#metadataFor(opts, span.trace)).catch((err: unknown) => {
+      endWithError(span, err);
+      throw err;
+    });
     if (opts.signal?.aborted) throw abortError(opts.signal);
     if (this.#closed) throw this.#closedError();
     try {
@@ -271,8 +308,10 @@ export class Connection {
         metadata,
         opts.timeoutMs === undefined ? {} : { deadline: Date.now() + opts.timeoutMs },
       );
+      call.once("status", (status: { code: number; details: string }) => span.end(status.code, status.details));
       return { call, release: this.#track(call, owner, opts.signal) };
     } catch (err) {
+      span.end(Status.UNKNOWN);
       throw this.#startError(err);
     }
   }
@@ -313,15 +352,17 @@ export class Connection {
     return Date.now() + opts.timeoutMs;
   }
 
-  #metadataFor(opts: CallOptions): Metadata | Promise<Metadata> {
+  /** The call's metadata; `trace` becomes its `traceparent` unless the caller set one. */
+  #metadataFor(opts: CallOptions, trace?: TraceContext): Metadata | Promise<Metadata> {
     const token = this.options.token;
-    if (typeof token === "function") return this.#withTokenFrom(token, opts);
+    if (typeof token === "function") return this.#withTokenFrom(token, opts, trace);
     const md = this.#baseMetadata.clone();
     if (opts.metadata) mergeMetadata(md, opts.metadata);
+    if (trace && md.get("traceparent").length === 0) injectTrace(md, trace);
     return md;
   }
 
-  async #withTokenFrom(token: () => string | Promise<string>, opts: CallOptions): Promise<Metadata> {
+  async #withTokenFrom(token: () => string | Promise<string>, opts: CallOptions, trace?: TraceContext): Promise<Metadata> {
     let value: string;
     try {
       value = await token();
@@ -336,6 +377,7 @@ export class Connection {
     const md = this.#baseMetadata.clone();
     if (md.get("authorization").length === 0) md.set("authorization", `Bearer ${value}`);
     if (opts.metadata) mergeMetadata(md, opts.metadata);
+    if (trace && md.get("traceparent").length === 0) injectTrace(md, trace);
     return md;
   }
 
@@ -366,4 +408,10 @@ export class Connection {
       ? new ConnectionError(`the channel to ${this.endpoint} is closed`, this.endpoint, { cause: err })
       : toClientError(err, this.endpoint);
   }
+}
+
+/** Ends a client span with the status code of a failed call (UNKNOWN when it has none). */
+function endWithError(span: CallSpan, err: unknown): void {
+  const code = (err as ClientError | undefined)?.code;
+  span.end(typeof code === "number" ? code : Status.UNKNOWN, err instanceof Error ? err.message : undefined);
 }

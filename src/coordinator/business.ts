@@ -6,10 +6,12 @@ import {
   Client,
   connectivityState,
   credentials,
+  Metadata,
   status as Status,
   type ChannelCredentials,
   type ServiceError,
 } from "@grpc/grpc-js";
+import { injectTrace, startCallSpan } from "../tracing.js";
 import { DETAILS_TRAILER, RpcError } from "./rpc-error.js";
 
 /** The parts of a generated grpc-js method definition a unary call needs. */
@@ -61,18 +63,30 @@ export class BusinessChannels {
    * pass through unchanged (§5.2); only a failure to connect names the address.
    */
   async call<Req, Res>(address: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
-    const client = this.client(address);
-    await this.connected(client, address);
-    return new Promise<Res>((resolve, reject) => {
-      client.makeUnaryRequest(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize,
-        request,
-        { deadline: Date.now() + this.options.callTimeoutMs },
-        (err: ServiceError | null, value?: Res) => (err ? reject(toRpcError(err, address)) : resolve(value as Res)),
-      );
-    });
+    // A client span under the call being served; its traceparent goes to the business process.
+    const span = startCallSpan(method.path.slice(1), "client");
+    try {
+      const client = this.client(address);
+      await this.connected(client, address);
+      const metadata = new Metadata();
+      injectTrace(metadata, span.trace);
+      const response = await new Promise<Res>((resolve, reject) => {
+        client.makeUnaryRequest(
+          method.path,
+          method.requestSerialize,
+          method.responseDeserialize,
+          request,
+          metadata,
+          { deadline: Date.now() + this.options.callTimeoutMs },
+          (err: ServiceError | null, value?: Res) => (err ? reject(toRpcError(err, address)) : resolve(value as Res)),
+        );
+      });
+      span.end(Status.OK);
+      return response;
+    } catch (err) {
+      span.end(err instanceof RpcError ? err.code : Status.UNKNOWN, err instanceof Error ? err.message : undefined);
+      throw err;
+    }
   }
 
   /** Closes every channel. */

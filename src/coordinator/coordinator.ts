@@ -6,7 +6,8 @@ import { DEFAULTS, resolveRetry, validateConfig, type CoordinatorConfig } from "
 import type { CoordinatorContext } from "./context.js";
 import { handleEvent } from "./facts.js";
 import { HealthRegistry } from "../server/health.js";
-import { createLogger } from "./logger.js";
+import { createLogger } from "../logger.js";
+import { enableOpenTelemetry } from "../tracing.js";
 import { Router } from "./routing.js";
 import { KeyedMutex } from "./serial.js";
 import { createServer, InFlight } from "./server.js";
@@ -50,7 +51,8 @@ export async function startCoordinator(config: CoordinatorConfig = {}): Promise<
   validateConfig(config);
   // TLS files are read first, so a missing file fails before the store is opened.
   const credentials = serverCredentials(config.tls);
-  const logger = config.logger ?? createLogger(config.logLevel ?? "info");
+  const logger = config.logger ?? createLogger(config.logLevel ?? "info", undefined, config.logFormat ?? "auto");
+  await enableOpenTelemetry();
   const store = await openEventStore(config.storage ?? { type: "sqlite" });
   const channels = new BusinessChannels({
     callTimeoutMs: config.callTimeoutMs ?? DEFAULTS.callTimeoutMs,
@@ -80,6 +82,7 @@ export async function startCoordinator(config: CoordinatorConfig = {}): Promise<
     inflight,
     auth: tokens.length > 0 ? new TokenAuth(tokens) : undefined,
     streams: new StreamSlots(config.maxConcurrentStreams ?? DEFAULTS.maxConcurrentStreams),
+    reflection: config.reflection ?? true,
   });
 
   const host = config.host ?? DEFAULTS.host;

@@ -26,7 +26,9 @@ import { handleCompensation } from "./compensation.js";
 import type { CoordinatorContext } from "./context.js";
 import { handleEvent } from "./facts.js";
 import { HealthService, type HealthRegistry } from "../server/health.js";
-import type { Logger } from "./logger.js";
+import { addReflection } from "../server/reflection.js";
+import { requestFields, type Logger } from "../logger.js";
+import { startCallSpan, traceFromMetadata, type CallSpan } from "../tracing.js";
 import { handleProcessManager, handleProcessManagerSpeculative } from "./pm-coordinator.js";
 import { handleProjector, handleProjectorSpeculative, handleProjectorSync } from "./projector-coordinator.js";
 import { aggregateRoots, getEventBook, getEvents, synchronizeOne } from "./queries.js";
@@ -60,7 +62,18 @@ export interface ServerParts {
   inflight: InFlight;
   /** Bounds the open GetEvents, GetAggregateRoots and Synchronize streams. */
   streams: StreamSlots;
+  /** Serve gRPC server reflection. */
+  reflection: boolean;
 }
+
+/** The services the coordinator serves, as reflection lists them (health is added there). */
+const COORDINATOR_SERVICES = [
+  "angzarr.CommandHandlerCoordinatorService",
+  "angzarr.EventQueryService",
+  "angzarr.SagaCoordinatorService",
+  "angzarr.ProcessManagerCoordinatorService",
+  "angzarr.ProjectorCoordinatorService",
+];
 
 /** Builds the server with every service registered (not yet bound). */
 export function createServer(parts: ServerParts): Server {
@@ -96,18 +109,19 @@ export function createServer(parts: ServerParts): Server {
     handleSpeculative: unary(parts, "Projector.HandleSpeculative", (req) => handleProjectorSpeculative(ctx, req)),
   });
   server.addService(HealthService, parts.health.implementation());
+  if (parts.reflection) addReflection(server, COORDINATOR_SERVICES);
   return server;
 }
 
 function unary<Req, Res>(parts: ServerParts, method: string, fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    const started = Date.now();
-    void run(parts, call.metadata, () => fn(call.request)).then(
+    const c = begin(method, call.metadata, call.request);
+    void c.span.run(() => run(parts, call.metadata, () => fn(call.request))).then(
       (response) => {
-        log(parts.ctx.logger, method, started);
+        log(parts.ctx.logger, c);
         callback(null, response);
       },
-      (err) => callback(toStatus(parts.ctx.logger, method, started, err)),
+      (err) => callback(toStatus(parts.ctx.logger, c, err)),
     );
   };
 }
@@ -118,17 +132,19 @@ function serverStream<Req, Res>(
   fn: (req: Req) => Promise<Res[]>,
 ): handleServerStreamingCall<Req, Res> {
   return (call) => {
-    const started = Date.now();
-    void run(parts, call.metadata, () => {
-      holdSlot(parts, call, method);
-      return fn(call.request);
-    }).then(
+    const c = begin(method, call.metadata, call.request);
+    void c.span.run(() =>
+      run(parts, call.metadata, () => {
+        holdSlot(parts, call, method);
+        return fn(call.request);
+      }),
+    ).then(
       (items) => {
         for (const item of items) call.write(item);
-        log(parts.ctx.logger, method, started);
+        log(parts.ctx.logger, c);
         call.end();
       },
-      (err) => call.emit("error", toStatus(parts.ctx.logger, method, started, err)),
+      (err) => call.emit("error", toStatus(parts.ctx.logger, c, err)),
     );
   };
 }
@@ -136,7 +152,7 @@ function serverStream<Req, Res>(
 /** Synchronize: one answer per query, in order, until the client half-closes; an error ends the stream. */
 function synchronize(parts: ServerParts): handleBidiStreamingCall<Query | MalformedRequest, EventBook> {
   return (call) => {
-    const started = Date.now();
+    const c = begin("Synchronize", call.metadata, undefined);
     void run(parts, call.metadata, async () => {
       holdSlot(parts, call, "Synchronize");
       // Queries are answered strictly in arrival order; the first failure ends the stream.
@@ -162,11 +178,12 @@ function synchronize(parts: ServerParts): handleBidiStreamingCall<Query | Malfor
       await answered;
     }).then(
       () => {
-        log(parts.ctx.logger, "Synchronize", started);
+        log(parts.ctx.logger, c);
         call.end();
       },
       (err) => {
-        if (!call.cancelled) call.emit("error", toStatus(parts.ctx.logger, "Synchronize", started, err));
+        if (call.cancelled) log(parts.ctx.logger, c, Status.CANCELLED);
+        else call.emit("error", toStatus(parts.ctx.logger, c, err));
       },
     );
   };
@@ -187,16 +204,39 @@ function run<T>(parts: ServerParts, metadata: Metadata, fn: () => Promise<T>): P
   );
 }
 
-function log(logger: Logger, method: string, started: number, code = Status.OK): void {
-  logger.debug("rpc", { method, code: Status[code], ms: Date.now() - started });
+/** One call being served: its label, request (for the log line), start time and span. */
+interface Served {
+  method: string;
+  request: unknown;
+  started: number;
+  span: CallSpan;
+}
+
+/** The gRPC service of each method label, for span names (`package.Service/Method`). */
+function spanName(method: string): string {
+  const dot = method.indexOf(".");
+  if (dot > 0) return `angzarr.${method.slice(0, dot)}CoordinatorService/${method.slice(dot + 1)}`;
+  return method.startsWith("Handle") ? `angzarr.CommandHandlerCoordinatorService/${method}` : `angzarr.EventQueryService/${method}`;
+}
+
+function begin(method: string, metadata: Metadata, request: unknown): Served {
+  return { method, request, started: Date.now(), span: startCallSpan(spanName(method), "server", traceFromMetadata(metadata)) };
+}
+
+/** Ends the span and writes the per-request debug line (method, domain, root, sequence, code, ms, trace). */
+function log(logger: Logger, c: Served, code = Status.OK, message?: string): void {
+  c.span.end(code, message);
+  if (logger.isLevelEnabled?.("debug") === false) return;
+  logger.debug("rpc", { method: c.method, ...requestFields(c.request), code: Status[code], ms: Date.now() - c.started, trace: c.span.trace.traceId });
 }
 
 /** RpcErrors become their status; anything else is an INTERNAL bug report. */
-function toStatus(logger: Logger, method: string, started: number, err: unknown): Partial<StatusObject> {
+function toStatus(logger: Logger, c: Served, err: unknown): Partial<StatusObject> {
   if (err instanceof RpcError) {
-    log(logger, method, started, err.code);
+    log(logger, c, err.code, err.message);
     return err.toStatus();
   }
-  logger.error("unexpected failure", { method, error: errorText(err) });
+  c.span.end(Status.INTERNAL, "unexpected failure");
+  logger.error("unexpected failure", { method: c.method, error: errorText(err) });
   return { code: Status.INTERNAL, details: errorText(err) };
 }

@@ -15,7 +15,8 @@ import type {
 } from "../handlers/components.js";
 import { DispatchError } from "../handlers/errors.js";
 import { statusFromError } from "../handlers/status.js";
-import type { ServerLogger } from "./logger.js";
+import { requestFields, type ServerLogger } from "../logger.js";
+import { startCallSpan, traceFromMetadata } from "../tracing.js";
 import { checkRoots } from "./request-checks.js";
 
 /**
@@ -24,19 +25,32 @@ import { checkRoots } from "./request-checks.js";
  * logged with their stack and a reference, and the caller sees only the reference.
  */
 function unary<Req, Res>(logger: ServerLogger, method: string, fn: (request: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+  const spanName = `angzarr.${method.replace(".", "/")}`;
   return (call, callback) => {
-    let result: Promise<Res>;
-    try {
-      checkRoots(call.request);
-      result = fn(call.request);
-    } catch (err) {
-      result = Promise.reject(err);
-    }
+    const started = Date.now();
+    const span = startCallSpan(spanName, "server", traceFromMetadata(call.metadata));
+    const done = (code: Status, details?: string) => {
+      span.end(code, details);
+      if (!logger.debug || logger.isLevelEnabled?.("debug") === false) return;
+      logger.debug("rpc", { method, ...requestFields(call.request), code: Status[code], ms: Date.now() - started, trace: span.trace.traceId });
+    };
+    const result = span.run(() => {
+      try {
+        checkRoots(call.request);
+        return fn(call.request);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    });
     result.then(
-      (response) => callback(null, response),
+      (response) => {
+        done(Status.OK);
+        callback(null, response);
+      },
       (err: unknown) => {
         const status = statusFromError(err);
         if (status.ref !== undefined) logger.error(`${method} failed`, { ref: status.ref, method, error: err });
+        done(status.code, status.details);
         callback({ code: status.code, details: status.details });
       },
     );

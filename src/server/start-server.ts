@@ -1,7 +1,9 @@
 import { ServerCredentials, type ChannelOptions, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { InvalidArgumentError } from "../errors.js";
 import { HealthRegistry, HealthService } from "./health.js";
-import { consoleLogger, type ServerLogger } from "./logger.js";
+import { consoleLogger, type ServerLogger } from "../logger.js";
+import { enableOpenTelemetry } from "../tracing.js";
+import { addReflection } from "./reflection.js";
 import { TolerantServer } from "./tolerant-server.js";
 
 /** Grace period of `stop()` when none is given, in milliseconds (5 s). */
@@ -33,6 +35,12 @@ export interface ServerOptions {
   logger?: ServerLogger;
   /** grpc-js server channel options (message sizes, keepalive). @default grpc-js defaults */
   channelOptions?: ChannelOptions;
+  /**
+   * Serve gRPC server reflection (`grpc.reflection.v1` and `v1alpha`) describing the served
+   * services and health, so `grpcurl list` and `grpcurl describe` work without .proto files.
+   * @default true
+   */
+  reflection?: boolean;
 }
 
 /** A running server. */
@@ -94,6 +102,8 @@ export async function startServer(services: readonly ServiceBinding[], address: 
   const health = new HealthRegistry(services.map((s) => s.name));
   for (const service of services) server.addService(service.definition, service.implementation);
   server.addService(HealthService, health.implementation());
+  if (options.reflection ?? true) addReflection(server, services.map((s) => s.name));
+  await enableOpenTelemetry();
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, creds, (err, bound) => (err ? reject(err) : resolve(bound)));
   });

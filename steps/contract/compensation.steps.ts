@@ -29,6 +29,8 @@ import {
   buildNotification,
   buildRejection,
   comp,
+  compensateInProcess,
+  deliverThroughCoordinator,
   emitPmCommand,
   emitSagaCommand,
   notificationCommandBook,
@@ -156,16 +158,6 @@ Given("a process manager router", function (this: AngzarrWorld) {
   comp(this).issuer = "process_manager";
   this.notes.set("a:compRouter", "process_manager");
 });
-
-/** A CommandRouter of the source domain whose rejection handler records the CompensationContext it receives. */
-function compensatingRouter(world: AngzarrWorld, domain: string): CommandRouter<OrderState> {
-  return new CommandRouter(domain, new StateRouter<OrderState>(() => OrderState.fromPartial({})))
-    .on(OrderValidated, () => undefined)
-    .onRejected("inventory", ReserveStock, (ctx) => {
-      world.notes.set("a:routerContext", ctx);
-      return event(OrderValidated, OrderValidated.fromPartial({ note: `compensated: ${ctx.reason}` }));
-    });
-}
 
 // ---- When ----------------------------------------------------------------------------------
 
@@ -421,31 +413,24 @@ Then("the command book cover should have root {string}", function (this: Angzarr
 // ---- Then: router integration --------------------------------------------------------------
 
 Then("the router should build a CompensationContext", async function (this: AngzarrWorld) {
+  // The source aggregate's router (an SDK CommandRouter of the origin's domain, with onRejected)
+  // receives the notification CommandBook and builds the CompensationContext for its handler.
   const s = comp(this);
   expect(this.notes.get("a:compRouter"), "a router handling rejections was set up").to.equal(s.issuer);
-  const router = compensatingRouter(this, originOf(s.command).source.domain);
-  const delivery = notificationCommandBook(buildNotification(s), s.command!);
-  const response = await router.handle({ events: { cover: delivery.cover, pages: [], snapshot: undefined, nextSequence: 0 }, command: delivery });
+  const { context, response } = await compensateInProcess(this, s);
   expect(response.result?.$case).to.equal("events");
-  const seen = this.notes.get("a:routerContext") as CompensationContext | undefined;
-  expect(seen, "the rejection handler received a CompensationContext").to.be.instanceOf(CompensationContext);
-  expect(seen!.reason).to.equal(s.reason);
-  expect(seen!.rejectedDomain).to.equal("inventory");
-  expect(seen!.rejectedCommandType).to.equal(ReserveStock.$type);
-  s.context = seen;
+  expect(context, "the rejection handler received a CompensationContext").to.be.instanceOf(CompensationContext);
+  expect(context!.reason).to.equal(s.reason);
+  expect(context!.rejectedDomain).to.equal("inventory");
+  expect(context!.rejectedCommandType).to.equal(ReserveStock.$type);
+  expect(context!.sourceCover?.domain).to.equal(originOf(s.command).source.domain);
+  s.context = context;
 });
 
 Then("the router should emit a rejection notification", async function (this: AngzarrWorld) {
-  // Delivered for real: HandleCompensation on the coordinator, to the orders aggregate (the
-  // example handler has no compensation for ReserveStock, so the SDK there hands it back to the
-  // framework naming the refused command and the reason it read from the notification).
+  // Delivered for real through HandleCompensation on the coordinator (see deliverThroughCoordinator).
   const s = comp(this);
-  const delivery = notificationCommandBook(s.notification ?? buildNotification(s), s.command!);
-  const client = await this.seeder();
-  const response: BusinessResponse = await client.handleCompensation(
-    CommandRequest.fromPartial({ command: delivery, syncMode: SyncMode.SYNC_MODE_ASYNC }),
-    { timeoutMs: CALL_TIMEOUT_MS },
-  );
+  const response = await deliverThroughCoordinator(this, s);
   expect(response.result?.$case).to.equal("revocation");
   const reason = response.result?.$case === "revocation" ? response.result.value.reason : "";
   expect(reason).to.include(ReserveStock.$type);

@@ -17,11 +17,12 @@ import { ProcessManagerHandlers, ProcessManagerRouter } from "../../../src/handl
 import { CommandRejectedError } from "../../../src/errors.js";
 import { event } from "../../../src/handlers/events.js";
 import { commandBook } from "../../../src/handlers/outbound.js";
-import { ItemAdded, OrderState, ShipOrder } from "../../../examples/gen/examples/orders.js";
+import { ItemAdded, OrderState, OrderValidated, ShipOrder } from "../../../examples/gen/examples/orders.js";
 import { InventoryState, ReserveStock, StockReserved } from "../../../examples/gen/examples/inventory.js";
-import { MergeStrategy, Notification, RejectionNotification, type CommandBook, type Cover, type EventBook } from "../../../src/gen/angzarr/types.js";
+import { CommandRequest, MergeStrategy, Notification, SyncMode, RejectionNotification, type CommandBook, type Cover, type EventBook } from "../../../src/gen/angzarr/types.js";
 import type { Any } from "../../../src/gen/google/protobuf/any.js";
-import type { AngzarrWorld } from "../../support/world.js";
+import { CALL_TIMEOUT_MS, type AngzarrWorld } from "../../support/world.js";
+import type { BusinessResponse } from "../../../src/gen/angzarr/command_handler.js";
 
 /** Type URL prefix the 0.5.1 framework uses for the messages it builds (COORDINATOR.md §13.1). */
 export const FRAMEWORK_PREFIX = "type.angzarr.io/";
@@ -272,4 +273,37 @@ function packFor<T>(type: { $type: string; encode(m: T): { finish(): Uint8Array 
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Delivers the scenario's notification for real: HandleCompensation on the coordinator, addressed
+ * to the source aggregate (an orders root). The example orders aggregate has no compensation for
+ * ReserveStock, so the SDK behind the coordinator reads the notification as a CompensationContext
+ * and hands it back to the framework (a RevocationResponse naming the command and the reason).
+ */
+export async function deliverThroughCoordinator(world: AngzarrWorld, s: CompScenario): Promise<BusinessResponse> {
+  const delivery = notificationCommandBook(s.notification ?? buildNotification(s), s.command!);
+  const client = await world.seeder();
+  return client.handleCompensation(CommandRequest.fromPartial({ command: delivery, syncMode: SyncMode.SYNC_MODE_ASYNC }), {
+    timeoutMs: CALL_TIMEOUT_MS,
+  });
+}
+
+/** A CommandRouter of `domain` whose rejection handler (for inventory's ReserveStock) records the context it receives. */
+export function compensatingRouter(world: AngzarrWorld, domain: string): CommandRouter<OrderState> {
+  return new CommandRouter(domain, new StateRouter<OrderState>(() => OrderState.fromPartial({})))
+    .on(OrderValidated, () => undefined)
+    .onRejected("inventory", ReserveStock, (ctx) => {
+      world.notes.set("a:routerContext", ctx);
+      return event(OrderValidated, OrderValidated.fromPartial({ note: `compensated: ${ctx.reason}` }));
+    });
+}
+
+/** Hands the scenario's notification CommandBook to the source domain's router; returns the context its rejection handler saw. */
+export async function compensateInProcess(world: AngzarrWorld, s: CompScenario): Promise<{ context: CompensationContext | undefined; response: BusinessResponse }> {
+  const router = compensatingRouter(world, originOf(s.command).source.domain);
+  const delivery = notificationCommandBook(buildNotification(s), s.command!);
+  world.notes.delete("a:routerContext");
+  const response = await router.handle({ events: { cover: delivery.cover, pages: [], snapshot: undefined, nextSequence: 0 }, command: delivery });
+  return { context: world.notes.get("a:routerContext") as CompensationContext | undefined, response };
 }

@@ -153,3 +153,10 @@ Feature: Contract: Merge strategies
     Given a CommandBook with no pages
     When merge_strategy is extracted
     Then the effective merge_strategy is COMMUTATIVE
+
+  @needs-sagas @needs-multi-domain
+  Scenario: A saga's command lands after a destination that moved on
+    Given a saga emits a command with merge_strategy COMMUTATIVE
+    And the destination aggregate has advanced
+    When the saga coordinator executes the command
+    Then the saga fetches fresh destination state

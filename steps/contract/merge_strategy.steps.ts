@@ -13,12 +13,12 @@
 import { Given, Then, When, type DataTable } from "@cucumber/cucumber";
 import { expect } from "chai";
 import * as sdk from "../../src/index.js";
-import { makeCover } from "../../src/core/index.js";
+import { computeRoot, makeCover, makeEventBook, makeEventPage } from "../../src/core/index.js";
 import { mergeStrategyOf } from "../../src/coordinator/context.js";
 import { isClientError, GrpcError } from "../../src/errors.js";
 import type { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
-import { MergeStrategy, mergeStrategyFromJSON, type CommandBook, type EventBook } from "../../src/gen/angzarr/types.js";
-import { codecFor, sampleMessage, shortName } from "../support/messages.js";
+import { CascadeErrorMode, MergeStrategy, SyncMode, mergeStrategyFromJSON, type CommandBook, type EventBook } from "../../src/gen/angzarr/types.js";
+import { codecFor, pack, sampleMessage, shortName } from "../support/messages.js";
 import { AngzarrWorld, describeError, pageSequence, pageTypeName, type SentCommand } from "../support/world.js";
 
 interface MsCommand {
@@ -580,4 +580,59 @@ Then("IncrementVisits delegates to aggregate", function (this: AngzarrWorld) {
   expect(cmd.command.mergeStrategy).to.equal(MergeStrategy.MERGE_AGGREGATE_HANDLES);
   const pages = succeeded(cmd).events!.pages;
   expect(pageSequence(pages[0]!)).to.equal(cmd.before);
+});
+
+// ---- sagas ----------------------------------------------------------------------------------
+// The example saga orders-inventory turns ItemAdded into ReserveStock on the SKU's inventory
+// aggregate. Its commands are stamped angzarr_deferred by the coordinator and numbered at the
+// destination's next sequence when they run (COORDINATOR.md §10.1), so a destination that moved
+// on is read fresh rather than refused; the 0.5.1 pipeline never needs a retry for it.
+
+// What the real saga emits for an ItemAdded (asked through the speculative service), checked
+// for the strategy its command pages carry.
+Given("a saga emits a command with merge_strategy {word}", async function (this: AngzarrWorld, word: string) {
+  const sku = skuFor(this, "saga-item");
+  const codec = codecFor("ItemAdded", "orders");
+  const { root } = this.requireCurrent();
+  const source = makeEventBook(makeCover({ domain: "orders", root }), [makeEventPage(0, pack(codec, codec.fromPartial({ sku, quantity: 1 })))]);
+  const speculative = (this.speculativeClient ??= await this.connectSpeculative());
+  const response = await speculative.speculateSaga(
+    { source, syncMode: SyncMode.SYNC_MODE_ASYNC, cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST, destinationSequences: {} },
+  );
+  expect(response.commands).to.have.length(1);
+  const pages = response.commands[0]!.pages;
+  expect(pages.length).to.be.greaterThan(0);
+  for (const page of pages) expect(mergeStrategyOf(page.mergeStrategy)).to.equal(strategyOf(word));
+});
+
+// The inventory aggregate of the saga's SKU already holds two reservations.
+Given("the destination aggregate has advanced", async function (this: AngzarrWorld) {
+  const sku = skuFor(this, "saga-item");
+  const codec = codecFor("StockReserved", "inventory");
+  const message = codec.fromPartial({ orderId: "earlier", sku, quantity: 1 }) as Record<string, unknown>;
+  await this.seedFacts("inventory", computeRoot("inventory", sku), [
+    { type: "StockReserved", message },
+    { type: "StockReserved", message },
+  ]);
+});
+
+// AddItem of the saga's SKU on the current order with CASCADE: the saga's command has run when
+// the call returns.
+When("the saga coordinator executes the command", async function (this: AngzarrWorld) {
+  const { domain, root } = this.requireCurrent();
+  const at = await this.currentSequence(domain, root);
+  const command = { ...addItem(this, at, { sku: skuFor(this, "saga-item") }), syncMode: SyncMode.SYNC_MODE_CASCADE };
+  await run(this, { label: "saga source command", command, ran: false });
+  succeeded(last(this));
+});
+
+// ReserveStock was stored after the two earlier reservations: at the destination's current
+// next sequence, read when the command ran.
+Then("the saga fetches fresh destination state", async function (this: AngzarrWorld) {
+  const book = await this.readBook("inventory", computeRoot("inventory", skuFor(this, "saga-item")));
+  expect(book.pages.map(pageSequence)).to.deep.equal([0, 1, 2]);
+  const codec = codecFor("StockReserved", "inventory");
+  const page = book.pages[2]!;
+  const reserved = page.payload?.$case === "event" ? (codec.decode(page.payload.value.value) as { orderId: string }) : undefined;
+  expect(reserved?.orderId).to.equal(this.requireCurrent().root);
 });

@@ -43,6 +43,15 @@ copy_sqlite_addon() {
   copy_abs $(needed_libs "$nm/better-sqlite3/build/Release/better_sqlite3.node")
 }
 
+# @grpc/reflection reads its own .proto files at start-up from `__dirname/../../proto`, which
+# an ESM bundle does not have: the banner defines `__dirname` as this path inside the image and
+# the protos are copied to match. (Only lazily loaded grpc-js extras also use `__dirname`.)
+REFLECTION_DIRNAME=/app/grpc-reflection/build/src/implementations
+copy_reflection_protos() {
+  mkdir -p "$rootfs/app/grpc-reflection/build"
+  cp -r "$root/node_modules/@grpc/reflection/build/proto" "$rootfs/app/grpc-reflection/build/"
+}
+
 # build_image NAME ENTRY CONTAINERFILE
 build_image() {
   local name="$1" entry="$2" containerfile="$root/containers/$3"
@@ -53,8 +62,9 @@ build_image() {
 
   "$root/node_modules/.bin/esbuild" "$root/$entry" --bundle --platform=node --target=node20 --format=esm \
     --log-level=warning --external:better-sqlite3 --external:pg-native \
-    --banner:js="import { createRequire as __angzarrRequire } from 'node:module'; const require = __angzarrRequire(import.meta.url);" \
+    --banner:js="import { createRequire as __angzarrRequire } from 'node:module'; const require = __angzarrRequire(import.meta.url); const __dirname = '$REFLECTION_DIRNAME';" \
     --outfile="$rootfs/app/main.mjs"
+  copy_reflection_protos
   cp "$node_bin" "$rootfs/usr/local/bin/node"
   copy_abs $(needed_libs "$node_bin")
   if grep -q '"better-sqlite3"' "$rootfs/app/main.mjs"; then copy_sqlite_addon; fi

@@ -56,15 +56,20 @@ function tapCounts(path: string, status: number): Counts {
 
 function cucumberCounts(path: string, status: number): Counts {
   const counts = { passed: 0, failed: 0, skipped: 0 };
-  if (existsSync(path)) {
-    for (const feature of JSON.parse(readFileSync(path, "utf8")) as any[]) {
-      for (const el of feature.elements ?? []) {
-        if (el.type !== "scenario") continue;
-        const results = (el.steps ?? []).map((s: any) => s.result?.status);
-        if (results.some((r: string) => r === "failed" || r === "undefined" || r === "ambiguous" || r === "pending")) counts.failed++;
-        else if (results.some((r: string) => r === "skipped")) counts.skipped++;
-        else counts.passed++;
-      }
+  // A run that crashed (e.g. a backend that never started) may leave an empty or partial report.
+  let report: any[] = [];
+  try {
+    if (existsSync(path)) report = JSON.parse(readFileSync(path, "utf8")) as any[];
+  } catch {
+    counts.failed++;
+  }
+  for (const feature of report) {
+    for (const el of feature.elements ?? []) {
+      if (el.type !== "scenario") continue;
+      const results = (el.steps ?? []).map((s: any) => s.result?.status);
+      if (results.some((r: string) => r === "failed" || r === "undefined" || r === "ambiguous" || r === "pending")) counts.failed++;
+      else if (results.some((r: string) => r === "skipped")) counts.skipped++;
+      else counts.passed++;
     }
   }
   if (status !== 0 && counts.failed === 0) counts.failed = 1;
@@ -167,7 +172,14 @@ for (const stage of stages) {
     lines.push(`${stage.name}: not run (${enabled})`);
     continue;
   }
-  const c = stage.run();
+  let c: Counts;
+  try {
+    c = stage.run();
+  } catch (err) {
+    // A stage that crashes is one failure; the others still run and the summary still prints.
+    console.error(`${stage.name}: crashed: ${(err as Error).stack ?? err}`);
+    c = { passed: 0, failed: 1, skipped: 0 };
+  }
   total.passed += c.passed;
   total.failed += c.failed;
   total.skipped += c.skipped;

@@ -21,6 +21,12 @@ import { CascadeErrorMode, MergeStrategy, SyncMode, mergeStrategyFromJSON, type 
 import { codecFor, pack, sampleMessage, shortName } from "../support/messages.js";
 import { AngzarrWorld, describeError, pageSequence, pageTypeName, type SentCommand } from "../support/world.js";
 
+/**
+ * Steps that send more than one stale command: the real 0.5.1 coordinator answers each only
+ * after its ≈6.6–13.1 s retry loop (COORDINATOR.md §5.6), longer than the default step timeout.
+ */
+const STALE_STEP_TIMEOUT_MS = 120_000;
+
 interface MsCommand {
   label: string;
   command: SentCommand;
@@ -178,7 +184,7 @@ Given("a set aggregate containing [{string}, {string}]", async function (this: A
 // A snapshot for real: the handler's Checkpoint command after `n` events records CheckpointTaken
 // at n and a snapshot at n. The snapshot is confirmed through a stale command's refusal, whose
 // details carry the state as loaded (snapshot plus later pages); queries never return snapshots.
-Given("an aggregate with snapshot at sequence {int}", async function (this: AngzarrWorld, n: number) {
+Given("an aggregate with snapshot at sequence {int}", { timeout: STALE_STEP_TIMEOUT_MS }, async function (this: AngzarrWorld, n: number) {
   const { domain, root } = this.newAggregate("orders");
   await this.seedFacts(domain, root, this.seedPlan(domain, n));
   await this.execute({ domain, root, type: "Checkpoint", message: sampleMessage(codecFor("Checkpoint", domain)), sequence: n });
@@ -304,12 +310,12 @@ When("both commands use merge_strategy {word}", function (this: AngzarrWorld, wo
 
 // In table order, each at the sequence it was built for (as two clients that read the same
 // state would send them); one after the other so "first" and "second" are well defined.
-When("both are processed", async function (this: AngzarrWorld) {
+When("both are processed", { timeout: STALE_STEP_TIMEOUT_MS }, async function (this: AngzarrWorld) {
   for (const cmd of ms(this).batch) await run(this, cmd);
 });
 
 // Every row at a stale sequence (1; the aggregate is further on).
-When("processed with sequence conflicts", async function (this: AngzarrWorld) {
+When("processed with sequence conflicts", { timeout: STALE_STEP_TIMEOUT_MS }, async function (this: AngzarrWorld) {
   const { domain, root } = this.requireCurrent();
   expect(await this.currentSequence(domain, root)).to.be.greaterThan(1);
   for (const cmd of ms(this).batch) {
@@ -558,7 +564,7 @@ Then("ReserveFunds is rejected immediately", function (this: AngzarrWorld) {
 
 // Refused, retryable after a refresh: the same command resent through the SDK's
 // retryOnSequenceMismatch (which retries at the sequence of the refusal's EventBook) succeeds.
-Then("AddBonusPoints is retryable", async function (this: AngzarrWorld) {
+Then("AddBonusPoints is retryable", { timeout: STALE_STEP_TIMEOUT_MS }, async function (this: AngzarrWorld) {
   const cmd = byLabel(this, "AddBonusPoints");
   expect(cmd.command.mergeStrategy).to.equal(MergeStrategy.MERGE_COMMUTATIVE);
   const err = failed(cmd);

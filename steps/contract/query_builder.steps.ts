@@ -382,10 +382,17 @@ Then("only the event pages should be returned", function (this: AngzarrWorld) {
   for (const page of s.pages!) expect(page.payload?.$case).to.equal("event");
 });
 
-Then("the EventBook metadata should be stripped", function (this: AngzarrWorld) {
-  const pages = state(this).pages;
+// get_pages gives the book's pages and nothing else: the same pages the full book carries,
+// as a plain array without the book's cover, snapshot or next_sequence.
+Then("the EventBook metadata should be stripped", async function (this: AngzarrWorld) {
+  const s = state(this);
+  const pages = s.pages;
   if (!pages) throw new Error("no pages were returned");
   for (const key of ["cover", "nextSequence", "snapshot"]) expect(pages).to.not.have.property(key);
+  const { root } = this.requireCurrent();
+  const book = await this.readBook(s.domain, root);
+  expect(book.cover?.domain).to.equal(s.domain);
+  expect(pages).to.deep.equal(book.pages);
 });
 
 // ---- Then: client shortcuts -----------------------------------------------------------------

@@ -15,15 +15,10 @@ import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import { computeRoot, coverRoot, timestampToDate, typeNameFromUrl } from "../../src/core/index.js";
 import { CompensationContext } from "../../src/handlers/compensation.js";
-import { CommandRouter } from "../../src/handlers/command-router.js";
-import { StateRouter } from "../../src/handlers/state-router.js";
-import { event } from "../../src/handlers/events.js";
 import { CommandRejectedError } from "../../src/errors.js";
-import { CommandBook, CommandRequest, MergeStrategy, RejectionNotification, SyncMode } from "../../src/gen/angzarr/types.js";
-import type { BusinessResponse } from "../../src/gen/angzarr/command_handler.js";
-import { OrderState, OrderValidated } from "../../examples/gen/examples/orders.js";
+import { CommandBook, MergeStrategy, RejectionNotification } from "../../src/gen/angzarr/types.js";
 import { ReserveStock } from "../../examples/gen/examples/inventory.js";
-import { AngzarrWorld, CALL_TIMEOUT_MS } from "../support/world.js";
+import { AngzarrWorld } from "../support/world.js";
 import {
   buildContext,
   buildNotification,

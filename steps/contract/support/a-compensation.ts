@@ -7,7 +7,6 @@
  * (CompensationContext.fromNotification / fromAny), it has no builder for them (reported as an SDK gap),
  * so `frameworkNotification` and `notificationCommandBook` below follow §13.1 field by field.
  */
-import { randomUUID } from "node:crypto";
 import { computeRoot, coverRoot, makeCover, makeEventBook, makeEventPage, nowTimestamp} from "../../../src/core/index.js";
 import { CompensationContext } from "../../../src/handlers/compensation.js";
 import { CommandRouter } from "../../../src/handlers/command-router.js";
@@ -269,10 +268,6 @@ export async function runNestedSagas(s: CompScenario): Promise<void> {
 
 function packFor<T>(type: { $type: string; encode(m: T): { finish(): Uint8Array } }, message: T): Any {
   return { typeUrl: `type.googleapis.com/${type.$type}`, value: Buffer.from(type.encode(message).finish()) };
-}
-
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
 /**

@@ -8,6 +8,16 @@
 import { parseCommand, usage, UsageError } from "./args.js";
 import { MissingPeerError } from "./peers.js";
 
+// The connection feature checks that an https:// endpoint on 127.0.0.1 never falls back to
+// plaintext; Node then warns that grpc-js sends an IP address as the TLS server name (DEP0123).
+// Nothing a user of this tool can act on, so this one warning is dropped; all others print.
+const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const code = typeof rest[0] === "object" && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+  if (code === "DEP0123") return;
+  emitWarning(warning, ...rest);
+}) as typeof process.emitWarning;
+
 async function main(argv: string[]): Promise<number> {
   let cmd;
   try {

@@ -422,7 +422,8 @@ Then("the router should build a CompensationContext", async function (this: Angz
   s.context = context;
 });
 
-Then("the router should emit a rejection notification", async function (this: AngzarrWorld) {
+// compensation.feature says "a rejection notification", router.feature "rejection notification".
+Then("the router should emit (a )rejection notification", async function (this: AngzarrWorld) {
   // Delivered for real through HandleCompensation on the coordinator (see deliverThroughCoordinator).
   const s = comp(this);
   const response = await deliverThroughCoordinator(this, s);

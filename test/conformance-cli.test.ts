@@ -13,6 +13,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
+import { makePki, type Pki } from "./reliability/support/pki.js";
 import { killGroup, ownGroup } from "./support/process-group.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -87,6 +88,8 @@ describe("angzarr-conformance against a coordinator CLI with `angzarr-conformanc
   let handler = "";
   let coordinator = "";
   let securedCoordinator = "";
+  let tlsCoordinator = "";
+  let pki: Pki;
   const reports = mkdtempSync(path.join(os.tmpdir(), "conformance-cli-"));
 
   before(async () => {
@@ -98,12 +101,18 @@ describe("angzarr-conformance against a coordinator CLI with `angzarr-conformanc
     children.push(c, s);
     coordinator = (await ready(c, /listening on (\S+)/))[1]!;
     securedCoordinator = (await ready(s, /listening on (\S+)/))[1]!;
+    // A coordinator serving TLS with a certificate from a CA made for this run.
+    pki = makePki();
+    const t = start([COORDINATOR], coordinatorEnv(handler, { ANGZARR_TLS_CERT_FILE: pki.files.serverCert, ANGZARR_TLS_KEY_FILE: pki.files.serverKey }));
+    children.push(t);
+    tlsCoordinator = (await ready(t, /listening on (\S+)/))[1]!;
   });
 
   after(async () => {
     for (const child of children) killGroup(child.process);
     await Promise.all(children.map((c) => c.exited));
     rmSync(reports, { recursive: true, force: true });
+    pki?.remove();
   });
 
   it("passes with the declared capabilities and writes a JUnit report", async () => {
@@ -129,6 +138,15 @@ describe("angzarr-conformance against a coordinator CLI with `angzarr-conformanc
     expect(output).to.match(/^FAIL features\/\S+\.feature {2}\(/m);
     expect(output).to.match(/^ {2}FAIL features\/\S+ > .+\n {7}step ".+": GrpcError: UNAUTHENTICATED: missing bearer token/m);
     expect(output).to.match(/FAIL \d+ scenario\(s\) failed/);
+  });
+
+  it("reaches a TLS coordinator with --tls --tls-ca, and fails readably without the CA", async () => {
+    const trusted = await runBin(["--endpoint", tlsCoordinator, "--tls", "--tls-ca", pki.files.ca, "--capabilities", "sagas", "--tags", TAGS]);
+    expect(trusted.code, trusted.output).to.equal(0);
+    expect(trusted.output).to.match(/PASS \d+ passed/);
+    const untrusted = await runBin(["--endpoint", tlsCoordinator, "--tls", "--capabilities", "sagas", "--tags", TAGS]);
+    expect(untrusted.code, untrusted.output).to.equal(1);
+    expect(untrusted.output, untrusted.output).to.match(/certificate/i);
   });
 
   it("passes against the same coordinator with --token (auth declared)", async () => {

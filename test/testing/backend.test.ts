@@ -101,6 +101,7 @@ describe("external backend", () => {
       (e: Error) => e,
     );
     expect(error?.message).to.contain(`coordinator at ${endpoint} did not answer a health check within 300 ms`);
-    expect(performance.now() - t0).to.be.below(1500);
+    // Its own 300 ms health deadline, not the 5 s default (a hang guard, far from either).
+    expect(performance.now() - t0).to.be.below(4000);
   });
 });

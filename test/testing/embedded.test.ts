@@ -24,9 +24,9 @@ describe("embedded backend", () => {
   });
   after(() => backend.stop());
 
-  it("starts in well under a second and reports every capability", () => {
+  it("starts and reports every capability", () => {
+    // A figure, not a check: start-up time depends on the machine.
     console.log(`# embedded backend start: ${startMs.toFixed(0)} ms`);
-    expect(startMs).to.be.below(1000);
     expect(backend.kind).to.equal("embedded");
     expect(backend.endpoint).to.match(/^127\.0\.0\.1:\d+$/);
     expect([...backend.capabilities].sort()).to.deep.equal(["auth", "faults", "multi-domain", "process-managers", "projectors", "sagas", "seeding-snapshots"]);
@@ -110,7 +110,7 @@ describe("embedded backend", () => {
 });
 
 describe("embedded backend lifecycle", () => {
-  it("stops in well under a second; the endpoint is closed afterwards; stop is idempotent", async () => {
+  it("stops; the endpoint is closed afterwards; stop is idempotent", async () => {
     const backend = await startBackend("embedded", { embedded: { domain: ordersTestDomain } });
     expect(backend.capabilities.has("auth")).to.equal(false);
     expect(backend.auth).to.equal(undefined);
@@ -118,8 +118,7 @@ describe("embedded backend lifecycle", () => {
     const t0 = performance.now();
     await backend.stop();
     const stopMs = performance.now() - t0;
-    console.log(`# embedded backend stop: ${stopMs.toFixed(0)} ms`);
-    expect(stopMs).to.be.below(1000);
+    console.log(`# embedded backend stop: ${stopMs.toFixed(0)} ms`); // a figure, not a check
     const error = await healthStatus(backend.endpoint, 500).then(() => undefined, (e: grpc.ServiceError) => e);
     expect(error?.code).to.equal(grpc.status.UNAVAILABLE);
     await backend.stop();

@@ -2,7 +2,6 @@
  * Steps of speculative_client.feature (commands, sagas, process managers, projectors),
  * domain_client.feature and connection.feature.
  */
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -18,6 +17,7 @@ import { CascadeErrorMode, SyncMode, type EventBook, type Projection } from "../
 import { closedPortEndpoint, startFaultProxy } from "../src/testing/index.js";
 import { codecFor, emptyMessage, pack, sampleMessage, shortName } from "./support/messages.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, pageSequence, planFor } from "./support/world.js";
+import { startCountingForwarder } from "./support/forwarder.js";
 
 async function attempt<T>(world: AngzarrWorld, fn: () => Promise<T> | T): Promise<T | undefined> {
   world.lastError = undefined;
@@ -321,37 +321,6 @@ function hostPort(endpoint: string): { host: string; port: number } {
   return { host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) };
 }
 
-/** A plain TCP forwarder (no fault modes) listening on a TCP port or a Unix socket path. */
-async function startForwarder(world: AngzarrWorld, listen: { port: number } | { path: string }): Promise<void> {
-  const target = hostPort(world.backend.endpoint);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("error", () => undefined);
-      s.on("close", () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    if ("port" in listen) server.listen(listen.port, "127.0.0.1", () => resolve());
-    else server.listen(listen.path, () => resolve());
-  });
-  world.track({
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  });
-}
-
 function endpointForm(world: AngzarrWorld, form: string): string {
   const { host, port } = hostPort(world.backend.endpoint);
   return form.replace("<host>", host).replace("<port>", String(port));
@@ -381,7 +350,7 @@ When("I connect a QueryClient over a Unix socket forwarding to the backend", asy
   const dir = await mkdtemp(path.join(os.tmpdir(), "angzarr-uds-"));
   this.track({ close: () => rm(dir, { recursive: true, force: true }) });
   const socket = path.join(dir, "coordinator.sock");
-  await startForwarder(this, { path: socket });
+  await startCountingForwarder(this, { path: socket });
   this.queryClient = await this.connectQuery(`unix://${socket}`);
 });
 
@@ -464,7 +433,7 @@ When("a client to a closed port has failed", async function (this: AngzarrWorld)
 });
 
 When("a server starts listening on that port", async function (this: AngzarrWorld) {
-  await startForwarder(this, { port: this.notes.get("latePort") as number });
+  await startCountingForwarder(this, { port: this.notes.get("latePort") as number });
 });
 
 Then("a new client to that port succeeds", async function (this: AngzarrWorld) {

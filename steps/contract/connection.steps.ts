@@ -20,7 +20,7 @@ import { InvalidArgumentError, TransportError, isClientError } from "../../src/e
 import { closedPortEndpoint, startFaultProxy, type FaultProxy } from "../../src/testing/index.js";
 import { codecFor, sampleMessage } from "../support/messages.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError } from "../support/world.js";
-import { scenarioTempDir, startCountingForwarder, type CountingForwarder } from "./support/c-forwarder.js";
+import { scenarioTempDir, startCountingForwarder, type CountingForwarder } from "../support/forwarder.js";
 
 type AnyClient = sdk.QueryClient | sdk.CommandHandlerClient | sdk.SpeculativeClient | sdk.DomainClient | sdk.Client;
 

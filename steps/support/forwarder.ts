@@ -1,13 +1,14 @@
 /**
  * A TCP forwarder to the test backend that counts what passes: the connections it accepted and
- * the HTTP/2 PING frames the client sent (read from the client's frame headers). Contract steps
- * use it to observe connection reuse, keep-alive and Unix-socket transport for real.
+ * the HTTP/2 PING frames the client sent (read from the client's frame headers). Steps use it
+ * to reach the backend over a Unix socket or a late-bound port, and to observe connection reuse
+ * and keep-alive for real.
  */
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
-import type { AngzarrWorld } from "../../support/world.js";
+import type { AngzarrWorld } from "./world.js";
 
 export interface CountingForwarder {
   /** `127.0.0.1:<port>` or the socket path it listens on. */

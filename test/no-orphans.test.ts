@@ -10,8 +10,8 @@ import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
-import { connect } from "node:net";
 import { answers } from "./support/postgres.js";
+import { accepts } from "./support/ports.js";
 import { killGroup } from "./support/process-group.js";
 
 const GONE_WITHIN_MS = 2_000;
@@ -33,15 +33,6 @@ async function goneAfter(pid: number, since: number, limitMs: number): Promise<n
     await sleep(20);
   }
   return performance.now() - since;
-}
-
-/** True when a TCP connection to `host:port` is accepted. */
-function accepts(address: string): Promise<boolean> {
-  const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
-  return new Promise((resolve) => {
-    const socket = connect({ host, port }, () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
 }
 
 describe("no orphans", () => {

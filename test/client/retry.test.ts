@@ -1,5 +1,4 @@
 import { after, before, describe, it } from "node:test";
-import { createServer, type AddressInfo } from "node:net";
 import { Metadata, type StatusObject } from "@grpc/grpc-js";
 import { expect } from "chai";
 import { CommandHandlerClient, QueryClient, type RetryInfo, type RetryPolicy } from "../../src/client/index.js";
@@ -8,18 +7,11 @@ import { ConnectionError, GrpcError, Status } from "../../src/errors.js";
 import { Cover } from "../../src/gen/angzarr/types.js";
 import { rejectsWith } from "./support/expect.js";
 import { FakeCoordinator } from "./support/fake-coordinator.js";
+import { freePort } from "../support/ports.js";
 
 const cover: Cover = { domain: "x", root: undefined, correlationId: "", edition: undefined };
 const unavailable = (metadata = new Metadata()): StatusObject => ({ code: Status.UNAVAILABLE, details: "overloaded", metadata });
 const fast: RetryPolicy = { maxAttempts: 4, initialDelayMs: 5, maxDelayMs: 20, jitter: 0 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe("RetryPolicy against a real gRPC server", () => {
   let fake: FakeCoordinator;

@@ -31,7 +31,8 @@ import {
   ProcessOrder,
   ShipOrder,
 } from "../../examples/gen/examples/orders.js";
-import { anyToJson, freePort, preparePython, REPO, runPythonJson, startProcess, startPythonServer, waitForOutput, type Proc, type PythonSetup } from "./support.js";
+import { anyToJson, preparePython, REPO, runPythonJson, startProcess, startPythonServer, waitForOutput, type Proc, type PythonSetup } from "./support.js";
+import { freePort } from "../support/ports.js";
 import { ensurePythonEnv, PYTHON_SDK_VERSION, PythonUnavailable, type PythonEnv } from "./venv.js";
 
 /** Sequential commands each client sends for the throughput figure. */

@@ -5,7 +5,6 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +13,7 @@ import type { Any } from "../../src/gen/google/protobuf/any.js";
 import { messageTypeRegistry as angzarrTypes } from "../../src/gen/typeRegistry.js";
 import { messageTypeRegistry as exampleTypes } from "../../examples/gen/typeRegistry.js";
 import { typeNameFromUrl } from "../../src/core/any.js";
-import { closedPortEndpoint } from "../../src/testing/index.js";
+import { accepts, freePort } from "../support/ports.js";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 export const REPO = resolve(HERE, "../..");
@@ -101,32 +100,17 @@ export async function waitForOutput(proc: Proc, pattern: RegExp): Promise<RegExp
   }
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      res(true);
-    });
-    socket.once("error", () => res(false));
-  });
-}
-
 /** Resolves once the process accepts TCP connections on 127.0.0.1:`port`. */
 export async function waitForPort(proc: Proc, port: number): Promise<void> {
   const until = Date.now() + START_DEADLINE_MS;
   for (;;) {
-    if (await accepts(port)) return;
+    if (await accepts(`127.0.0.1:${port}`)) return;
     if (proc.exited()) throw new Error(`${proc.name} exited during start-up:\n${proc.output()}`);
     if (Date.now() > until) throw new Error(`${proc.name} did not listen on port ${port} within ${START_DEADLINE_MS} ms:\n${proc.output()}`);
     await sleep(100);
   }
 }
 
-/** A loopback port nothing listens on (for a server to bind, or to be unreachable). */
-export async function freePort(): Promise<number> {
-  return Number((await closedPortEndpoint()).split(":")[1]);
-}
 
 /** Where the Python programs find the generated example messages and each other. */
 export interface PythonSetup {

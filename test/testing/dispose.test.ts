@@ -1,19 +1,10 @@
 /** `await using` closes what tests start: coordinators, test backends and fault proxies. */
-import { connect } from "node:net";
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { ordersTestDomain } from "../../examples/orders/index.js";
 import { startCoordinator } from "../../src/coordinator/index.js";
 import { startBackend, startFaultProxy } from "../../src/testing/index.js";
-
-/** True when a TCP connection to `host:port` is accepted. */
-function accepts(address: string): Promise<boolean> {
-  const colon = address.lastIndexOf(":");
-  return new Promise((resolve) => {
-    const socket = connect({ host: address.slice(0, colon), port: Number(address.slice(colon + 1)) }, () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-}
+import { accepts } from "../support/ports.js";
 
 describe("await using", () => {
   it("stops a coordinator, a test backend and a fault proxy at the end of the block, once", async () => {

@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { closedPortEndpoint } from "../../../src/testing/index.js";
 import { killGroup, ownGroup } from "../../support/process-group.js";
 
 const CLI = fileURLToPath(new URL("../../../src/coordinator/cli.ts", import.meta.url));
@@ -27,11 +26,6 @@ export interface ChildCoordinator {
   kill(): Promise<void>;
   /** SIGTERM (graceful stop); resolves with the exit code. */
   stop(): Promise<number | null>;
-}
-
-/** A free loopback port to run a coordinator on across restarts. */
-export async function freePort(): Promise<number> {
-  return Number((await closedPortEndpoint()).split(":")[1]);
 }
 
 /**

@@ -37,7 +37,7 @@ Feature: Client errors and their introspection
     And the error message should indicate the format problem
 
   # The 0.5.1 coordinator answers an aggregate that was never written with an empty book,
-  # never NOT_FOUND (README, "Where the features differ"). NOT_FOUND is what a coordinator routing several
+  # never NOT_FOUND (docs/contract-differences.md). NOT_FOUND is what a coordinator routing several
   # domains answers for a command to a domain it has no route for.
   Scenario: An aggregate that does not exist reads as an empty history, not NOT_FOUND
     Given the aggregate does not exist

@@ -1,7 +1,7 @@
 Feature: Reading aggregate histories through a QueryClient
   A QueryClient reads what the coordinator stored: whole histories, ranges, points in
   time, editions and correlated events. Where the shared contracts and the real 0.5.1
-  coordinator disagree these scenarios follow the coordinator (see the README, "Where the features differ").
+  coordinator disagree these scenarios follow the coordinator (see docs/contract-differences.md).
 
   Background:
     Given a QueryClient connected to the test backend

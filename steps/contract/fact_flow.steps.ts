@@ -176,7 +176,7 @@ When("an ActionRequested fact is injected", async function (this: AngzarrWorld) 
 });
 
 Then("the fact is persisted with sequence number {int}", async function (this: AngzarrWorld, sequence: number) {
-  // The contract's core file says 4 after 3 events; facts land at the next sequence, 3 (README difference 9).
+  // The contract's core file says 4 after 3 events; facts land at the next sequence, 3 (docs/contract-differences.md, row 9).
   const response = this.notes.get("a:factResponse") as FactInjectionResponse;
   expect(response.events?.pages.map(seqOf)).to.deep.equal([sequence]);
   const { root } = this.notes.get("a:player") as { root: string };

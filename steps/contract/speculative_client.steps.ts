@@ -386,16 +386,6 @@ Then("the operation should fail with validation error", function (this: AngzarrW
 });
 
 Then("no events should be produced", async function (this: AngzarrWorld) {
-  const s = spec(this);
-  if (s.pms.length > 0 || (s.books.length > 0 && s.runs.length === 0)) {
-    // a process manager speculation: no process events and no commands
-    for (const pm of s.pms) {
-      expect(pm.processEvents?.pages ?? [], "process events").to.have.length(0);
-      expect(pm.commands, "commands").to.have.length(0);
-    }
-    expect(s.pms.length, "no process manager speculation ran").to.be.greaterThan(0);
-    return;
-  }
   const run = lastRun(this);
   expect(run.response, "the speculation returned a response").to.equal(undefined);
   const { domain, root } = this.requireCurrent();
@@ -533,6 +523,21 @@ Then("the response should contain the PM's command decisions", function (this: A
     expect(pm.commands).to.have.length(0);
     expect(pm.processEvents?.cover?.correlationId).to.equal(s.correlation);
   }
+});
+
+// The SpeculativeClient refuses a trigger without a correlation ID before sending (the
+// coordinator would not check it, COORDINATOR.md §10.2): no speculation came back.
+Then("the speculative PM operation should fail", function (this: AngzarrWorld) {
+  const s = spec(this);
+  expect(s.books.length, "triggers were prepared").to.be.greaterThan(0);
+  requireSpecError(this);
+  expect(s.pms, "process manager answers").to.have.length(0);
+});
+
+Then("the error should indicate missing correlation ID", function (this: AngzarrWorld) {
+  const err = requireSpecError(this);
+  expect(err.isInvalidArgument(), describeError(err)).to.equal(true);
+  expect(err.message).to.include("no correlation ID");
 });
 
 // ---- Then: projectors -----------------------------------------------------------------------

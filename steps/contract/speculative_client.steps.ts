@@ -48,6 +48,8 @@ interface SpecState {
   realBook?: EventBook;
   /** A correlation ID the books carry ("" = none). */
   correlation?: string;
+  /** A what-if run written into a new edition: its name and the command's answer. */
+  whatIf?: { edition: string; response: CommandResponse };
 }
 
 function spec(world: AngzarrWorld): SpecState {
@@ -283,6 +285,21 @@ When("I attempt speculative execution with missing parameters", async function (
   await capture(this, () => speculative.speculateCommand(builder, undefined as never, { timeoutMs: CALL_TIMEOUT_MS }));
 });
 
+// HandleSyncSpeculative keeps nothing; a what-if that should stay readable is run for real in a
+// branch timeline: AddItem on the current aggregate at its next sequence, in an edition not
+// written before (editions are created by their first write, COORDINATOR.md §14.4).
+When("I run a command as a what-if in a new edition", async function (this: AngzarrWorld) {
+  const { domain, root } = this.requireCurrent();
+  const edition = this.correlation("what-if");
+  const response = await (await this.seeder())
+    .command(domain, root)
+    .withEdition(edition)
+    .withCommand(codecFor("AddItem", domain) as never, messageFor(this, "AddItem", domain, "what-if") as never)
+    .withSequence(await this.currentSequence(domain, root))
+    .execute({ timeoutMs: CALL_TIMEOUT_MS });
+  spec(this).whatIf = { edition, response };
+});
+
 When("I verify the real events for {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
   spec(this).realBook = await this.readBook(domain, this.useAggregate(domain, name).root);
 });
@@ -400,6 +417,24 @@ Then("the edition should be discarded after execution", async function (this: An
   const { domain, root } = this.requireCurrent();
   const book = await this.readBook(domain, root);
   expect(book.pages.length).to.equal(this.seededEvents(root).length);
+});
+
+// The edition holds the what-if's event as its own row, and reads as the main history below it
+// followed by that event (the composite view, §14.4).
+Then("an edition should be created for the speculation", async function (this: AngzarrWorld) {
+  const whatIf = spec(this).whatIf;
+  if (!whatIf) throw new Error("no what-if ran in an edition");
+  const { domain, root } = this.requireCurrent();
+  const produced = whatIf.response.events?.pages ?? [];
+  expect(produced).to.have.length(1);
+  const main = this.seededEvents(root).length;
+  expect(pageSequence(produced[0]!)).to.equal(main);
+  const own = await (await this.reader()).query(domain, root).edition(whatIf.edition).range(0).getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
+  expect(own.pages.map(pageSequence), "the edition's own events").to.deep.equal([main]);
+  const view = await this.readBook(domain, root, whatIf.edition);
+  expect(view.cover?.edition?.name).to.equal(whatIf.edition);
+  expect(view.pages.map(pageSequence)).to.deep.equal(Array.from({ length: main + 1 }, (_, i) => i));
+  expect(payloadKey(view.pages[main]!)).to.equal(payloadKey(produced[0]!));
 });
 
 Then("I should receive only {int} events", function (this: AngzarrWorld, count: number) {

@@ -62,10 +62,9 @@ Feature: What-if execution through a SpeculativeClient
     Then the process manager speculation returns 1 process event and 0 commands
     And no events correlated with "what-if-3" exist in domain "fulfillment"
 
-  @needs-process-managers
-  Scenario: A speculative process manager is not refused for a trigger without a correlation ID
+  Scenario: A speculative process manager without a correlation ID is refused before sending
     When I speculate the process manager on an "orders" trigger ending in ItemAdded "sku-p2" correlated as ""
-    Then the process manager speculation returns 0 process events and 0 commands
+    Then the speculation fails with invalid argument error
 
   @needs-projectors
   Scenario: A speculative projector returns the projection of the events

@@ -37,7 +37,7 @@ Feature: Contract: Facts flow from sagas into other aggregates
 
   Scenario: A saga's fact carries its target, an external ID and the correlation
     Given a saga that emits a fact
-    When the saga processes an event
+    When the fact is constructed
     Then the fact Cover has domain set to the target aggregate
     And the fact Cover has root set to the target aggregate root
     And the fact Cover has external_id set for idempotency
@@ -48,6 +48,15 @@ Feature: Contract: Facts flow from sagas into other aggregates
     Given a saga that emits a fact to domain "nonexistent"
     When the saga processes an event
     Then the saga fails with error containing "not found"
+
+  # The coordinator runs a saga's commands before it injects its facts (COORDINATOR.md §10.1),
+  # so the deposit above did run; a saga that fails on its event runs none of them.
+  @needs-sagas @needs-multi-domain
+  Scenario: A saga that fails on its event runs none of its commands
+    Given a saga that emits a fact to domain "Lobby Hall"
+    When the saga processes an event
+    Then the saga fails with error containing "is not a domain name"
+    And no commands from that saga are executed
 
   Scenario: Injecting the same fact twice stores it once
     Given a fact with external_id "action-H1-Alice-1"

@@ -160,3 +160,18 @@ Feature: Contract: Merge strategies
     And the destination aggregate has advanced
     When the saga coordinator executes the command
     Then the saga fetches fresh destination state
+
+  # The set aggregate below adds a member once: adding one it holds is a no-op without events.
+  Scenario: Under AGGREGATE_HANDLES a member added twice at one sequence is recorded once
+    Given an idempotent set aggregate containing ["apple", "banana"]
+    When two clients that read the set add "cherry" with merge_strategy AGGREGATE_HANDLES
+    Then the first command succeeds with ItemAdded event
+    And the second command succeeds with no event (idempotent)
+
+  # Two coordinators share one event store; one runs the saga, the other takes a write meanwhile.
+  @needs-sagas
+  Scenario: A saga's command that loses a race to a concurrent write is retried after it
+    Given an idempotent set aggregate containing ["apple", "banana"]
+    And a saga that adds "cherry" to that set
+    When another coordinator on the same store appends to the set while the saga's command runs
+    Then the saga retries with backoff

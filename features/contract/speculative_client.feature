@@ -1,8 +1,9 @@
 Feature: Contract: Speculative client
   The shared speculative_client phrasings: what-if runs of commands, sagas, process managers
   and projectors through a SpeculativeClient. Nothing is stored and no edition is created (the
-  0.5.1 coordinator speculates in memory); a process manager is not refused for a trigger
-  without a correlation ID, it just decides nothing.
+  0.5.1 coordinator speculates in memory); a what-if meant to stay readable is written into an
+  edition of its own, a branch the main timeline never sees. A process manager speculation for a trigger without
+  a correlation ID is refused by the SDK before it is sent (the coordinator does not check it).
 
   Background:
     Given a SpeculativeClient connected to the test backend
@@ -35,6 +36,13 @@ Feature: Contract: Speculative client
     Given an aggregate "orders" with root "order-005" has 2 events
     When I speculatively execute a command against "orders" root "order-005"
     Then the edition should be discarded after execution
+
+  Scenario: A what-if run written into a new edition leaves the main timeline as it was
+    Given an aggregate "orders" with root "order-014" has 3 events
+    When I run a command as a what-if in a new edition
+    And I verify the real events for "orders" root "order-014"
+    Then an edition should be created for the speculation
+    And I should receive only 3 events
 
   @needs-projectors
   Scenario: A speculative projector returns the projection and updates nothing
@@ -71,11 +79,11 @@ Feature: Contract: Speculative client
     Then the response should contain the PM's command decisions
     And the commands should NOT be executed
 
-  @needs-process-managers
-  Scenario: A process manager decides nothing for a trigger without a correlation ID
+  Scenario: A process manager speculation without a correlation ID is refused before sending
     Given events without correlation ID
     When I speculatively execute process manager "fulfillment"
-    Then no events should be produced
+    Then the speculative PM operation should fail
+    And the error should indicate missing correlation ID
 
   Scenario: The real history is untouched by a speculation
     Given an aggregate "orders" with root "order-012" has 3 events

@@ -138,8 +138,17 @@ export class SpeculativeClient extends BaseClient {
     return this.unary(SagaSvc.executeSpeculative, { request }, opts, "query", this.#targets.saga);
   }
 
-  /** What a process manager would do for `request.trigger` (ProcessManagerCoordinatorService.HandleSpeculative). */
-  speculateProcessManager(request: ProcessManagerHandleRequest, opts?: CallOptions): Promise<ProcessManagerHandleResponse> {
+  /**
+   * What a process manager would do for `request.trigger` (ProcessManagerCoordinatorService.HandleSpeculative).
+   * A process manager's state is keyed by the trigger's correlation ID, so a trigger without
+   * one is refused here, before sending: the coordinator itself does not check it (it would just
+   * ask the process manager, which decides nothing for an uncorrelated trigger).
+   * @throws InvalidArgumentError before the call when the trigger has no correlation ID; ClientError from the call.
+   */
+  async speculateProcessManager(request: ProcessManagerHandleRequest, opts?: CallOptions): Promise<ProcessManagerHandleResponse> {
+    if (request.trigger && !request.trigger.cover?.correlationId) {
+      throw new InvalidArgumentError("speculateProcessManager: the trigger has no correlation ID (process managers are keyed by it)");
+    }
     return this.unary(PmSvc.handleSpeculative, { request }, opts, "query", this.#targets.processManager);
   }
 

@@ -15,7 +15,7 @@ import { GrpcError } from "../../src/errors.js";
 import { SyncMode, type EventBook, type EventPage } from "../../src/gen/angzarr/types.js";
 import { SagaCoordinatorServiceClient, type SagaResponse } from "../../src/gen/angzarr/saga.js";
 import type { FactInjectionResponse } from "../../src/gen/angzarr/command_handler.js";
-import { DepositFunds, RegisterPlayer } from "../../examples/gen/examples/player.js";
+import { DepositFunds, PlayerRegistered, RegisterPlayer } from "../../examples/gen/examples/player.js";
 import type { MessageType } from "../../src/core/message.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError } from "../support/world.js";
 import {
@@ -259,17 +259,18 @@ Given("a saga that emits a fact to domain {string}", async function (this: Angza
   this.notes.set("a:factDomain", domain);
 });
 
+// In-process: the SDK saga handles a hand's TurnChanged and builds its fact.
+When("the fact is constructed", async function (this: AngzarrWorld) {
+  const saga = this.notes.get("a:saga") as ReturnType<typeof handPlayerSaga>;
+  const source = makeEventBook(makeCover({ domain: "hand", root: this.rootFor("hand", "H9"), correlationId: this.correlation("hand") }), [
+    makeEventPage(4, packAny(TurnChanged, { playerId: player(this, "Alice"), handId: "H9" })),
+  ]);
+  this.notes.set("a:sagaResponse", await saga.handle({ source, destinationSequences: {} } as never));
+});
+
 When("the saga processes an event", async function (this: AngzarrWorld) {
   const domain = this.notes.get("a:factDomain") as string | undefined;
-  if (domain === undefined) {
-    // In-process: the SDK saga handles a hand's TurnChanged.
-    const saga = this.notes.get("a:saga") as ReturnType<typeof handPlayerSaga>;
-    const source = makeEventBook(makeCover({ domain: "hand", root: this.rootFor("hand", "H9"), correlationId: this.correlation("hand") }), [
-      makeEventPage(4, packAny(TurnChanged, { playerId: player(this, "Alice"), handId: "H9" })),
-    ]);
-    this.notes.set("a:sagaResponse", await saga.handle({ source, destinationSequences: {} } as never));
-    return;
-  }
+  if (domain === undefined) throw new Error("no saga was set up to emit a fact to a domain");
   // Through the coordinator's SagaCoordinatorService, as the bus delivers a source book.
   const alice = await register(this, "Alice");
   this.notes.set("a:player", { name: "Alice", root: alice, before: await nextSeq(this, "player", alice) });
@@ -335,6 +336,15 @@ Then("the saga fails with error containing {string}", function (this: AngzarrWor
   const normalized = describeError(err).toLowerCase().replace(/_/g, " ");
   expect(normalized).to.include(text.toLowerCase());
   expect((err as GrpcError).code).to.equal(sdk.Status.INTERNAL);
+});
+
+// The lobby-notifier's command is a deposit to Alice's player aggregate: none was stored.
+Then("no commands from that saga are executed", async function (this: AngzarrWorld) {
+  const { root, before } = this.notes.get("a:player") as { root: string; before: number };
+  expect(this.notes.get("a:sagaError"), "the saga call failed").to.not.equal(undefined);
+  const pages = (await book(this, "player", root)).pages;
+  expect(pages.map(typeOf)).to.deep.equal([PlayerRegistered.$type]);
+  expect(pages).to.have.length(before);
 });
 
 // ---- idempotency ---------------------------------------------------------------------------

@@ -10,16 +10,21 @@
  * refused with FAILED_PRECONDITION "Sequence mismatch: ..." carrying the current EventBook;
  * only AGGREGATE_HANDLES skips it and lets the handler decide.
  */
-import { Given, Then, When, type DataTable } from "@cucumber/cucumber";
+import { AfterAll, Given, Then, When, type DataTable } from "@cucumber/cucumber";
 import { expect } from "chai";
 import * as sdk from "../../src/index.js";
-import { computeRoot, makeCover, makeEventBook, makeEventPage } from "../../src/core/index.js";
+import { computeRoot, makeCover, makeEventBook, makeEventPage, packAny } from "../../src/core/index.js";
 import { mergeStrategyOf } from "../../src/coordinator/context.js";
 import { isClientError, GrpcError } from "../../src/errors.js";
 import type { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import { CascadeErrorMode, MergeStrategy, SyncMode, mergeStrategyFromJSON, type CommandBook, type EventBook } from "../../src/gen/angzarr/types.js";
 import { codecFor, pack, sampleMessage, shortName } from "../support/messages.js";
-import { AngzarrWorld, describeError, pageSequence, pageTypeName, type SentCommand } from "../support/world.js";
+import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, pageSequence, pageTypeName, type SentCommand } from "../support/world.js";
+import { AddItem, attemptsFor, holdNextAttempt, ItemAdded, ItemWished, runSaga, setBackend, stopSetBackend, type SetBackend } from "./support/set-backend.js";
+
+AfterAll({ timeout: 60_000 }, async function () {
+  await stopSetBackend();
+});
 
 /**
  * Steps that send more than one stale command: the real 0.5.1 coordinator answers each only
@@ -30,8 +35,9 @@ const STALE_STEP_TIMEOUT_MS = 120_000;
 interface MsCommand {
   label: string;
   command: SentCommand;
-  /** Events the aggregate held just before this command was sent. */
+  /** Events the aggregate held just before this command was sent, and just after it answered. */
   before?: number;
+  after?: number;
   response?: CommandResponse;
   error?: unknown;
   /** Ran at all. */
@@ -51,6 +57,10 @@ interface MsState {
   extracted?: MergeStrategy;
   /** Display name -> SKU of the set aggregate. */
   skus: Map<string, string>;
+  /** The idempotent set aggregate (set-backend.ts) and the member its saga adds. */
+  set?: { root: string; backend: SetBackend; commands: sdk.CommandHandlerClient; queries: sdk.QueryClient; wished?: string };
+  /** The saga run that raced a concurrent write: the set's next sequence before it, and its error. */
+  race?: { before: number; error: unknown };
 }
 
 function ms(world: AngzarrWorld): MsState {
@@ -99,6 +109,7 @@ async function run(world: AngzarrWorld, cmd: MsCommand): Promise<MsCommand> {
     expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
     cmd.error = err;
   }
+  cmd.after = await world.currentSequence(domain, root);
   ms(world).last = cmd;
   world.lastCommand = cmd.command;
   world.lastResponse = cmd.response;
@@ -641,4 +652,122 @@ Then("the saga fetches fresh destination state", async function (this: AngzarrWo
   const page = book.pages[2]!;
   const reserved = page.payload?.$case === "event" ? (codec.decode(page.payload.value.value) as { orderId: string }) : undefined;
   expect(reserved?.orderId).to.equal(this.requireCurrent().root);
+});
+
+// ---- an idempotent set ----------------------------------------------------------------------
+// The set aggregate of set-backend.ts adds a member once: adding one it holds emits no event.
+
+type SetScenario = NonNullable<MsState["set"]>;
+
+function requireSet(world: AngzarrWorld): SetScenario {
+  const set = ms(world).set;
+  if (!set) throw new Error("no set aggregate was set up");
+  return set;
+}
+
+async function setBook(set: SetScenario): Promise<EventBook> {
+  return set.queries.query("set", set.root).getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
+}
+
+function membersOf(book: EventBook): string[] {
+  return book.pages.map((p) => (p.payload?.$case === "event" ? ItemAdded.decode(p.payload.value.value).member! : ""));
+}
+
+/** AddItem of `member` on the set at `sequence`, with `strategy`; before/after read from the store. */
+async function addToSet(world: AngzarrWorld, label: string, member: string, sequence: number, strategy: MergeStrategy): Promise<MsCommand> {
+  const set = requireSet(world);
+  const cmd: MsCommand = { label, command: { domain: "set", root: set.root, type: "AddItem", message: { member }, sequence, mergeStrategy: strategy }, ran: true };
+  cmd.before = sdk.nextSequence(await setBook(set));
+  try {
+    cmd.response = await set.commands
+      .command("set", set.root)
+      .withCommand(AddItem as never, { member } as never)
+      .withSequence(sequence)
+      .withMergeStrategy(strategy)
+      .execute({ timeoutMs: CALL_TIMEOUT_MS });
+  } catch (err) {
+    expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
+    cmd.error = err;
+  }
+  cmd.after = sdk.nextSequence(await setBook(set));
+  ms(world).last = cmd;
+  return cmd;
+}
+
+Given("an idempotent set aggregate containing [{string}, {string}]", async function (this: AngzarrWorld, a: string, b: string) {
+  const backend = await setBackend();
+  const root = this.rootFor("set", "wishes");
+  ms(this).set = {
+    root,
+    backend,
+    commands: this.track(await sdk.CommandHandlerClient.connect(backend.endpoint)),
+    queries: this.track(await sdk.QueryClient.connect(backend.endpoint)),
+  };
+  for (const [i, member] of [a, b].entries()) succeeded(await addToSet(this, `seed ${member}`, member, i, MergeStrategy.MERGE_COMMUTATIVE));
+  expect(membersOf(await setBook(requireSet(this)))).to.deep.equal([a, b]);
+});
+
+// Both read the set at the same sequence, then send their AddItem one after the other.
+When("two clients that read the set add {string} with merge_strategy {word}", async function (this: AngzarrWorld, member: string, word: string) {
+  const at = sdk.nextSequence(await setBook(requireSet(this)));
+  const s = ms(this);
+  s.batch = [];
+  for (const client of ["A", "B"]) s.batch.push(await addToSet(this, `AddItem ${member} by ${client}`, member, at, strategyOf(word)));
+});
+
+// Accepted, with an empty event list, and the set's stream did not move.
+Then("the second command succeeds with no event \\(idempotent)", function (this: AngzarrWorld) {
+  const second = ms(this).batch[1];
+  if (!second) throw new Error("no second command ran");
+  expect(succeeded(second).events?.pages ?? [], "events of the second command").to.deep.equal([]);
+  expect(second.after, "the set's next sequence after the second command").to.equal(second.before);
+});
+
+Given("a saga that adds {string} to that set", function (this: AngzarrWorld, member: string) {
+  requireSet(this).wished = member;
+});
+
+// The saga's AddItem is held inside the set's handler (its first attempt read the set at N);
+// meanwhile the other coordinator injects a fact into the set, stored at N. Then the held
+// attempt answers, and its event at N no longer fits.
+When("another coordinator on the same store appends to the set while the saga's command runs", async function (this: AngzarrWorld) {
+  const set = requireSet(this);
+  const member = set.wished;
+  if (!member) throw new Error("no saga adds a member to the set");
+  const before = sdk.nextSequence(await setBook(set));
+  const hold = holdNextAttempt(member);
+  const source = makeEventBook(makeCover({ domain: "wishlist", root: this.rootFor("wishlist", "wishes"), correlationId: this.correlation("wishlist") }), [
+    makeEventPage(0, packAny(ItemWished, { setId: set.root, member })),
+  ]);
+  const saga = runSaga(set.backend.endpoint, source).then(
+    () => undefined,
+    (err: unknown) => err ?? new Error("the saga call failed"),
+  );
+  const first = await Promise.race([hold.entered.then(() => "entered" as const), saga.then(() => "ended" as const)]);
+  if (first !== "entered") {
+    hold.release();
+    throw new Error(`the saga call ended before its command reached the set: ${describeError(await saga)}`);
+  }
+  const other = this.track(await sdk.CommandHandlerClient.connect(set.backend.otherEndpoint));
+  const injected = await other.injectFact(
+    { domain: "set", root: set.root, externalId: this.correlation("concurrent"), events: [packAny(ItemAdded, { member: "concurrent" })] },
+    { timeoutMs: CALL_TIMEOUT_MS },
+  );
+  expect(injected.events?.pages.map(pageSequence)).to.deep.equal([before]);
+  hold.release();
+  ms(this).race = { before, error: await saga };
+});
+
+// The held attempt's event lost the race (Sequence conflict, FAILED_PRECONDITION); the
+// coordinator running the saga's command retried it in its backoff loop (COORDINATOR.md §5.6):
+// the second attempt read the set after the concurrent write, and its event follows it.
+Then("the saga retries with backoff", async function (this: AngzarrWorld) {
+  const set = requireSet(this);
+  const race = ms(this).race;
+  if (!race) throw new Error("no saga raced a concurrent write");
+  expect(race.error, "the saga call failed").to.equal(undefined);
+  expect(attemptsFor(set.root, set.wished!).map((a) => a.nextSequence), "the set handler's attempts").to.deep.equal([race.before, race.before + 1]);
+  const book = await setBook(set);
+  expect(book.pages.map(pageSequence)).to.deep.equal(Array.from({ length: race.before + 2 }, (_, i) => i));
+  expect(membersOf(book).slice(race.before)).to.deep.equal(["concurrent", set.wished]);
 });

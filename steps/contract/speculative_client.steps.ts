@@ -48,6 +48,8 @@ interface SpecState {
   realBook?: EventBook;
   /** A correlation ID the books carry ("" = none). */
   correlation?: string;
+  /** A what-if run written into a new edition: its name and the command's answer. */
+  whatIf?: { edition: string; response: CommandResponse };
 }
 
 function spec(world: AngzarrWorld): SpecState {
@@ -283,6 +285,21 @@ When("I attempt speculative execution with missing parameters", async function (
   await capture(this, () => speculative.speculateCommand(builder, undefined as never, { timeoutMs: CALL_TIMEOUT_MS }));
 });
 
+// HandleSyncSpeculative keeps nothing; a what-if that should stay readable is run for real in a
+// branch timeline: AddItem on the current aggregate at its next sequence, in an edition not
+// written before (editions are created by their first write, COORDINATOR.md §14.4).
+When("I run a command as a what-if in a new edition", async function (this: AngzarrWorld) {
+  const { domain, root } = this.requireCurrent();
+  const edition = this.correlation("what-if");
+  const response = await (await this.seeder())
+    .command(domain, root)
+    .withEdition(edition)
+    .withCommand(codecFor("AddItem", domain) as never, messageFor(this, "AddItem", domain, "what-if") as never)
+    .withSequence(await this.currentSequence(domain, root))
+    .execute({ timeoutMs: CALL_TIMEOUT_MS });
+  spec(this).whatIf = { edition, response };
+});
+
 When("I verify the real events for {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
   spec(this).realBook = await this.readBook(domain, this.useAggregate(domain, name).root);
 });
@@ -386,16 +403,6 @@ Then("the operation should fail with validation error", function (this: AngzarrW
 });
 
 Then("no events should be produced", async function (this: AngzarrWorld) {
-  const s = spec(this);
-  if (s.pms.length > 0 || (s.books.length > 0 && s.runs.length === 0)) {
-    // a process manager speculation: no process events and no commands
-    for (const pm of s.pms) {
-      expect(pm.processEvents?.pages ?? [], "process events").to.have.length(0);
-      expect(pm.commands, "commands").to.have.length(0);
-    }
-    expect(s.pms.length, "no process manager speculation ran").to.be.greaterThan(0);
-    return;
-  }
   const run = lastRun(this);
   expect(run.response, "the speculation returned a response").to.equal(undefined);
   const { domain, root } = this.requireCurrent();
@@ -410,6 +417,24 @@ Then("the edition should be discarded after execution", async function (this: An
   const { domain, root } = this.requireCurrent();
   const book = await this.readBook(domain, root);
   expect(book.pages.length).to.equal(this.seededEvents(root).length);
+});
+
+// The edition holds the what-if's event as its own row, and reads as the main history below it
+// followed by that event (the composite view, §14.4).
+Then("an edition should be created for the speculation", async function (this: AngzarrWorld) {
+  const whatIf = spec(this).whatIf;
+  if (!whatIf) throw new Error("no what-if ran in an edition");
+  const { domain, root } = this.requireCurrent();
+  const produced = whatIf.response.events?.pages ?? [];
+  expect(produced).to.have.length(1);
+  const main = this.seededEvents(root).length;
+  expect(pageSequence(produced[0]!)).to.equal(main);
+  const own = await (await this.reader()).query(domain, root).edition(whatIf.edition).range(0).getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
+  expect(own.pages.map(pageSequence), "the edition's own events").to.deep.equal([main]);
+  const view = await this.readBook(domain, root, whatIf.edition);
+  expect(view.cover?.edition?.name).to.equal(whatIf.edition);
+  expect(view.pages.map(pageSequence)).to.deep.equal(Array.from({ length: main + 1 }, (_, i) => i));
+  expect(payloadKey(view.pages[main]!)).to.equal(payloadKey(produced[0]!));
 });
 
 Then("I should receive only {int} events", function (this: AngzarrWorld, count: number) {
@@ -533,6 +558,21 @@ Then("the response should contain the PM's command decisions", function (this: A
     expect(pm.commands).to.have.length(0);
     expect(pm.processEvents?.cover?.correlationId).to.equal(s.correlation);
   }
+});
+
+// The SpeculativeClient refuses a trigger without a correlation ID before sending (the
+// coordinator would not check it, COORDINATOR.md §10.2): no speculation came back.
+Then("the speculative PM operation should fail", function (this: AngzarrWorld) {
+  const s = spec(this);
+  expect(s.books.length, "triggers were prepared").to.be.greaterThan(0);
+  requireSpecError(this);
+  expect(s.pms, "process manager answers").to.have.length(0);
+});
+
+Then("the error should indicate missing correlation ID", function (this: AngzarrWorld) {
+  const err = requireSpecError(this);
+  expect(err.isInvalidArgument(), describeError(err)).to.equal(true);
+  expect(err.message).to.include("no correlation ID");
 });
 
 // ---- Then: projectors -----------------------------------------------------------------------

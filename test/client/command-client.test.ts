@@ -263,13 +263,22 @@ describe("SpeculativeClient", () => {
     const book = source();
     const saga = await speculative.speculateSaga({ source: book, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} });
     expect(saga.events).to.have.length(1);
-    const pm = await speculative.speculateProcessManager({ trigger: book, destinationSequences: { fulfillment: 2 } });
+    const trigger = { ...book, cover: { ...book.cover!, correlationId: "flow-1" } };
+    const pm = await speculative.speculateProcessManager({ trigger, destinationSequences: { fulfillment: 2 } });
     expect(pm.processEvents?.pages).to.have.length(1);
     const projection = await speculative.speculateProjector(book);
     expect(projection.projector).to.equal("fake-projector");
     expect(projection.sequence).to.equal(0);
     expect(fake.callsOf("SagaExecuteSpeculative")).to.have.length(1);
     await commands.close();
+  });
+
+  it("refuses a process-manager speculation whose trigger has no correlation ID before sending", async () => {
+    await using speculative = SpeculativeClient.connect(fake.address);
+    const calls = fake.callsOf("PmHandleSpeculative").length;
+    const err = await rejectsWith(speculative.speculateProcessManager({ trigger: source(), destinationSequences: {} }), InvalidArgumentError);
+    expect(err.message).to.include("correlation ID");
+    expect(fake.callsOf("PmHandleSpeculative")).to.have.length(calls);
   });
 
   it("sends to another coordinator when configured, and closes that channel too", async () => {

@@ -264,8 +264,9 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect(seen.slice(before)).to.deep.equal([{ items: 0, inventory: 4 }]);
       expect((await read("reservation", correlationId)).pages).to.deep.equal([]);
       expect((await read("inventory", stock(item).root)).pages).to.deep.equal([]);
-      // §18.3: not refused; the SDK's router skips an uncorrelated trigger.
-      const uncorrelated = await speculative.speculateProcessManager({ trigger: ordersBook(item), processState: undefined, destinationSequences: {} });
+      // §18.3: not refused by the coordinator (sent raw: the SDK's SpeculativeClient refuses it
+      // before sending); the SDK's router skips an uncorrelated trigger.
+      const uncorrelated = await call(pms, pms.handleSpeculative, { request: { trigger: ordersBook(item), processState: undefined, destinationSequences: {} } });
       expect([uncorrelated.processEvents, uncorrelated.commands]).to.deep.equal([undefined, []]);
     });
 

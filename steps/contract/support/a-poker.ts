@@ -169,17 +169,21 @@ export const NotifyRequested = stringMessage(`${P}NotifyRequested`, ["playerId",
 
 /**
  * lobby -> player + `targetDomain`: for each NotifyRequested, a command to the player (a deposit)
- * and an ActionRequested fact into the aggregate of `targetDomain` (the failure scenario names a
- * domain nobody serves).
+ * and an ActionRequested fact into the aggregate of `targetDomain` (the failure scenarios name a
+ * domain nobody serves, or a text that is no domain name, which the saga refuses before it
+ * emits anything).
  */
 export function lobbyNotifierSaga(): SagaRouter {
   return new SagaRouter(
     "lobby-notifier",
     "lobby",
-    new SagaHandlers().on(NotifyRequested, (e) => ({
-      commands: [commandBook({ domain: "player", root: e.playerId! }, event(DepositFunds, DepositFunds.fromPartial({ amount: 5 })))],
-      facts: [factBook({ domain: e.targetDomain!, root: computeRoot(e.targetDomain!, e.playerId!) }, event(ActionRequested, { playerId: e.playerId!, handId: "lobby" }))],
-    })),
+    new SagaHandlers().on(NotifyRequested, (e) => {
+      if (!/^[a-z][a-z0-9_-]*$/.test(e.targetDomain!)) throw CommandRejectedError.preconditionFailed(`${JSON.stringify(e.targetDomain)} is not a domain name`);
+      return {
+        commands: [commandBook({ domain: "player", root: e.playerId! }, event(DepositFunds, DepositFunds.fromPartial({ amount: 5 })))],
+        facts: [factBook({ domain: e.targetDomain!, root: computeRoot(e.targetDomain!, e.playerId!) }, event(ActionRequested, { playerId: e.playerId!, handId: "lobby" }))],
+      };
+    }),
   );
 }
 

@@ -5,11 +5,11 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isLogFormat, isLogLevel, type LogFormat, type Logger, type LogLevel } from "../logger.js";
-import { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
-import type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./routing.js";
+import { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./pipeline/command-retry.js";
+import type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./delivery/routing.js";
 import { RpcError } from "./rpc-error.js";
 import type { StorageConfig } from "./storage/index.js";
-import { validateDomain } from "./validation.js";
+import { validateDomain } from "./pipeline/request-validation.js";
 
 /** Everything {@link startCoordinator} accepts. Only `storage`/`target`/`routes` usually matter. */
 export interface CoordinatorConfig extends RoutingConfig {

@@ -36,9 +36,9 @@ export {
   type Logger,
   type LogLevel,
 } from "../logger.js";
-export { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
-export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./routing.js";
-export { MAX_DETAILS_BYTES } from "./command-pipeline.js";
-export { MAX_CASCADE_DEPTH } from "./sync.js";
+export { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./pipeline/command-retry.js";
+export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./delivery/routing.js";
+export { MAX_DETAILS_BYTES } from "./pipeline/handle-command.js";
+export { MAX_CASCADE_DEPTH } from "./delivery/delivery.js";
 export { ServingStatus } from "../server/health.js";
 export * from "./storage/index.js";

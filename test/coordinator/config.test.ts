@@ -14,7 +14,7 @@ import {
   startCoordinator,
   validateConfig,
 } from "../../src/coordinator/index.js";
-import { isRetryable, retryDelayMs } from "../../src/coordinator/retry.js";
+import { isRetryable, retryDelayMs } from "../../src/coordinator/pipeline/command-retry.js";
 import { RpcError } from "../../src/coordinator/rpc-error.js";
 import { Status } from "./helpers.js";
 

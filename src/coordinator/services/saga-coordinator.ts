@@ -2,13 +2,13 @@
  * SagaCoordinatorService (COORDINATOR.md §10.1), served for the sagas configured for the source
  * book's domain.
  */
-import { SagaServiceService, type SagaHandleRequest, type SagaResponse, type SpeculateSagaRequest } from "../gen/angzarr/saga.js";
-import type { EventBook } from "../gen/angzarr/types.js";
-import { describeCascadeFailure, executeCascade, inheritEdition, sagaRequest } from "./cascade.js";
-import { cascadeErrorModeOf, syncModeOf, type CoordinatorContext } from "./context.js";
-import { notRegistered, type SagaRoute } from "./routing.js";
-import { componentFailure, errorText, internal, invalidArgument } from "./rpc-error.js";
-import { editionOf, parseCover } from "./validation.js";
+import { SagaServiceService, type SagaHandleRequest, type SagaResponse, type SpeculateSagaRequest } from "../../gen/angzarr/saga.js";
+import type { EventBook } from "../../gen/angzarr/types.js";
+import { describeCascadeFailure, executeCascade, inheritEdition, sagaRequest } from "../pipeline/cascade.js";
+import { cascadeErrorModeOf, syncModeOf, type CoordinatorContext } from "../context.js";
+import { notRegistered, type SagaRoute } from "../delivery/routing.js";
+import { componentFailure, errorText, internal, invalidArgument } from "../rpc-error.js";
+import { editionOf, parseCover } from "../pipeline/request-validation.js";
 
 /**
  * Execute: every saga of the source's domain handles the source; its commands run through

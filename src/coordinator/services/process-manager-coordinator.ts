@@ -7,13 +7,13 @@ import {
   type ProcessManagerCoordinatorRequest,
   type ProcessManagerHandleResponse,
   type SpeculatePmRequest,
-} from "../gen/angzarr/process_manager.js";
-import { describeCascadeFailure, executeCascade } from "./cascade.js";
-import { cascadeErrorModeOf, syncModeOf, type CoordinatorContext } from "./context.js";
-import { runProcessManager } from "./process-manager.js";
-import { notRegistered, type ProcessManagerRoute } from "./routing.js";
-import { componentFailure, errorText, internal, invalidArgument } from "./rpc-error.js";
-import { parseCover } from "./validation.js";
+} from "../../gen/angzarr/process_manager.js";
+import { describeCascadeFailure, executeCascade } from "../pipeline/cascade.js";
+import { cascadeErrorModeOf, syncModeOf, type CoordinatorContext } from "../context.js";
+import { runProcessManager } from "../delivery/process-manager-step.js";
+import { notRegistered, type ProcessManagerRoute } from "../delivery/routing.js";
+import { componentFailure, errorText, internal, invalidArgument } from "../rpc-error.js";
+import { parseCover } from "../pipeline/request-validation.js";
 
 /**
  * Handle: each subscribed process manager runs one step (state by correlation id, Prepare,

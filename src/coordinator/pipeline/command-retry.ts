@@ -4,7 +4,7 @@
  * failing command takes 6.6–13.1 s. The default here keeps races protected but tests fast.
  */
 import { status as Status } from "@grpc/grpc-js";
-import { RpcError } from "./rpc-error.js";
+import { RpcError } from "../rpc-error.js";
 
 /** How the command pipeline retries FAILED_PRECONDITION outcomes. */
 export interface RetryPolicy {

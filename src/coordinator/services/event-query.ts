@@ -2,14 +2,14 @@
  * EventQueryService (COORDINATOR.md §9). Queries read raw stored pages: never a snapshot, no
  * 2PC transform, no upcasting; unknown aggregates are empty books, never NOT_FOUND.
  */
-import { uuidToProto } from "../core/uuid.js";
-import type { AggregateRoot, Cover, EventBook, Query } from "../gen/angzarr/types.js";
-import { bookOfRows, keyText, storedCover } from "./books.js";
-import { mainKey, readComposite } from "./editions.js";
-import { errorText, internal, invalidArgument, RpcError } from "./rpc-error.js";
-import type { AggregateKey, EventStore, StoredEvent } from "./storage/index.js";
-import { asOfTimeText } from "./time.js";
-import { editionOf, rootText, validateCorrelationId, validateDomain, validateEdition } from "./validation.js";
+import { uuidToProto } from "../../core/uuid.js";
+import type { AggregateRoot, Cover, EventBook, Query } from "../../gen/angzarr/types.js";
+import { bookOfRows, keyText, storedCover } from "../aggregates/books.js";
+import { mainKey, readComposite } from "../aggregates/editions.js";
+import { errorText, internal, invalidArgument, RpcError } from "../rpc-error.js";
+import type { AggregateKey, EventStore, StoredEvent } from "../storage/index.js";
+import { asOfTimeText } from "../aggregates/timestamps.js";
+import { editionOf, rootText, validateCorrelationId, validateDomain, validateEdition } from "../pipeline/request-validation.js";
 
 /**
  * GetEventBook: a correlation id selects the first correlated aggregate in (domain, edition,

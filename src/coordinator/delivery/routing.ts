@@ -1,6 +1,6 @@
 /** Which business process handles what: the sidecar target or the multi-domain routing table. */
 import { status as Status } from "@grpc/grpc-js";
-import { RpcError } from "./rpc-error.js";
+import { RpcError } from "../rpc-error.js";
 
 /** A projector called with every event book of its domains. */
 export interface ProjectorRoute {

@@ -1,8 +1,8 @@
 /** EventBook building blocks shared by the pipelines and the query service. */
-import { headerSequence } from "../core/books.js";
-import { uuidToProto } from "../core/uuid.js";
-import { EventPage, type Cover, type EventBook, type Snapshot } from "../gen/angzarr/types.js";
-import type { AggregateKey, StoredEvent } from "./storage/index.js";
+import { headerSequence } from "../../core/books.js";
+import { uuidToProto } from "../../core/uuid.js";
+import { EventPage, type Cover, type EventBook, type Snapshot } from "../../gen/angzarr/types.js";
+import type { AggregateKey, StoredEvent } from "../storage/index.js";
 
 /** Stable text of an aggregate key, for locks and queues. */
 export function keyText(key: AggregateKey): string {

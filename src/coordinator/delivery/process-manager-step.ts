@@ -3,19 +3,19 @@
  * declared destinations, Handle, and store the process events in the PM's own domain. Shared by
  * ProcessManagerCoordinatorService.Handle and CASCADE/ASYNC delivery.
  */
-import { bytesToUuid, isUuid, uuidToBytes } from "../core/uuid.js";
-import { ProcessManagerServiceService, type ProcessManagerHandleResponse } from "../gen/angzarr/process_manager.js";
-import type { CascadeErrorMode, Cover, EventBook, SyncMode } from "../gen/angzarr/types.js";
-import { keyText, storedCover } from "./books.js";
-import type { CascadeSource } from "./cascade.js";
-import type { CoordinatorContext } from "./context.js";
-import { nextStoredSequence } from "./editions.js";
-import { loadAggregate } from "./loading.js";
-import { persistResult } from "./persistence.js";
+import { bytesToUuid, isUuid, uuidToBytes } from "../../core/uuid.js";
+import { ProcessManagerServiceService, type ProcessManagerHandleResponse } from "../../gen/angzarr/process_manager.js";
+import type { CascadeErrorMode, Cover, EventBook, SyncMode } from "../../gen/angzarr/types.js";
+import { keyText, storedCover } from "../aggregates/books.js";
+import type { CascadeSource } from "../pipeline/cascade.js";
+import type { CoordinatorContext } from "../context.js";
+import { nextStoredSequence } from "../aggregates/editions.js";
+import { loadAggregate } from "../aggregates/loading.js";
+import { persistResult } from "../aggregates/persistence.js";
 import type { ProcessManagerRoute } from "./routing.js";
-import type { AggregateKey } from "./storage/index.js";
-import type { SyncOutcome } from "./sync.js";
-import { editionOf } from "./validation.js";
+import type { AggregateKey } from "../storage/index.js";
+import type { SyncOutcome } from "./delivery.js";
+import { editionOf } from "../pipeline/request-validation.js";
 
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 

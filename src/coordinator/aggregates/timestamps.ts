@@ -1,7 +1,7 @@
 /** Timestamp conversions for stored `created_at` values and time-based reads. */
-import { nowTimestamp, timestampToRfc3339 } from "../core/time.js";
-import type { Timestamp } from "../gen/google/protobuf/timestamp.js";
-import { invalidArgument } from "./rpc-error.js";
+import { nowTimestamp, timestampToRfc3339 } from "../../core/time.js";
+import type { Timestamp } from "../../gen/google/protobuf/timestamp.js";
+import { invalidArgument } from "../rpc-error.js";
 
 // The span the stores can represent (years 0001–9999).
 const MIN_SECONDS = -62_135_596_800;

@@ -2,10 +2,10 @@
  * The 2PC parts of the reference (COORDINATOR.md §13.2): stamping events written under a
  * `cascade_id`, and hiding uncommitted or revoked events from later commands.
  */
-import { FRAMEWORK_TYPE_URL_PREFIX, typeNameFromUrl } from "../core/any.js";
-import { pageEvent } from "../core/books.js";
-import { Compensate, Confirmation, NoOp, Revocation, type EventBook, type EventPage } from "../gen/angzarr/types.js";
-import { pageSequence } from "./books.js";
+import { FRAMEWORK_TYPE_URL_PREFIX, typeNameFromUrl } from "../../core/any.js";
+import { pageEvent } from "../../core/books.js";
+import { Compensate, Confirmation, NoOp, Revocation, type EventBook, type EventPage } from "../../gen/angzarr/types.js";
+import { pageSequence } from "../aggregates/books.js";
 
 const FRAMEWORK_EVENTS = new Set<string>([Confirmation.$type, Revocation.$type, Compensate.$type]);
 

@@ -1,16 +1,16 @@
 /** HandleEvent: fact injection (COORDINATOR.md §6). */
-import { sequenceHeader } from "../core/books.js";
-import { nowTimestamp } from "../core/time.js";
-import { CommandHandlerServiceService, type FactInjectionResponse } from "../gen/angzarr/command_handler.js";
-import { CascadeErrorMode, type EventBook, type EventRequest } from "../gen/angzarr/types.js";
-import { bookOfPages, keyText, pageSequence } from "./books.js";
-import { syncModeOf, type CoordinatorContext } from "./context.js";
-import { loadAggregate } from "./loading.js";
-import { appendPages, writeSnapshotIfChanged } from "./persistence.js";
-import { invalidArgument } from "./rpc-error.js";
-import { NO_SYNC } from "./sync.js";
+import { sequenceHeader } from "../../core/books.js";
+import { nowTimestamp } from "../../core/time.js";
+import { CommandHandlerServiceService, type FactInjectionResponse } from "../../gen/angzarr/command_handler.js";
+import { CascadeErrorMode, type EventBook, type EventRequest } from "../../gen/angzarr/types.js";
+import { bookOfPages, keyText, pageSequence } from "../aggregates/books.js";
+import { syncModeOf, type CoordinatorContext } from "../context.js";
+import { loadAggregate } from "../aggregates/loading.js";
+import { appendPages, writeSnapshotIfChanged } from "../aggregates/persistence.js";
+import { invalidArgument } from "../rpc-error.js";
+import { NO_SYNC } from "../delivery/delivery.js";
 import { upcast } from "./upcast.js";
-import { parseCover } from "./validation.js";
+import { parseCover } from "./request-validation.js";
 
 /**
  * Stores external facts at the aggregate's next sequences. Idempotent by the first page's

@@ -1,19 +1,19 @@
 /** Storing a command's result (COORDINATOR.md §5.4) and building the response delta (§5.5). */
-import { Any } from "../gen/google/protobuf/any.js";
+import { Any } from "../../gen/google/protobuf/any.js";
 import {
   EventPage,
   Snapshot,
   SnapshotRetention,
   type Cover,
   type EventBook,
-} from "../gen/angzarr/types.js";
+} from "../../gen/angzarr/types.js";
 import { bookOfPages, pageSequence } from "./books.js";
-import { failedPrecondition, internal, RpcError, storageFailure } from "./rpc-error.js";
-import { SequenceConflictError, type AggregateKey, type EventStore } from "./storage/index.js";
-import { createdAtText } from "./time.js";
-import { stampCascade } from "./two-phase.js";
-import { rootText } from "./validation.js";
-import { uuidToProto } from "../core/uuid.js";
+import { failedPrecondition, internal, RpcError, storageFailure } from "../rpc-error.js";
+import { SequenceConflictError, type AggregateKey, type EventStore } from "../storage/index.js";
+import { createdAtText } from "./timestamps.js";
+import { stampCascade } from "../pipeline/two-phase.js";
+import { rootText } from "../pipeline/request-validation.js";
+import { uuidToProto } from "../../core/uuid.js";
 
 /** What a command produced, and where it came from. */
 export interface PersistInput {

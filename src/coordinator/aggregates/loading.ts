@@ -1,9 +1,9 @@
 /** Loading an aggregate's current state for the business (COORDINATOR.md §14.3). */
-import { Snapshot, type EventBook, type EventPage } from "../gen/angzarr/types.js";
+import { Snapshot, type EventBook, type EventPage } from "../../gen/angzarr/types.js";
 import { bookOfRows, decodePage, keyText, nextAfter, storedCover } from "./books.js";
 import { isMain, mainKey, readComposite } from "./editions.js";
-import { storageFailure } from "./rpc-error.js";
-import type { AggregateKey, EventStore, StoredSnapshot } from "./storage/index.js";
+import { storageFailure } from "../rpc-error.js";
+import type { AggregateKey, EventStore, StoredSnapshot } from "../storage/index.js";
 
 /**
  * The snapshot-optimised state of an aggregate: latest snapshot plus the events after it, with

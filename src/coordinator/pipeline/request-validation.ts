@@ -1,11 +1,11 @@
 /**
  * Request validation with Angzarr's exact INVALID_ARGUMENT messages (COORDINATOR.md §4).
  */
-import { correlationIdProblem, domainProblem, editionProblem } from "../core/names.js";
-import { bytesToUuid } from "../core/uuid.js";
-import type { CommandBook, Cover } from "../gen/angzarr/types.js";
-import { invalidArgument } from "./rpc-error.js";
-import { MAIN_EDITION, type AggregateKey } from "./storage/index.js";
+import { correlationIdProblem, domainProblem, editionProblem } from "../../core/names.js";
+import { bytesToUuid } from "../../core/uuid.js";
+import type { CommandBook, Cover } from "../../gen/angzarr/types.js";
+import { invalidArgument } from "../rpc-error.js";
+import { MAIN_EDITION, type AggregateKey } from "../storage/index.js";
 
 /** `max_pages_per_book` default: the aggregate binary never loads the `limits:` config. */
 export const MAX_PAGES_PER_BOOK = 100;

@@ -1,13 +1,13 @@
 /** HandleSyncSpeculative: what-if execution that persists nothing (COORDINATOR.md §7). */
-import { CommandHandlerServiceService, type CommandResponse } from "../gen/angzarr/command_handler.js";
-import type { SpeculateCommandHandlerRequest } from "../gen/angzarr/command_handler.js";
-import { bookOfRows, storedCover } from "./books.js";
-import { eventsOf } from "./command-pipeline.js";
-import type { CoordinatorContext } from "./context.js";
-import { invalidArgument, storageFailure } from "./rpc-error.js";
-import { asOfTimeText } from "./time.js";
-import { upcast } from "./upcast.js";
-import { checkCommandLimits, parseCover } from "./validation.js";
+import { CommandHandlerServiceService, type CommandResponse } from "../../gen/angzarr/command_handler.js";
+import type { SpeculateCommandHandlerRequest } from "../../gen/angzarr/command_handler.js";
+import { bookOfRows, storedCover } from "../aggregates/books.js";
+import { eventsOf } from "../pipeline/handle-command.js";
+import type { CoordinatorContext } from "../context.js";
+import { invalidArgument, storageFailure } from "../rpc-error.js";
+import { asOfTimeText } from "../aggregates/timestamps.js";
+import { upcast } from "../pipeline/upcast.js";
+import { checkCommandLimits, parseCover } from "../pipeline/request-validation.js";
 
 /**
  * Runs the business against the aggregate as of a sequence (events 0..=N) or a time (events

@@ -11,8 +11,8 @@ import {
   type ChannelCredentials,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { injectTrace, startCallSpan } from "../tracing.js";
-import { DETAILS_TRAILER, RpcError } from "./rpc-error.js";
+import { injectTrace, startCallSpan } from "../../tracing.js";
+import { DETAILS_TRAILER, RpcError } from "../rpc-error.js";
 
 /** The parts of a generated grpc-js method definition a unary call needs. */
 export interface UnaryMethod<Req, Res> {

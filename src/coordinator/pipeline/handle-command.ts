@@ -1,31 +1,31 @@
 /** HandleCommand (COORDINATOR.md §5). */
 import { status as Status } from "@grpc/grpc-js";
-import { headerSequence, sequenceHeader } from "../core/books.js";
+import { headerSequence, sequenceHeader } from "../../core/books.js";
 import {
   CommandHandlerServiceService,
   type BusinessResponse,
   type CommandResponse,
-} from "../gen/angzarr/command_handler.js";
+} from "../../gen/angzarr/command_handler.js";
 import {
   EventBook,
   MergeStrategy,
   type CommandBook,
   type CommandRequest,
   type PageHeader,
-} from "../gen/angzarr/types.js";
-import { keyText } from "./books.js";
-import { cascadeErrorModeOf, mergeStrategyOf, syncModeOf, type CoordinatorContext } from "./context.js";
-import { nextStoredSequence } from "./editions.js";
-import { loadAggregate } from "./loading.js";
-import { checkCommutative, mismatchMessage } from "./merge.js";
-import { newPages, persistResult } from "./persistence.js";
-import { withRetry } from "./retry.js";
-import { failedPrecondition, invalidArgument, RpcError, storageFailure } from "./rpc-error.js";
-import type { AggregateKey, EventStore } from "./storage/index.js";
-import { NO_SYNC, type SyncOutcome } from "./sync.js";
+} from "../../gen/angzarr/types.js";
+import { keyText } from "../aggregates/books.js";
+import { cascadeErrorModeOf, mergeStrategyOf, syncModeOf, type CoordinatorContext } from "../context.js";
+import { nextStoredSequence } from "../aggregates/editions.js";
+import { loadAggregate } from "../aggregates/loading.js";
+import { checkCommutative, mismatchMessage } from "./commutative-merge.js";
+import { newPages, persistResult } from "../aggregates/persistence.js";
+import { withRetry } from "./command-retry.js";
+import { failedPrecondition, invalidArgument, RpcError, storageFailure } from "../rpc-error.js";
+import type { AggregateKey, EventStore } from "../storage/index.js";
+import { NO_SYNC, type SyncOutcome } from "../delivery/delivery.js";
 import { hideUncommitted } from "./two-phase.js";
 import { upcast } from "./upcast.js";
-import { checkCommandLimits, parseCover } from "./validation.js";
+import { checkCommandLimits, parseCover } from "./request-validation.js";
 
 /**
  * Largest mismatch-details book sent in full; larger books are cut down (§19). grpcio (the

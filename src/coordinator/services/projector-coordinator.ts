@@ -4,13 +4,13 @@
  * passed over.
  */
 import { status as Status } from "@grpc/grpc-js";
-import { ProjectorServiceService, type SpeculateProjectorRequest } from "../gen/angzarr/projector.js";
-import type { EventBook, EventRequest, Projection } from "../gen/angzarr/types.js";
-import type { Empty } from "../gen/google/protobuf/empty.js";
-import type { UnaryMethod } from "./business.js";
-import type { CoordinatorContext } from "./context.js";
-import { notRegistered, type ProjectorRoute } from "./routing.js";
-import { componentFailure, errorText, invalidArgument, RpcError } from "./rpc-error.js";
+import { ProjectorServiceService, type SpeculateProjectorRequest } from "../../gen/angzarr/projector.js";
+import type { EventBook, EventRequest, Projection } from "../../gen/angzarr/types.js";
+import type { Empty } from "../../gen/google/protobuf/empty.js";
+import type { UnaryMethod } from "../delivery/business-channels.js";
+import type { CoordinatorContext } from "../context.js";
+import { notRegistered, type ProjectorRoute } from "../delivery/routing.js";
+import { componentFailure, errorText, invalidArgument, RpcError } from "../rpc-error.js";
 
 /** HandleSync: the first answering projector's `ProjectorService.Handle` projection. */
 export async function handleProjectorSync(ctx: CoordinatorContext, req: EventRequest): Promise<Projection> {

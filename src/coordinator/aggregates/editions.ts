@@ -3,7 +3,7 @@
  * edition `angzarr`; a named edition has its own rows and inherits main-timeline events below
  * its divergence point.
  */
-import { MAIN_EDITION, type AggregateKey, type EventStore, type StoredEvent } from "./storage/index.js";
+import { MAIN_EDITION, type AggregateKey, type EventStore, type StoredEvent } from "../storage/index.js";
 
 /** True for the main timeline. */
 export function isMain(key: AggregateKey): boolean {

@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { status as Status, type Metadata } from "@grpc/grpc-js";
-import { RpcError } from "./rpc-error.js";
+import { RpcError } from "../rpc-error.js";
 
 /** Checks `authorization: Bearer <token>` metadata against a fixed token set. */
 export class TokenAuth {

@@ -7,12 +7,12 @@
  * unchanged.
  */
 import { status as Status } from "@grpc/grpc-js";
-import { Any } from "../gen/google/protobuf/any.js";
-import { CommandHandlerServiceService } from "../gen/angzarr/command_handler.js";
-import type { EventBook, EventPage, Snapshot } from "../gen/angzarr/types.js";
-import type { BusinessChannels } from "./business.js";
-import { pageSequence } from "./books.js";
-import { RpcError } from "./rpc-error.js";
+import { Any } from "../../gen/google/protobuf/any.js";
+import { CommandHandlerServiceService } from "../../gen/angzarr/command_handler.js";
+import type { EventBook, EventPage, Snapshot } from "../../gen/angzarr/types.js";
+import type { BusinessChannels } from "../delivery/business-channels.js";
+import { pageSequence } from "../aggregates/books.js";
+import { RpcError } from "../rpc-error.js";
 
 /** `Sequence mismatch: command expects E, aggregate at A`. */
 export function mismatchMessage(expected: number, actual: number): string {

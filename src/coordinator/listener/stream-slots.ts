@@ -1,6 +1,6 @@
 /** A bound on the streams (GetEvents, GetAggregateRoots, Synchronize) open at once. */
 import { status as Status } from "@grpc/grpc-js";
-import { RpcError } from "./rpc-error.js";
+import { RpcError } from "../rpc-error.js";
 
 /** Counts open streams against a maximum. */
 export class StreamSlots {

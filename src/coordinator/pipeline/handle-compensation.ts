@@ -1,14 +1,14 @@
 /** HandleCompensation: delivering a rejection notification to the source aggregate (COORDINATOR.md §8). */
-import { CommandHandlerServiceService, type BusinessResponse } from "../gen/angzarr/command_handler.js";
-import type { CommandRequest } from "../gen/angzarr/types.js";
-import { keyText } from "./books.js";
-import { withCorrelation } from "./command-pipeline.js";
-import { cascadeErrorModeOf, syncModeOf, type CoordinatorContext } from "./context.js";
-import { loadAggregate } from "./loading.js";
-import { persistResult } from "./persistence.js";
-import { invalidArgument } from "./rpc-error.js";
+import { CommandHandlerServiceService, type BusinessResponse } from "../../gen/angzarr/command_handler.js";
+import type { CommandRequest } from "../../gen/angzarr/types.js";
+import { keyText } from "../aggregates/books.js";
+import { withCorrelation } from "./handle-command.js";
+import { cascadeErrorModeOf, syncModeOf, type CoordinatorContext } from "../context.js";
+import { loadAggregate } from "../aggregates/loading.js";
+import { persistResult } from "../aggregates/persistence.js";
+import { invalidArgument } from "../rpc-error.js";
 import { upcast } from "./upcast.js";
-import { parseCover } from "./validation.js";
+import { parseCover } from "./request-validation.js";
 
 /**
  * Calls the business with the current state and the command, stores any events it returns

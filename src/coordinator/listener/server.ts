@@ -12,29 +12,29 @@ import {
   type Metadata,
   type StatusObject,
 } from "@grpc/grpc-js";
-import { CommandHandlerCoordinatorServiceService } from "../gen/angzarr/command_handler.js";
-import { ProcessManagerCoordinatorServiceService } from "../gen/angzarr/process_manager.js";
-import { ProjectorCoordinatorServiceService } from "../gen/angzarr/projector.js";
-import { EventQueryServiceService } from "../gen/angzarr/query.js";
-import { SagaCoordinatorServiceService } from "../gen/angzarr/saga.js";
-import type { EventBook, Query } from "../gen/angzarr/types.js";
-import { isMalformed, TolerantServer, type MalformedRequest } from "../server/tolerant-server.js";
+import { CommandHandlerCoordinatorServiceService } from "../../gen/angzarr/command_handler.js";
+import { ProcessManagerCoordinatorServiceService } from "../../gen/angzarr/process_manager.js";
+import { ProjectorCoordinatorServiceService } from "../../gen/angzarr/projector.js";
+import { EventQueryServiceService } from "../../gen/angzarr/query.js";
+import { SagaCoordinatorServiceService } from "../../gen/angzarr/saga.js";
+import type { EventBook, Query } from "../../gen/angzarr/types.js";
+import { isMalformed, TolerantServer, type MalformedRequest } from "../../server/tolerant-server.js";
 import type { TokenAuth } from "./auth.js";
-import { MESSAGE_SIZE_LIMIT } from "./business.js";
-import { handleCommand } from "./command-pipeline.js";
-import { handleCompensation } from "./compensation.js";
-import type { CoordinatorContext } from "./context.js";
-import { handleEvent } from "./facts.js";
-import { HealthService, type HealthRegistry } from "../server/health.js";
-import { addReflection } from "../server/reflection.js";
-import { requestFields, type Logger } from "../logger.js";
-import { startCallSpan, traceFromMetadata, type CallSpan } from "../tracing.js";
-import { handleProcessManager, handleProcessManagerSpeculative } from "./pm-coordinator.js";
-import { handleProjector, handleProjectorSpeculative, handleProjectorSync } from "./projector-coordinator.js";
-import { aggregateRoots, getEventBook, getEvents, synchronizeOne } from "./queries.js";
-import { errorText, invalidArgument, RpcError } from "./rpc-error.js";
-import { executeSaga, executeSagaSpeculative } from "./saga-coordinator.js";
-import { handleSpeculative } from "./speculative.js";
+import { MESSAGE_SIZE_LIMIT } from "../delivery/business-channels.js";
+import { handleCommand } from "../pipeline/handle-command.js";
+import { handleCompensation } from "../pipeline/handle-compensation.js";
+import type { CoordinatorContext } from "../context.js";
+import { handleEvent } from "../pipeline/handle-event.js";
+import { HealthService, type HealthRegistry } from "../../server/health.js";
+import { addReflection } from "../../server/reflection.js";
+import { requestFields, type Logger } from "../../logger.js";
+import { startCallSpan, traceFromMetadata, type CallSpan } from "../../tracing.js";
+import { handleProcessManager, handleProcessManagerSpeculative } from "../services/process-manager-coordinator.js";
+import { handleProjector, handleProjectorSpeculative, handleProjectorSync } from "../services/projector-coordinator.js";
+import { aggregateRoots, getEventBook, getEvents, synchronizeOne } from "../services/event-query.js";
+import { errorText, invalidArgument, RpcError } from "../rpc-error.js";
+import { executeSaga, executeSagaSpeculative } from "../services/saga-coordinator.js";
+import { handleSpeculative } from "../services/speculative.js";
 import type { StreamSlots } from "./stream-slots.js";
 
 /** Tracks running RPC work so shutdown can wait for it. */

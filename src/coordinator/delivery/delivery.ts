@@ -11,19 +11,19 @@
  * persisted book exactly once.
  */
 import { status as Status } from "@grpc/grpc-js";
-import type { CascadeError } from "../gen/angzarr/command_handler.js";
-import { ProjectorServiceService } from "../gen/angzarr/projector.js";
-import { SagaServiceService } from "../gen/angzarr/saga.js";
-import { CascadeErrorMode, SyncMode, type EventBook, type Projection } from "../gen/angzarr/types.js";
-import { keyText } from "./books.js";
-import { describeCascadeFailure, executeCascade, sagaRequest, type CascadeOutput, type CascadeSource } from "./cascade.js";
-import type { CoordinatorContext } from "./context.js";
-import type { Logger } from "../logger.js";
-import { runProcessManager } from "./process-manager.js";
+import type { CascadeError } from "../../gen/angzarr/command_handler.js";
+import { ProjectorServiceService } from "../../gen/angzarr/projector.js";
+import { SagaServiceService } from "../../gen/angzarr/saga.js";
+import { CascadeErrorMode, SyncMode, type EventBook, type Projection } from "../../gen/angzarr/types.js";
+import { keyText } from "../aggregates/books.js";
+import { describeCascadeFailure, executeCascade, sagaRequest, type CascadeOutput, type CascadeSource } from "../pipeline/cascade.js";
+import type { CoordinatorContext } from "../context.js";
+import type { Logger } from "../../logger.js";
+import { runProcessManager } from "./process-manager-step.js";
 import type { ProcessManagerRoute, ProjectorRoute, SagaRoute } from "./routing.js";
-import { errorText, internal, RpcError } from "./rpc-error.js";
-import { KeyedQueue } from "./serial.js";
-import type { AggregateKey } from "./storage/index.js";
+import { errorText, internal, RpcError } from "../rpc-error.js";
+import { KeyedQueue } from "../serial.js";
+import type { AggregateKey } from "../storage/index.js";
 
 /** Saga and process-manager hops a cascade may take before it is refused. */
 export const MAX_CASCADE_DEPTH = 8;

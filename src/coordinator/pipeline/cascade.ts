@@ -4,14 +4,14 @@
  * facts through HandleEvent with `route_to_handler`. Shared by CASCADE delivery and the saga
  * and process-manager coordinator services.
  */
-import type { CommandResponse, FactInjectionResponse } from "../gen/angzarr/command_handler.js";
-import type { SagaHandleRequest } from "../gen/angzarr/saga.js";
-import type { CascadeErrorMode, CommandBook, Cover, EventBook, SyncMode } from "../gen/angzarr/types.js";
-import { pageSequence } from "./books.js";
-import type { CoordinatorContext } from "./context.js";
-import { describeError } from "./rpc-error.js";
-import { MAIN_EDITION, type AggregateKey } from "./storage/index.js";
-import type { SyncOutcome } from "./sync.js";
+import type { CommandResponse, FactInjectionResponse } from "../../gen/angzarr/command_handler.js";
+import type { SagaHandleRequest } from "../../gen/angzarr/saga.js";
+import type { CascadeErrorMode, CommandBook, Cover, EventBook, SyncMode } from "../../gen/angzarr/types.js";
+import { pageSequence } from "../aggregates/books.js";
+import type { CoordinatorContext } from "../context.js";
+import { describeError } from "../rpc-error.js";
+import { MAIN_EDITION, type AggregateKey } from "../storage/index.js";
+import type { SyncOutcome } from "../delivery/delivery.js";
 
 /** The stored book that caused a saga's or process manager's output, and where it is stored. */
 export interface CascadeSource {

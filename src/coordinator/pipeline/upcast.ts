@@ -1,8 +1,8 @@
 /** Optional event upcasting before the business sees prior events (COORDINATOR.md §11). */
-import type { EventBook } from "../gen/angzarr/types.js";
-import { UpcasterServiceService } from "../gen/angzarr/upcaster.js";
-import type { CoordinatorContext } from "./context.js";
-import { errorText, internal } from "./rpc-error.js";
+import type { EventBook } from "../../gen/angzarr/types.js";
+import { UpcasterServiceService } from "../../gen/angzarr/upcaster.js";
+import type { CoordinatorContext } from "../context.js";
+import { errorText, internal } from "../rpc-error.js";
 
 /**
  * Replaces the book's pages with the upcaster's answer when upcasting is enabled and there is

@@ -2,7 +2,8 @@
 import { TokenAuth } from "./listener/auth.js";
 import { BusinessChannels } from "./delivery/business-channels.js";
 import { handleCommand } from "./pipeline/handle-command.js";
-import { DEFAULTS, resolveRetry, validateConfig, type CoordinatorConfig } from "./config.js";
+import { DEFAULTS, type CoordinatorConfig } from "./config/types.js";
+import { resolveRetry, validateConfig } from "./config/validate.js";
 import type { CoordinatorContext } from "./context.js";
 import { handleEvent } from "./pipeline/handle-event.js";
 import { HealthRegistry } from "../server/health.js";

@@ -14,16 +14,10 @@
  * @module
  */
 export { startCoordinator, type CoordinatorHandle } from "./coordinator.js";
-export {
-  ConfigError,
-  DEFAULTS,
-  loadConfigFromEnv,
-  SETTINGS,
-  validateConfig,
-  type CoordinatorConfig,
-  type CoordinatorTlsConfig,
-  type Setting,
-} from "./config.js";
+export { ConfigError, DEFAULTS, type CoordinatorConfig, type CoordinatorTlsConfig } from "./config/types.js";
+export { validateConfig } from "./config/validate.js";
+export { loadConfigFromEnv } from "./config/env.js";
+export { SETTINGS, type Setting } from "./config/settings.js";
 export {
   createLogger,
   isLogFormat,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { resolveRetry } from "../../src/coordinator/config.js";
+import { resolveRetry } from "../../src/coordinator/config/validate.js";
 import {
   ConfigError,
   createLogger,

@@ -1,7 +1,7 @@
 /** The coordinator's listener credentials: plaintext, TLS, or mutual TLS. */
 import { readFileSync } from "node:fs";
 import { ServerCredentials } from "@grpc/grpc-js";
-import { ConfigError, type CoordinatorTlsConfig } from "../config.js";
+import { ConfigError, type CoordinatorTlsConfig } from "../config/types.js";
 
 /**
  * Insecure credentials without `tls`; otherwise the certificate chain and key (PEM, given or

@@ -12,7 +12,7 @@ import {
 } from "../gen/angzarr/types.js";
 import type { BusinessChannels } from "./delivery/business-channels.js";
 import type { Logger } from "../logger.js";
-import type { RetryPolicy } from "./pipeline/command-retry.js";
+import type { CommandRetryPolicy } from "./pipeline/command-retry.js";
 import type { Router } from "./delivery/routing.js";
 import type { KeyedMutex } from "./serial.js";
 import type { EventStore } from "./storage/index.js";
@@ -23,7 +23,7 @@ export interface CoordinatorContext {
   readonly store: EventStore;
   readonly channels: BusinessChannels;
   readonly router: Router;
-  readonly retry: RetryPolicy;
+  readonly retry: CommandRetryPolicy;
   readonly logger: Logger;
   /** Serialises load → business → persist per aggregate. */
   readonly locks: KeyedMutex;

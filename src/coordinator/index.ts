@@ -30,7 +30,7 @@ export {
   type Logger,
   type LogLevel,
 } from "../logger.js";
-export { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./pipeline/command-retry.js";
+export { FAITHFUL_RETRY, FAST_RETRY, type CommandRetryPolicy } from "./pipeline/command-retry.js";
 export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./delivery/routing.js";
 export { MAX_DETAILS_BYTES } from "./pipeline/handle-command.js";
 export { MAX_CASCADE_DEPTH } from "./delivery/delivery.js";

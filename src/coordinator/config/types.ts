@@ -4,7 +4,7 @@
  */
 import type { LogFormat, Logger, LogLevel } from "../../logger.js";
 import type { RoutingConfig } from "../delivery/routing.js";
-import type { RetryPolicy } from "../pipeline/command-retry.js";
+import type { CommandRetryPolicy } from "../pipeline/command-retry.js";
 import type { StorageConfig } from "../storage/index.js";
 
 /** Everything {@link startCoordinator} accepts. Only `storage`/`target`/`routes` usually matter. */
@@ -20,7 +20,7 @@ export interface CoordinatorConfig extends RoutingConfig {
    * ({@link FAITHFUL_RETRY}, the reference schedule) or explicit values over the fast defaults.
    * @default "fast"
    */
-  retry?: "fast" | "faithful" | Partial<RetryPolicy>;
+  retry?: "fast" | "faithful" | Partial<CommandRetryPolicy>;
   /** Bearer-token authentication. @default none (no authentication) */
   auth?: {
     /** Accepted tokens; when non-empty every RPC except Health needs `authorization: Bearer <token>`. */

@@ -1,7 +1,7 @@
 /** Checking a programmatic configuration, and the value checks the environment loader shares. */
 import { domainProblem } from "../../core/names.js";
 import { isLogFormat, isLogLevel } from "../../logger.js";
-import { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "../pipeline/command-retry.js";
+import { FAITHFUL_RETRY, FAST_RETRY, type CommandRetryPolicy } from "../pipeline/command-retry.js";
 import { ConfigError, type CoordinatorConfig, type CoordinatorTlsConfig } from "./types.js";
 
 const ADDRESS = /^(?:https?:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
@@ -34,19 +34,19 @@ export function checkInteger(value: number, setting: string, min: number, max: n
 }
 
 /** Resolves the retry setting to a full policy. */
-export function resolveRetry(retry: CoordinatorConfig["retry"]): RetryPolicy {
+export function resolveRetry(retry: CoordinatorConfig["retry"]): CommandRetryPolicy {
   if (retry === undefined || retry === "fast") return FAST_RETRY;
   if (retry === "faithful") return FAITHFUL_RETRY;
   if (typeof retry !== "object") throw new ConfigError(`retry: invalid value ${JSON.stringify(retry)} (expected "fast", "faithful" or a policy)`);
   const policy = { ...FAST_RETRY, ...retry };
-  checkInteger(policy.maxRetries, "retry.maxRetries", 0, 1000);
+  checkInteger(policy.maxAttempts, "retry.maxAttempts", 1, 1001);
   for (const field of ["initialDelayMs", "maxDelayMs", "multiplier"] as const) {
     if (!(policy[field] >= 0) || !Number.isFinite(policy[field])) {
       throw new ConfigError(`retry.${field}: invalid value ${JSON.stringify(policy[field])} (expected a non-negative number)`);
     }
   }
-  if (!["full", "additive", "none"].includes(policy.jitter)) {
-    throw new ConfigError(`retry.jitter: invalid value ${JSON.stringify(policy.jitter)} (expected full, additive or none)`);
+  if (!(policy.jitter >= 0 && policy.jitter <= 1)) {
+    throw new ConfigError(`retry.jitter: invalid value ${JSON.stringify(policy.jitter)} (expected a number from 0 to 1)`);
   }
   return policy;
 }

@@ -4,23 +4,15 @@
  * failing command takes 6.6–13.1 s. The default here keeps races protected but tests fast.
  */
 import { status as Status } from "@grpc/grpc-js";
+import { backoffDelayMs, hasAttemptLeft, type BackoffSchedule } from "../../core/backoff.js";
 import { RpcError } from "../rpc-error.js";
 
-/** How the command pipeline retries FAILED_PRECONDITION outcomes. */
-export interface RetryPolicy {
-  /** Retries after the first attempt (attempts = maxRetries + 1). */
-  maxRetries: number;
-  /** Base delay before the first retry, in milliseconds. */
-  initialDelayMs: number;
-  /** Upper bound of the base delay, in milliseconds (before jitter). */
-  maxDelayMs: number;
-  /** Factor applied to the base delay after every retry. */
-  multiplier: number;
-  /**
-   * `full`: wait a random 0–100 % of the base delay; `additive`: base delay plus a random
-   * 0–100 % of it (the real coordinator's backon jitter); `none`: exactly the base delay.
-   */
-  jitter: "full" | "additive" | "none";
+/**
+ * How the command pipeline retries FAILED_PRECONDITION outcomes: a backoff schedule
+ * (`maxAttempts` counts the first attempt; each delay becomes `d × (1 − jitter × random)`) and
+ * which failures it retries.
+ */
+export interface CommandRetryPolicy extends BackoffSchedule {
   /**
    * true: retry every FAILED_PRECONDITION (the reference behaviour, business rejections and
    * revocations included); false: retry only sequence races, i.e. `Sequence conflict:` and
@@ -30,28 +22,35 @@ export interface RetryPolicy {
   retryBusinessRejections: boolean;
 }
 
-/** Default: only sequence races (not stale commands), 5 retries, 5 ms ×2 capped at 80 ms, full jitter (≤ 155 ms in total). */
-export const FAST_RETRY: RetryPolicy = {
-  maxRetries: 5,
+/**
+ * Default: only sequence races (not stale commands), 6 attempts, 5 ms ×2 capped at 80 ms, full
+ * jitter (each wait anywhere from 0 to its delay; ≤ 155 ms in total).
+ */
+export const FAST_RETRY: CommandRetryPolicy = {
+  maxAttempts: 6,
   initialDelayMs: 5,
   maxDelayMs: 80,
   multiplier: 2,
-  jitter: "full",
+  jitter: 1,
   retryBusinessRejections: false,
 };
 
-/** The reference schedule (§5.6): 10 retries, 10 ms ×2 capped at 2 s, additive jitter, every FAILED_PRECONDITION. */
-export const FAITHFUL_RETRY: RetryPolicy = {
-  maxRetries: 10,
-  initialDelayMs: 10,
-  maxDelayMs: 2000,
+/**
+ * The reference schedule (§5.6): 11 attempts on every FAILED_PRECONDITION, waiting 10 ms ×2
+ * capped at 2 s plus 0–100 % (backon's additive jitter). That is the same as 20 ms ×2 capped at
+ * 4 s minus 0–50 %: waits of 10–20 ms, 20–40 ms, … 2–4 s.
+ */
+export const FAITHFUL_RETRY: CommandRetryPolicy = {
+  maxAttempts: 11,
+  initialDelayMs: 20,
+  maxDelayMs: 4000,
   multiplier: 2,
-  jitter: "additive",
+  jitter: 0.5,
   retryBusinessRejections: true,
 };
 
 /** True when the policy retries this failure. */
-export function isRetryable(policy: RetryPolicy, err: unknown): boolean {
+export function isRetryable(policy: CommandRetryPolicy, err: unknown): boolean {
   if (!(err instanceof RpcError) || err.code !== Status.FAILED_PRECONDITION) return false;
   return policy.retryBusinessRejections || (/^Sequence (mismatch|conflict):/.test(err.message) && !isStale(err.message));
 }
@@ -65,27 +64,14 @@ function isStale(message: string): boolean {
   return m !== null && Number(m[1]) < Number(m[2]);
 }
 
-/** The wait before retry number `retry` (0-based). */
-export function retryDelayMs(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** retry);
-  switch (policy.jitter) {
-    case "full":
-      return random() * base;
-    case "additive":
-      return base + random() * base;
-    case "none":
-      return base;
-  }
-}
-
-/** Runs `attempt` until it succeeds, fails with a non-retryable error, or retries run out. */
-export async function withRetry<T>(policy: RetryPolicy, attempt: () => Promise<T>): Promise<T> {
-  for (let retry = 0; ; retry++) {
+/** Runs `run` until it succeeds, fails with a non-retryable error, or attempts run out. */
+export async function withRetry<T>(policy: CommandRetryPolicy, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      return await attempt();
+      return await run();
     } catch (err) {
-      if (retry >= policy.maxRetries || !isRetryable(policy, err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, retryDelayMs(policy, retry)));
+      if (!hasAttemptLeft(policy, attempt) || !isRetryable(policy, err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(policy, attempt)));
     }
   }
 }

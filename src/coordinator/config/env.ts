@@ -7,9 +7,12 @@ import type { StorageConfig } from "../storage/index.js";
 import { FLAG_ENV, parseFlags } from "./flags.js";
 import { parseProcessManagers, parseProjectors, parseRoutes, parseSagas } from "./route-specs.js";
 import { readRoutesFile } from "./routes-file.js";
-import { SETTINGS, type Lookup, type SettingValue } from "./settings.js";
+import { SETTINGS, type SettingValue } from "./settings.js";
 import { ConfigError, DEFAULTS, type CoordinatorConfig, type CoordinatorTlsConfig } from "./types.js";
 import { checkAddress, checkDomain, validateConfig } from "./validate.js";
+
+/** The value of a setting by environment variable name, or undefined when it is not given. */
+type Lookup = (name: string) => SettingValue | undefined;
 
 /** The value of every setting given, flags over environment variables, by environment name. */
 function settingValues(env: NodeJS.ProcessEnv, argv: readonly string[]): Lookup {

@@ -56,9 +56,6 @@ export interface SettingValue {
   setting: string;
 }
 
-/** The value of a setting by environment variable name, or undefined when it is not given. */
-export type Lookup = (name: string) => SettingValue | undefined;
-
 /** The `--help` text of `angzarr-coordinator`. */
 export function helpText(): string {
   const lines = [

@@ -26,7 +26,7 @@ export function checkDomain(value: string, setting: string): string {
 }
 
 /** Throws unless `value` is an integer from `min` to `max`. */
-export function checkInteger(value: number, setting: string, min: number, max: number): number {
+function checkInteger(value: number, setting: string, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${setting}: invalid value ${JSON.stringify(value)} (expected an integer from ${min} to ${max})`);
   }

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { SETTINGS } from "../src/coordinator/config.js";
+import { SETTINGS } from "../src/coordinator/config/settings.js";
 import { embed } from "../scripts/embed-readme.js";
 
 describe("README", () => {

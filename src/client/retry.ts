@@ -2,6 +2,7 @@
  * Retry of failed calls with exponential backoff and jitter.
  * @module
  */
+import { backoffDelayMs, hasAttemptLeft, type BackoffSchedule } from "../core/backoff.js";
 import { ClientError, GrpcError, InvalidArgumentError, Status } from "../errors.js";
 
 /**
@@ -43,8 +44,8 @@ export interface RetryInfo {
   error: ClientError;
 }
 
-/** A RetryPolicy with every field filled. */
-export type ResolvedRetryPolicy = Required<Omit<RetryPolicy, "onRetry">> & Pick<RetryPolicy, "onRetry">;
+/** A RetryPolicy with every field filled: a backoff schedule and what to retry. */
+export type ResolvedRetryPolicy = BackoffSchedule & Required<Pick<RetryPolicy, "retryCommands">> & Pick<RetryPolicy, "onRetry">;
 
 /**
  * Fill defaults and check ranges.
@@ -67,12 +68,6 @@ export function resolveRetryPolicy(policy: RetryPolicy): ResolvedRetryPolicy {
   if (!(resolved.multiplier >= 1)) throw bad("multiplier", "a number ≥ 1");
   if (!(resolved.jitter >= 0 && resolved.jitter <= 1)) throw bad("jitter", "a number in 0..1");
   return resolved;
-}
-
-/** The backoff before retry number `retry` (1-based), jitter included. */
-export function backoffDelay(policy: ResolvedRetryPolicy, retry: number, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** (retry - 1));
-  return base * (1 - policy.jitter * random());
 }
 
 /** True for the failures a RetryPolicy retries: the server was not reached or the connection broke. */
@@ -114,8 +109,8 @@ export function nextRetryDelay(
   error: ClientError,
   deadline: number,
 ): number | undefined {
-  if (attempt >= policy.maxAttempts || !isTransientFailure(error)) return undefined;
-  const delayMs = error.retryAfterMs ?? backoffDelay(policy, attempt);
+  if (!hasAttemptLeft(policy, attempt) || !isTransientFailure(error)) return undefined;
+  const delayMs = error.retryAfterMs ?? backoffDelayMs(policy, attempt);
   if (Date.now() + delayMs >= deadline) return undefined;
   policy.onRetry?.({ attempt, delayMs, error });
   return delayMs;

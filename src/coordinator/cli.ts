@@ -4,30 +4,15 @@
  * prints one start-up line, and stops gracefully on SIGTERM/SIGINT, and with
  * `ANGZARR_EXIT_WITH_PARENT` also when its standard input closes.
  */
-import { ConfigError, DEFAULTS, loadConfigFromEnv, loadProcessOptions, parseFlags, SETTINGS } from "./config.js";
+import { loadConfigFromEnv, loadProcessOptions } from "./config/env.js";
+import { parseFlags } from "./config/flags.js";
+import { helpText } from "./config/settings.js";
+import { ConfigError, DEFAULTS } from "./config/types.js";
 import { startCoordinator } from "./coordinator.js";
-
-/** The `--help` text. */
-function usage(): string {
-  const lines = [
-    "Usage: angzarr-coordinator [options]",
-    "",
-    "Embedded Angzarr-compatible coordinator: CommandHandlerCoordinatorService, EventQueryService,",
-    "the saga, process-manager and projector coordinator services and grpc.health.v1.Health on one",
-    "gRPC listener. Flags override environment variables.",
-    "",
-  ];
-  for (const s of SETTINGS) {
-    const name = s.flag ? `${s.flag} <value>  (${s.env})` : s.env;
-    lines.push(`  ${name}`, `      ${s.description}${s.default !== undefined ? ` [default: ${s.default}]` : ""}`);
-  }
-  lines.push("  --help", "      print this text");
-  return lines.join("\n");
-}
 
 async function main(argv: string[]): Promise<number> {
   if (parseFlags(argv, true).help) {
-    process.stdout.write(`${usage()}\n`);
+    process.stdout.write(`${helpText()}\n`);
     return 0;
   }
   const config = loadConfigFromEnv(process.env, argv);

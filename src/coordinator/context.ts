@@ -10,20 +10,20 @@ import {
   type CommandRequest,
   type EventRequest,
 } from "../gen/angzarr/types.js";
-import type { BusinessChannels } from "./business.js";
+import type { BusinessChannels } from "./delivery/business-channels.js";
 import type { Logger } from "../logger.js";
-import type { RetryPolicy } from "./retry.js";
-import type { Router } from "./routing.js";
+import type { CommandRetryPolicy } from "./pipeline/command-retry.js";
+import type { Router } from "./delivery/routing.js";
 import type { KeyedMutex } from "./serial.js";
 import type { EventStore } from "./storage/index.js";
-import type { Delivery } from "./sync.js";
+import type { Delivery } from "./delivery/delivery.js";
 
 /** Shared state of one running coordinator. */
 export interface CoordinatorContext {
   readonly store: EventStore;
   readonly channels: BusinessChannels;
   readonly router: Router;
-  readonly retry: RetryPolicy;
+  readonly retry: CommandRetryPolicy;
   readonly logger: Logger;
   /** Serialises load → business → persist per aggregate. */
   readonly locks: KeyedMutex;

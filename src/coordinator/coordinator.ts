@@ -1,20 +1,21 @@
 /** Starting and stopping an embedded coordinator. */
-import { TokenAuth } from "./auth.js";
-import { BusinessChannels } from "./business.js";
-import { handleCommand } from "./command-pipeline.js";
-import { DEFAULTS, resolveRetry, validateConfig, type CoordinatorConfig } from "./config.js";
+import { TokenAuth } from "./listener/auth.js";
+import { BusinessChannels } from "./delivery/business-channels.js";
+import { handleCommand } from "./pipeline/handle-command.js";
+import { DEFAULTS, type CoordinatorConfig } from "./config/types.js";
+import { resolveRetry, validateConfig } from "./config/validate.js";
 import type { CoordinatorContext } from "./context.js";
-import { handleEvent } from "./facts.js";
+import { handleEvent } from "./pipeline/handle-event.js";
 import { HealthRegistry } from "../server/health.js";
 import { createLogger } from "../logger.js";
 import { enableOpenTelemetry } from "../tracing.js";
-import { Router } from "./routing.js";
+import { Router } from "./delivery/routing.js";
 import { KeyedMutex } from "./serial.js";
-import { createServer, InFlight } from "./server.js";
+import { createServer, InFlight } from "./listener/server.js";
 import { openEventStore, type EventStore } from "./storage/index.js";
-import { StreamSlots } from "./stream-slots.js";
-import { Delivery } from "./sync.js";
-import { serverCredentials } from "./tls.js";
+import { StreamSlots } from "./listener/stream-slots.js";
+import { Delivery } from "./delivery/delivery.js";
+import { serverCredentials } from "./listener/tls.js";
 
 /** A running coordinator. */
 export interface CoordinatorHandle extends AsyncDisposable {

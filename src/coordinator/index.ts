@@ -14,16 +14,10 @@
  * @module
  */
 export { startCoordinator, type CoordinatorHandle } from "./coordinator.js";
-export {
-  ConfigError,
-  DEFAULTS,
-  loadConfigFromEnv,
-  SETTINGS,
-  validateConfig,
-  type CoordinatorConfig,
-  type CoordinatorTlsConfig,
-  type Setting,
-} from "./config.js";
+export { ConfigError, DEFAULTS, type CoordinatorConfig, type CoordinatorTlsConfig } from "./config/types.js";
+export { validateConfig } from "./config/validate.js";
+export { loadConfigFromEnv } from "./config/env.js";
+export { SETTINGS, type Setting } from "./config/settings.js";
 export {
   createLogger,
   isLogFormat,
@@ -36,9 +30,9 @@ export {
   type Logger,
   type LogLevel,
 } from "../logger.js";
-export { FAITHFUL_RETRY, FAST_RETRY, type RetryPolicy } from "./retry.js";
-export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./routing.js";
-export { MAX_DETAILS_BYTES } from "./command-pipeline.js";
-export { MAX_CASCADE_DEPTH } from "./sync.js";
+export { FAITHFUL_RETRY, FAST_RETRY, type CommandRetryPolicy } from "./pipeline/command-retry.js";
+export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./delivery/routing.js";
+export { MAX_DETAILS_BYTES } from "./pipeline/handle-command.js";
+export { MAX_CASCADE_DEPTH } from "./delivery/delivery.js";
 export { ServingStatus } from "../server/health.js";
 export * from "./storage/index.js";

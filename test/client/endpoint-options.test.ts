@@ -3,7 +3,8 @@ import { Metadata } from "@grpc/grpc-js";
 import { expect } from "chai";
 import { endpointFromEnv, parseEndpoint } from "../../src/client/endpoint.js";
 import { mergeMetadata, resolveClientOptions, toMetadata } from "../../src/client/options.js";
-import { backoffDelay, nextRetryDelay, resolveRetryPolicy } from "../../src/client/retry.js";
+import { nextRetryDelay, resolveRetryPolicy } from "../../src/client/retry.js";
+import { backoffDelayMs } from "../../src/core/backoff.js";
 import { ConnectionError, GrpcError, InvalidArgumentError, Status, TransportError } from "../../src/errors.js";
 import { throwsWith } from "./support/expect.js";
 
@@ -122,13 +123,13 @@ describe("retry policy arithmetic", () => {
 
   it("grows exponentially up to the cap", () => {
     const noJitter = { ...policy, jitter: 0 };
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(noJitter, n))).to.deep.equal([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelayMs(noJitter, n))).to.deep.equal([100, 200, 400, 800, 1000, 1000]);
   });
 
   it("takes off at most `jitter` of each delay", () => {
-    expect(backoffDelay(policy, 1, () => 0)).to.equal(100);
-    expect(backoffDelay(policy, 1, () => 1)).to.equal(50);
-    expect(backoffDelay(policy, 3, () => 0.5)).to.equal(300);
+    expect(backoffDelayMs(policy, 1, () => 0)).to.equal(100);
+    expect(backoffDelayMs(policy, 1, () => 1)).to.equal(50);
+    expect(backoffDelayMs(policy, 3, () => 0.5)).to.equal(300);
   });
 
   it("retries only transient failures, within attempts and deadline", () => {

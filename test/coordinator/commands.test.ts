@@ -366,7 +366,7 @@ describe("HandleCommand routing, retries and failures", () => {
     const business = await startBusiness();
     const h = await startHarness({
       routes: { orders: business.address },
-      retry: { retryBusinessRejections: true, maxRetries: 3, initialDelayMs: 1, maxDelayMs: 2 },
+      retry: { retryBusinessRejections: true, maxAttempts: 4, initialDelayMs: 1, maxDelayMs: 2 },
     });
     try {
       const err = await failure(h.handle(command("orders", newRoot(), "Reject", { payload: "x" })));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { resolveRetry } from "../../src/coordinator/config.js";
+import { resolveRetry } from "../../src/coordinator/config/validate.js";
 import {
   ConfigError,
   createLogger,
@@ -14,7 +14,8 @@ import {
   startCoordinator,
   validateConfig,
 } from "../../src/coordinator/index.js";
-import { isRetryable, retryDelayMs } from "../../src/coordinator/retry.js";
+import { isRetryable } from "../../src/coordinator/pipeline/command-retry.js";
+import { backoffDelayMs } from "../../src/core/backoff.js";
 import { RpcError } from "../../src/coordinator/rpc-error.js";
 import { Status } from "./helpers.js";
 
@@ -180,10 +181,11 @@ describe("validateConfig (programmatic configuration)", () => {
 describe("retry policy", () => {
   it("fast: only sequence races (not stale commands), ≤ 155 ms in total", () => {
     expect(resolveRetry(undefined)).to.equal(FAST_RETRY);
+    // The waits after attempts 1..5 of 6; random 0 waits the full delay, 1 not at all.
     const total = (random: () => number) =>
-      Array.from({ length: FAST_RETRY.maxRetries }, (_, i) => retryDelayMs(FAST_RETRY, i, random)).reduce((a, b) => a + b, 0);
-    expect(total(() => 1)).to.equal(5 + 10 + 20 + 40 + 80);
-    expect(total(() => 0)).to.equal(0);
+      Array.from({ length: FAST_RETRY.maxAttempts - 1 }, (_, i) => backoffDelayMs(FAST_RETRY, i + 1, random)).reduce((a, b) => a + b, 0);
+    expect(total(() => 0)).to.equal(5 + 10 + 20 + 40 + 80);
+    expect(total(() => 1)).to.equal(0);
     expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 3, aggregate at 2"))).to.equal(true);
     // A command behind the aggregate fails the same way every time: answered at once.
     expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 1, aggregate at 2"))).to.equal(false);
@@ -195,16 +197,17 @@ describe("retry policy", () => {
 
   it("faithful: the reference's 10 retries, 10 ms x2 capped at 2 s, +0–100 % jitter (6.55–13.1 s)", () => {
     expect(resolveRetry("faithful")).to.equal(FAITHFUL_RETRY);
-    const bases = Array.from({ length: 10 }, (_, i) => retryDelayMs(FAITHFUL_RETRY, i, () => 0));
+    // The waits after attempts 1..10 of 11; random 1 waits the reference's base delay, 0 twice that.
+    const bases = Array.from({ length: FAITHFUL_RETRY.maxAttempts - 1 }, (_, i) => backoffDelayMs(FAITHFUL_RETRY, i + 1, () => 1));
     expect(bases).to.deep.equal([10, 20, 40, 80, 160, 320, 640, 1280, 2000, 2000]);
     expect(bases.reduce((a, b) => a + b, 0)).to.equal(6550);
-    expect(retryDelayMs(FAITHFUL_RETRY, 9, () => 1)).to.equal(4000);
+    expect(backoffDelayMs(FAITHFUL_RETRY, 10, () => 0)).to.equal(4000);
     expect(isRetryable(FAITHFUL_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Command revoked: x"))).to.equal(true);
   });
 
   it("custom values fill in from the fast defaults", () => {
-    expect(resolveRetry({ maxRetries: 0 })).to.deep.equal({ ...FAST_RETRY, maxRetries: 0 });
-    expect(retryDelayMs({ ...FAST_RETRY, jitter: "none" }, 2)).to.equal(20);
+    expect(resolveRetry({ maxAttempts: 1 })).to.deep.equal({ ...FAST_RETRY, maxAttempts: 1 });
+    expect(backoffDelayMs({ ...FAST_RETRY, jitter: 0 }, 3)).to.equal(20);
   });
 });
 

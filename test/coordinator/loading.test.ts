@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { expect } from "chai";
 import { sequenceHeader } from "../../src/core/books.js";
-import { bookOfRows, storedCover } from "../../src/coordinator/books.js";
-import { loadAggregate } from "../../src/coordinator/loading.js";
+import { bookOfRows, storedCover } from "../../src/coordinator/aggregates/books.js";
+import { loadAggregate } from "../../src/coordinator/aggregates/loading.js";
 import { MAIN_EDITION, openEventStore, type AggregateKey, type EventStore } from "../../src/coordinator/storage/index.js";
 import { EventPage, Snapshot } from "../../src/gen/angzarr/types.js";
 

@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { MAX_DETAILS_BYTES, mismatchDetails } from "../../src/coordinator/command-pipeline.js";
+import { MAX_DETAILS_BYTES, mismatchDetails } from "../../src/coordinator/pipeline/handle-command.js";
 import { packEventPage } from "../../src/core/books.js";
 import { uuidToProto } from "../../src/core/uuid.js";
 import { EventBook } from "../../src/gen/angzarr/types.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Pool, PoolClient, QueryResult } from "pg";
 import { loadDriver } from "./driver.js";
 import { checkSequences, checkSnapshot, copyBytes, idempotencyKey, ownBytes, prepareEvents, type PreparedEvent } from "./rules.js";
-import { normaliseTimestamp, nowTimestamp } from "./timestamp.js";
+import { normaliseTimestamp, nowStoredTimestamp } from "./timestamp.js";
 import {
   MAIN_EDITION,
   RETENTION_TRANSIENT,
@@ -330,7 +330,7 @@ COMMIT`;
            VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (domain, edition, root, sequence)
            DO UPDATE SET state_data = EXCLUDED.state_data, retention = EXCLUDED.retention, created_at = EXCLUDED.created_at`,
-          [...keyParams(key), snap.sequence, toBuffer(snap.data), snap.retention, nowTimestamp()],
+          [...keyParams(key), snap.sequence, toBuffer(snap.data), snap.retention, nowStoredTimestamp()],
         );
       }),
     );

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { loadDriver } from "./driver.js";
 import { checkSequences, checkSnapshot, idempotencyKey, ownBytes, prepareEvents, type PreparedEvent } from "./rules.js";
-import { normaliseTimestamp, nowTimestamp } from "./timestamp.js";
+import { normaliseTimestamp, nowStoredTimestamp } from "./timestamp.js";
 import {
   MAIN_EDITION,
   RETENTION_TRANSIENT,
@@ -191,7 +191,7 @@ export class SqliteEventStore implements EventStore {
     this.putSnapshotTx = db.transaction((key: AggregateKey, snap: StoredSnapshot) => {
       const k = keyParams(key);
       this.stmt.pruneTransient.run(...k, snap.sequence, RETENTION_TRANSIENT);
-      this.stmt.upsertSnapshot.run(...k, snap.sequence, blob(snap.data), snap.retention, nowTimestamp());
+      this.stmt.upsertSnapshot.run(...k, snap.sequence, blob(snap.data), snap.retention, nowStoredTimestamp());
     });
   }
 

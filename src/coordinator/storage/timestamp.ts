@@ -40,7 +40,7 @@ export function normaliseTimestamp(text: string): string {
   );
 }
 
-/** The current time in the canonical form. */
-export function nowTimestamp(): string {
+/** The current time as canonical stored text (`YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`), not a protobuf Timestamp. */
+export function nowStoredTimestamp(): string {
   return normaliseTimestamp(new Date().toISOString());
 }

@@ -209,6 +209,10 @@ describe("retry policy", () => {
     expect(resolveRetry({ maxAttempts: 1 })).to.deep.equal({ ...FAST_RETRY, maxAttempts: 1 });
     expect(backoffDelayMs({ ...FAST_RETRY, jitter: 0 }, 3)).to.equal(20);
   });
+
+  it("an unknown retry field is refused rather than ignored", () => {
+    expect(() => resolveRetry({ maxRetries: 3 } as never)).to.throw(ConfigError, /^retry\.maxRetries: unknown field \(expected maxAttempts, /);
+  });
 });
 
 describe("logger", () => {

@@ -33,11 +33,19 @@ function checkInteger(value: number, setting: string, min: number, max: number):
   return value;
 }
 
+const RETRY_FIELDS = new Set(Object.keys(FAST_RETRY));
+
 /** Resolves the retry setting to a full policy. */
 export function resolveRetry(retry: CoordinatorConfig["retry"]): CommandRetryPolicy {
   if (retry === undefined || retry === "fast") return FAST_RETRY;
   if (retry === "faithful") return FAITHFUL_RETRY;
   if (typeof retry !== "object") throw new ConfigError(`retry: invalid value ${JSON.stringify(retry)} (expected "fast", "faithful" or a policy)`);
+  // An unknown field (e.g. `maxRetries`, the count before it became `maxAttempts`) would
+  // otherwise be ignored silently and the default used.
+  const unknown = Object.keys(retry).filter((key) => !RETRY_FIELDS.has(key));
+  if (unknown.length > 0) {
+    throw new ConfigError(`retry.${unknown[0]}: unknown field (expected ${[...RETRY_FIELDS].join(", ")})`);
+  }
   const policy = { ...FAST_RETRY, ...retry };
   checkInteger(policy.maxAttempts, "retry.maxAttempts", 1, 1001);
   for (const field of ["initialDelayMs", "maxDelayMs", "multiplier"] as const) {

@@ -5,7 +5,7 @@ import { endpointFromEnv, parseEndpoint } from "../../src/client/endpoint.js";
 import { mergeMetadata, resolveClientOptions, toMetadata } from "../../src/client/options.js";
 import { backoffDelay, nextRetryDelay, resolveRetryPolicy } from "../../src/client/retry.js";
 import { ConnectionError, GrpcError, InvalidArgumentError, Status, TransportError } from "../../src/errors.js";
-import { throwsWith } from "./support/expect.js";
+import { throwsWith } from "../support/assertions.js";
 
 describe("parseEndpoint", () => {
   const valid: Array<[string, string, string | undefined, string]> = [

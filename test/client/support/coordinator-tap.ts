@@ -58,6 +58,7 @@ const HOP_HEADERS = new Set(["user-agent", "content-type", "te", "accept-encodin
 
 /** See the module comment; start one with {@link CoordinatorTap.start}. */
 export class CoordinatorTap {
+  /** Every call received, in order. */
   readonly calls: TappedCall[] = [];
   /** Server-side cancellations of calls that were still open. */
   cancellations = 0;
@@ -71,6 +72,7 @@ export class CoordinatorTap {
   address = "";
   readonly #server = new Server();
   readonly #upstream: Client;
+  /** What {@link stop} must end besides the server: hanging calls and repeating streams. */
   readonly #releases = new Set<() => void>();
 
   private constructor(upstream: string) {

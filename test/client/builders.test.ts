@@ -11,7 +11,7 @@ import { typeUrl } from "../../src/core/any.js";
 import { protoToUuid } from "../../src/core/uuid.js";
 import { InvalidArgumentError, InvalidTimestampError } from "../../src/errors.js";
 import { CascadeErrorMode, Cover, MergeStrategy, SyncMode } from "../../src/gen/angzarr/types.js";
-import { rejectsWith, throwsWith } from "./support/expect.js";
+import { rejectsWith, throwsWith } from "../support/assertions.js";
 
 // Nothing here reaches the network: clients connect lazily and every check fails first.
 const commands = CommandHandlerClient.connect("127.0.0.1:9");

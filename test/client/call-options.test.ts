@@ -5,21 +5,27 @@ import { CommandHandlerClient, QueryClient, type CallOptions, type ClientOptions
 import { newRoot } from "../../src/core/uuid.js";
 import { ConnectionError, GrpcError, InvalidArgumentError, Status } from "../../src/errors.js";
 import { Cover } from "../../src/gen/angzarr/types.js";
-import { rejectsWith } from "./support/expect.js";
-import { FakeCoordinator } from "./support/fake-coordinator.js";
+import { eventually, rejectsWith } from "../support/assertions.js";
+import { startTestCoordinator, type TestCoordinator } from "./support/coordinator.js";
+import { CoordinatorTap } from "./support/coordinator-tap.js";
 
 const cover: Cover = { domain: "x", root: undefined, correlationId: "", edition: undefined };
 
-describe("call options against a real gRPC server", () => {
-  let fake: FakeCoordinator;
+describe("call options against the embedded coordinator", () => {
+  let coordinator: TestCoordinator;
+  let tap: CoordinatorTap;
   before(async () => {
-    fake = await FakeCoordinator.start();
+    coordinator = await startTestCoordinator();
+    tap = await CoordinatorTap.start(coordinator.address);
   });
-  after(() => fake.stop());
+  after(async () => {
+    tap.stop();
+    await coordinator.stop();
+  });
 
-  const lastCall = () => fake.calls.at(-1)!;
+  const lastCall = () => tap.calls.at(-1)!;
   const withClient = async <T>(opts: ClientOptions, fn: (c: QueryClient) => Promise<T>): Promise<T> => {
-    const client = QueryClient.connect(fake.address, opts);
+    const client = QueryClient.connect(tap.address, opts);
     try {
       return await fn(client);
     } finally {
@@ -30,7 +36,7 @@ describe("call options against a real gRPC server", () => {
 
   describe("deadlines", () => {
     it("a server that never answers ends in DEADLINE_EXCEEDED at the call's deadline", async () => {
-      fake.intercept = () => "hang";
+      tap.intercept = () => "hang";
       try {
         await withClient({}, async (c) => {
           const started = Date.now();
@@ -40,19 +46,19 @@ describe("call options against a real gRPC server", () => {
           expect(Date.now() - started).to.be.within(120, 1500);
         });
       } finally {
-        fake.intercept = () => undefined;
+        tap.intercept = () => undefined;
       }
     });
 
     it("the client's default deadline applies when the call gives none", async () => {
-      fake.intercept = () => "hang";
+      tap.intercept = () => "hang";
       try {
         await withClient({ timeoutMs: 120 }, async (c) => {
           const err = await rejectsWith(read(c), GrpcError);
           expect(err.code).to.equal(Status.DEADLINE_EXCEEDED);
         });
       } finally {
-        fake.intercept = () => undefined;
+        tap.intercept = () => undefined;
       }
     });
 
@@ -76,7 +82,7 @@ describe("call options against a real gRPC server", () => {
       await withClient({ timeoutMs: 4_000 }, async (c) => {
         const sent = Date.now();
         await c.query("orders", newRoot()).getEvents().collect();
-        expect(fake.callsOf("GetEvents").at(-1)!.deadline - sent).to.be.within(3000, 4050);
+        expect(tap.callsOf("GetEvents").at(-1)!.deadline - sent).to.be.within(3000, 4050);
       });
     });
 
@@ -91,36 +97,35 @@ describe("call options against a real gRPC server", () => {
   describe("abort signals", () => {
     it("an already aborted signal rejects without a call", async () => {
       await withClient({}, async (c) => {
-        const before = fake.calls.length;
+        const before = tap.calls.length;
         const err = await rejectsWith(read(c, { signal: AbortSignal.abort("stop") }), GrpcError);
         expect(err.code).to.equal(Status.CANCELLED);
         expect(err.cause).to.equal("stop");
-        expect(fake.calls.length).to.equal(before);
+        expect(tap.calls.length).to.equal(before);
       });
     });
 
     it("aborting mid-call cancels it on the server", async () => {
-      fake.intercept = () => "hang";
+      tap.intercept = () => "hang";
       try {
         await withClient({}, async (c) => {
-          const before = fake.cancellations;
+          const before = tap.cancellations;
           const controller = new AbortController();
           const pending = read(c, { signal: controller.signal });
           setTimeout(() => controller.abort(new Error("user left")), 50);
           const err = await rejectsWith(pending, GrpcError);
           expect(err.code).to.equal(Status.CANCELLED);
           expect((err.cause as Error).message).to.equal("user left");
-          const end = Date.now() + 2000;
-          while (fake.cancellations === before && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-          expect(fake.cancellations).to.be.greaterThan(before);
+          await eventually(() => tap.cancellations, { until: (n) => n > before, what: "server-side cancellations" });
+          expect(tap.cancellations).to.be.greaterThan(before);
         });
       } finally {
-        fake.intercept = () => undefined;
+        tap.intercept = () => undefined;
       }
     });
 
     it("AbortSignal.timeout works as a caller-side timeout", async () => {
-      fake.intercept = () => "hang";
+      tap.intercept = () => "hang";
       try {
         await withClient({}, async (c) => {
           const err = await rejectsWith(read(c, { signal: AbortSignal.timeout(60) }), GrpcError);
@@ -128,7 +133,7 @@ describe("call options against a real gRPC server", () => {
           expect((err.cause as Error).name).to.equal("TimeoutError");
         });
       } finally {
-        fake.intercept = () => undefined;
+        tap.intercept = () => undefined;
       }
     });
   });
@@ -155,7 +160,7 @@ describe("call options against a real gRPC server", () => {
         await read(c);
         expect(lastCall().metadata.get("authorization")).to.deep.equal(["Bearer s3cret"]);
         await c.query("orders", newRoot()).getEvents().collect();
-        expect(fake.callsOf("GetEvents").at(-1)!.metadata.get("authorization")).to.deep.equal(["Bearer s3cret"]);
+        expect(tap.callsOf("GetEvents").at(-1)!.metadata.get("authorization")).to.deep.equal(["Bearer s3cret"]);
       });
     });
 
@@ -170,7 +175,7 @@ describe("call options against a real gRPC server", () => {
         session.end();
         await new Promise((r) => setTimeout(r, 50));
         for await (const _ of session);
-        expect(fake.callsOf("Synchronize").at(-1)!.metadata.get("authorization")).to.deep.equal(["Bearer t3"]);
+        expect(tap.callsOf("Synchronize").at(-1)!.metadata.get("authorization")).to.deep.equal(["Bearer t3"]);
       });
     });
 
@@ -198,10 +203,10 @@ describe("call options against a real gRPC server", () => {
     });
 
     it("commands carry the same metadata", async () => {
-      const commands = CommandHandlerClient.connect(fake.address, { token: "tok", metadata: { "x-app": "shop" } });
+      const commands = CommandHandlerClient.connect(tap.address, { token: "tok", metadata: { "x-app": "shop" } });
       try {
         await commands.commandNew("orders").withCommand(Cover, cover).execute({ metadata: { "x-request": "r" } });
-        const md = fake.callsOf("HandleCommand").at(-1)!.metadata;
+        const md = tap.callsOf("HandleCommand").at(-1)!.metadata;
         expect(md.get("authorization")).to.deep.equal(["Bearer tok"]);
         expect(md.get("x-app")).to.deep.equal(["shop"]);
         expect(md.get("x-request")).to.deep.equal(["r"]);

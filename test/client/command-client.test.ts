@@ -13,24 +13,30 @@ import { packAny, unpackAny } from "../../src/core/any.js";
 import { headerSequence, makeEventBook, packEventPage } from "../../src/core/books.js";
 import { newRoot } from "../../src/core/uuid.js";
 import { ConnectionError, GrpcError, InvalidArgumentError, Status } from "../../src/errors.js";
-import { Cover, SyncMode, type EventPage } from "../../src/gen/angzarr/types.js";
-import { rejectsWith } from "./support/expect.js";
-import { FakeCoordinator, rootOf } from "./support/fake-coordinator.js";
+import { Cover, Notification, SyncMode, type EventPage } from "../../src/gen/angzarr/types.js";
+import { FailWith } from "../../examples/gen/examples/orders.js";
+import { rejectsWith } from "../support/assertions.js";
+import { rootOf, startTestCoordinator, type TestCoordinator } from "./support/coordinator.js";
+import { CoordinatorTap } from "./support/coordinator-tap.js";
+import { ECHO_PROJECTOR } from "./support/echo-business.js";
 
 const cover = (domain: string): Cover => ({ domain, root: undefined, correlationId: "", edition: undefined });
 const seqs = (pages: EventPage[]) => pages.map((p) => headerSequence(p.header));
 
-describe("CommandHandlerClient against a real gRPC server", () => {
-  let fake: FakeCoordinator;
+describe("CommandHandlerClient against the embedded coordinator", () => {
+  let coordinator: TestCoordinator;
+  let tap: CoordinatorTap;
   let commands: CommandHandlerClient;
 
   before(async () => {
-    fake = await FakeCoordinator.start();
-    commands = CommandHandlerClient.connect(fake.address, { timeoutMs: 5000 });
+    coordinator = await startTestCoordinator();
+    tap = await CoordinatorTap.start(coordinator.address);
+    commands = CommandHandlerClient.connect(tap.address, { timeoutMs: 5000 });
   });
   after(async () => {
     await commands.close();
-    fake.stop();
+    tap.stop();
+    await coordinator.stop();
   });
 
   it("is also exported as AggregateClient", () => {
@@ -46,7 +52,7 @@ describe("CommandHandlerClient against a real gRPC server", () => {
     expect(response.events!.nextSequence).to.equal(1);
     const payload = response.events!.pages[0]!.payload;
     expect(unpackAny(Cover, payload?.$case === "event" ? payload.value : undefined)?.domain).to.equal("first");
-    expect(fake.callsOf("HandleCommand").at(-1)!.request).to.deep.include({ syncMode: SyncMode.SYNC_MODE_ASYNC });
+    expect(tap.callsOf("HandleCommand").at(-1)!.request).to.deep.include({ syncMode: SyncMode.SYNC_MODE_ASYNC });
 
     const second = await commands.command("orders", builder.root).withCommand(Cover, cover("second")).withSequence(1).execute();
     expect(seqs(second.events!.pages)).to.deep.equal([1]);
@@ -59,16 +65,13 @@ describe("CommandHandlerClient against a real gRPC server", () => {
   });
 
   it("reports a rejection as GrpcError with the server's code", async () => {
-    fake.intercept = (m) =>
-      m === "HandleCommand" ? { code: Status.FAILED_PRECONDITION, details: "order already shipped", metadata: undefined as never } : undefined;
-    try {
-      const err = await rejectsWith(commands.commandNew("orders").withCommand(Cover, cover("x")).execute(), GrpcError);
-      expect(err.isPreconditionFailed()).to.equal(true);
-      expect(err.isSequenceMismatch()).to.equal(false);
-      expect(err.details).to.equal("order already shipped");
-    } finally {
-      fake.intercept = () => undefined;
-    }
+    const refused = commands
+      .commandNew("orders")
+      .withCommand(FailWith, { code: Status.FAILED_PRECONDITION, message: "order already shipped" });
+    const err = await rejectsWith(refused.execute(), GrpcError);
+    expect(err.isPreconditionFailed()).to.equal(true);
+    expect(err.isSequenceMismatch()).to.equal(false);
+    expect(err.details).to.equal("order already shipped");
   });
 
   it("injects facts idempotently by external id", async () => {
@@ -86,7 +89,7 @@ describe("CommandHandlerClient against a real gRPC server", () => {
     const again = await commands.injectFact(init);
     expect(again.alreadyProcessed).to.equal(true);
     expect(seqs(again.events!.pages)).to.deep.equal([1, 2]);
-    const sent = fake.callsOf("HandleEvent").at(-1)!.request as { routeToHandler: boolean };
+    const sent = tap.callsOf("HandleEvent").at(-1)!.request as { routeToHandler: boolean };
     expect(sent.routeToHandler).to.equal(false);
   });
 
@@ -101,7 +104,8 @@ describe("CommandHandlerClient against a real gRPC server", () => {
 
   it("delivers compensation and speculates without persisting", async () => {
     const builder = commands.commandNew("orders").withCommand(Cover, cover("c"));
-    const compensation = await commands.handleCompensation(builder.build());
+    const rejection = commands.command("orders", builder.root).withCommand(Notification, { metadata: { reason: "rejected" } });
+    const compensation = await commands.handleCompensation(rejection.build());
     expect(compensation.result?.$case).to.equal("notification");
     const speculated = await commands.speculate(builder, { asOfSequence: 0 });
     expect(speculated.events!.pages).to.have.length(1);
@@ -111,14 +115,14 @@ describe("CommandHandlerClient against a real gRPC server", () => {
 });
 
 describe("sharing, closing and factories", () => {
-  let fake: FakeCoordinator;
+  let coordinator: TestCoordinator;
   before(async () => {
-    fake = await FakeCoordinator.start();
+    coordinator = await startTestCoordinator();
   });
-  after(() => fake.stop());
+  after(() => coordinator.stop());
 
   it("Client shares one channel between commands, queries, speculation and domains", async () => {
-    const client = Client.connect(fake.address);
+    const client = Client.connect(coordinator.address);
     expect(client.aggregate).to.equal(client.commands);
     expect(client.queries.channel).to.equal(client.channel);
     expect(client.speculative.channel).to.equal(client.channel);
@@ -141,28 +145,28 @@ describe("sharing, closing and factories", () => {
   });
 
   it("Client.domain refuses a malformed domain", async () => {
-    const client = Client.connect(fake.address);
+    const client = Client.connect(coordinator.address);
     try {
       expect(() => client.domain("Orders")).to.throw(InvalidArgumentError);
-      expect(() => DomainClient.connect(fake.address, "")).to.throw(InvalidArgumentError);
+      expect(() => DomainClient.connect(coordinator.address, "")).to.throw(InvalidArgumentError);
     } finally {
       await client.close();
     }
   });
 
   it("calls after close() reject with a clear ConnectionError; close is idempotent", async () => {
-    const queries = QueryClient.connect(fake.address);
+    const queries = QueryClient.connect(coordinator.address);
     await queries.close();
     await queries.close();
     const err = await rejectsWith(queries.getEventBook({ cover: undefined, selection: undefined }), ConnectionError);
-    expect(err.message).to.equal(`QueryClient for ${fake.address} is closed; calls after close() are refused`);
+    expect(err.message).to.equal(`QueryClient for ${coordinator.address} is closed; calls after close() are refused`);
     expect(err.isConnectionError()).to.equal(true);
     expect(() => queries.getEvents({ cover: undefined, selection: undefined })).to.throw(ConnectionError);
     await rejectsWith(queries.waitForReady(), ConnectionError);
   });
 
   it("close() racing a call that has not started yet rejects it with the closed error", async () => {
-    const queries = QueryClient.connect(fake.address);
+    const queries = QueryClient.connect(coordinator.address);
     const pending = queries.query("orders", newRoot()).getEventBook();
     await queries.close();
     const err = await rejectsWith(pending, ConnectionError);
@@ -172,7 +176,7 @@ describe("sharing, closing and factories", () => {
   it("await using closes the client", async () => {
     let escaped: CommandHandlerClient;
     {
-      await using commands = CommandHandlerClient.connect(fake.address);
+      await using commands = CommandHandlerClient.connect(coordinator.address);
       escaped = commands;
       await commands.commandNew("orders").withCommand(Cover, cover("x")).execute();
     }
@@ -180,7 +184,7 @@ describe("sharing, closing and factories", () => {
   });
 
   it("fromChannel borrows: close() leaves the channel usable by its owner", async () => {
-    const channel = new Channel(fake.address, credentials.createInsecure(), {});
+    const channel = new Channel(coordinator.address, credentials.createInsecure(), {});
     try {
       const borrowed = CommandHandlerClient.fromChannel(channel);
       await borrowed.commandNew("orders").withCommand(Cover, cover("x")).execute();
@@ -201,20 +205,20 @@ describe("sharing, closing and factories", () => {
     const name = "ANGZARR_TEST_ENDPOINT_" + process.pid;
     try {
       delete process.env[name];
-      const a = QueryClient.fromEnv(name, fake.address);
-      expect(a.endpoint).to.equal(fake.address);
+      const a = QueryClient.fromEnv(name, coordinator.address);
+      expect(a.endpoint).to.equal(coordinator.address);
       await a.waitForReady({ timeoutMs: 2000 });
       await a.close();
       process.env[name] = "";
-      const b = DomainClient.fromEnv(name, fake.address, "orders");
-      expect(b.endpoint).to.equal(fake.address);
+      const b = DomainClient.fromEnv(name, coordinator.address, "orders");
+      expect(b.endpoint).to.equal(coordinator.address);
       await b.close();
       process.env[name] = "127.0.0.1:9";
-      const c = Client.fromEnv(name, fake.address);
+      const c = Client.fromEnv(name, coordinator.address);
       expect(c.endpoint).to.equal("127.0.0.1:9");
       await c.close();
       for (const factory of [CommandHandlerClient.fromEnv, SpeculativeClient.fromEnv]) {
-        const d = factory(name, fake.address);
+        const d = factory(name, coordinator.address);
         expect(d.endpoint).to.equal("127.0.0.1:9");
         await d.close();
       }
@@ -243,20 +247,24 @@ describe("sharing, closing and factories", () => {
 });
 
 describe("SpeculativeClient", () => {
-  let fake: FakeCoordinator;
-  let sagaFake: FakeCoordinator;
+  let coordinator: TestCoordinator;
+  // Two taps in front of one coordinator: the main endpoint and a separate saga endpoint.
+  let tap: CoordinatorTap;
+  let sagaTap: CoordinatorTap;
   before(async () => {
-    [fake, sagaFake] = await Promise.all([FakeCoordinator.start(), FakeCoordinator.start()]);
+    coordinator = await startTestCoordinator({ components: true });
+    [tap, sagaTap] = await Promise.all([CoordinatorTap.start(coordinator.address), CoordinatorTap.start(coordinator.address)]);
   });
-  after(() => {
-    fake.stop();
-    sagaFake.stop();
+  after(async () => {
+    tap.stop();
+    sagaTap.stop();
+    await coordinator.stop();
   });
 
   const source = () => makeEventBook({ domain: "orders", root: newRoot() }, [packEventPage(0, Cover, cover("placed"))]);
 
   it("speculates commands, sagas, process managers and projectors on one channel", async () => {
-    await using speculative = SpeculativeClient.connect(fake.address);
+    await using speculative = SpeculativeClient.connect(tap.address);
     const commands = CommandHandlerClient.fromChannel(speculative.channel);
     const cmd = await speculative.speculateCommand(commands.commandNew("orders").withCommand(Cover, cover("x")), { asOfTime: new Date() });
     expect(cmd.events!.pages).to.have.length(1);
@@ -267,9 +275,9 @@ describe("SpeculativeClient", () => {
     const pm = await speculative.speculateProcessManager({ trigger, destinationSequences: { fulfillment: 2 } });
     expect(pm.processEvents?.pages).to.have.length(1);
     const projection = await speculative.speculateProjector(book);
-    expect(projection.projector).to.equal("fake-projector");
+    expect(projection.projector).to.equal(ECHO_PROJECTOR);
     expect(projection.sequence).to.equal(0);
-    expect(fake.callsOf("SagaExecuteSpeculative")).to.have.length(1);
+    expect(tap.callsOf("ExecuteSpeculative")).to.have.length(1);
     await commands.close();
   });
 
@@ -282,9 +290,9 @@ describe("SpeculativeClient", () => {
   });
 
   it("sends to another coordinator when configured, and closes that channel too", async () => {
-    const speculative = SpeculativeClient.connect(fake.address, { sagaEndpoint: sagaFake.address, timeoutMs: 2000 });
+    const speculative = SpeculativeClient.connect(tap.address, { sagaEndpoint: sagaTap.address, timeoutMs: 2000 });
     await speculative.speculateSaga({ source: source(), syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} });
-    expect(sagaFake.callsOf("SagaExecuteSpeculative")).to.have.length(1);
+    expect(sagaTap.callsOf("ExecuteSpeculative")).to.have.length(1);
     await speculative.close();
     await rejectsWith(
       speculative.speculateSaga({ source: source(), syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }),

@@ -6,7 +6,7 @@ import { mergeMetadata, resolveClientOptions, toMetadata } from "../../src/clien
 import { nextRetryDelay, resolveRetryPolicy } from "../../src/client/retry.js";
 import { backoffDelayMs } from "../../src/core/backoff.js";
 import { ConnectionError, GrpcError, InvalidArgumentError, Status, TransportError } from "../../src/errors.js";
-import { throwsWith } from "./support/expect.js";
+import { throwsWith } from "../support/assertions.js";
 
 describe("parseEndpoint", () => {
   const valid: Array<[string, string, string | undefined, string]> = [

@@ -1,44 +1,62 @@
 import { after, before, describe, it } from "node:test";
+import { Server, ServerCredentials, type ServerWritableStream } from "@grpc/grpc-js";
 import { expect } from "chai";
 import { QueryClient } from "../../src/client/index.js";
 import { packAny } from "../../src/core/any.js";
 import { headerSequence } from "../../src/core/books.js";
 import { newRoot } from "../../src/core/uuid.js";
 import { GrpcError, InvalidArgumentError, Status } from "../../src/errors.js";
-import { Cover, type EventPage } from "../../src/gen/angzarr/types.js";
-import { rejectsWith } from "./support/expect.js";
-import { coverOf, FakeCoordinator, rootOf } from "./support/fake-coordinator.js";
+import { EventQueryServiceService } from "../../src/gen/angzarr/query.js";
+import { Cover, type AggregateRoot, type EventPage } from "../../src/gen/angzarr/types.js";
+import { eventually, rejectsWith } from "../support/assertions.js";
+import { coverOf, rootOf, startTestCoordinator, type TestCoordinator } from "./support/coordinator.js";
+import { CoordinatorTap } from "./support/coordinator-tap.js";
 
 const seqs = (pages: EventPage[]) => pages.map((p) => headerSequence(p.header));
 const event = (n: number): EventPage["payload"] => ({
   $case: "event",
   value: packAny(Cover, { domain: `e${n}`, root: undefined, correlationId: "", edition: undefined }),
 });
-const until = async (check: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-  return check();
-};
 
-describe("QueryClient against a real gRPC server", () => {
-  let fake: FakeCoordinator;
+/**
+ * A stand-in for the one answer the coordinator cannot give: it stores roots as UUIDs, so it
+ * never lists a root that is not 16 bytes. This server lists exactly one such root.
+ */
+async function startOddRootServer(): Promise<{ address: string; stop(): void }> {
+  const server = new Server();
+  const odd: AggregateRoot = { domain: "odd", root: { value: Buffer.from([1, 2, 3]) } };
+  const getAggregateRoots = (call: ServerWritableStream<unknown, AggregateRoot>) => {
+    call.write(odd);
+    call.end();
+  };
+  server.addService(EventQueryServiceService, { getAggregateRoots });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+}
+
+describe("QueryClient against the embedded coordinator", () => {
+  let coordinator: TestCoordinator;
+  let tap: CoordinatorTap;
   let queries: QueryClient;
   const root = newRoot();
   const other = newRoot();
 
   before(async () => {
-    fake = await FakeCoordinator.start();
-    queries = QueryClient.connect(fake.address, { timeoutMs: 5000 });
-    fake.seed(coverOf("orders", root), Array.from({ length: 10 }, (_, i) => event(i)), "", (i) => ({
-      seconds: 1_700_000_000 + i * 60,
-      nanos: 0,
-    }));
-    fake.seed(coverOf("orders", other), [event(0), event(1)], "corr-7");
-    fake.seed(coverOf("orders", root, "branch"), [event(100)]);
+    coordinator = await startTestCoordinator();
+    tap = await CoordinatorTap.start(coordinator.address);
+    queries = QueryClient.connect(tap.address, { timeoutMs: 5000 });
+    await coordinator.seed(coverOf("orders", root), Array.from({ length: 10 }, (_, i) => event(i)), {
+      createdAt: (i) => ({ seconds: 1_700_000_000 + i * 60, nanos: 0 }),
+    });
+    await coordinator.seed(coverOf("orders", other), [event(0), event(1)], { correlationId: "corr-7" });
+    await coordinator.seed(coverOf("orders", root, "branch"), [event(100)]);
   });
   after(async () => {
     await queries.close();
-    fake.stop();
+    tap.stop();
+    await coordinator.stop();
   });
 
   it("reads a whole book", async () => {
@@ -91,8 +109,7 @@ describe("QueryClient against a real gRPC server", () => {
   });
 
   it("reports a root that is not 16 bytes as hex instead of failing the listing", async () => {
-    const odd = await FakeCoordinator.start();
-    odd.seed({ domain: "odd", root: { value: Buffer.from([1, 2, 3]) }, correlationId: "" }, [event(0)]);
+    const odd = await startOddRootServer();
     await using client = QueryClient.connect(odd.address);
     try {
       expect(await client.getAggregateRoots().collect()).to.deep.equal([{ domain: "odd", root: "010203" }]);
@@ -110,31 +127,32 @@ describe("QueryClient against a real gRPC server", () => {
   });
 
   it("a stream read to its end is not cancelled", async () => {
-    const before = fake.cancellations;
+    const before = tap.cancellations;
     await queries.query("orders", root).getEvents().collect();
     await queries.getAggregateRoots().collect();
     await new Promise((r) => setTimeout(r, 50));
-    expect(fake.cancellations).to.equal(before);
+    expect(tap.cancellations).to.equal(before);
   });
 
   it("breaking out of a stream cancels the call on the server", async () => {
-    fake.endlessStreams = true;
+    tap.repeatStreams = true;
     try {
-      const before = fake.cancellations;
+      const before = tap.cancellations;
       let seen = 0;
       for await (const book of queries.query("orders", root).getEvents()) {
         expect(book.pages).to.have.length(10);
         if (++seen === 3) break;
       }
       expect(seen).to.equal(3);
-      expect(await until(() => fake.cancellations > before)).to.equal(true);
+      await eventually(() => tap.cancellations, { until: (n) => n > before, what: "server-side cancellations" });
+      expect(tap.cancellations).to.be.greaterThan(before);
     } finally {
-      fake.endlessStreams = false;
+      tap.repeatStreams = false;
     }
   });
 
   it("an abort signal stops a running stream with CANCELLED", async () => {
-    fake.endlessStreams = true;
+    tap.repeatStreams = true;
     try {
       const controller = new AbortController();
       const err = await rejectsWith(async () => {
@@ -142,7 +160,7 @@ describe("QueryClient against a real gRPC server", () => {
       }, GrpcError);
       expect(err.code).to.equal(Status.CANCELLED);
     } finally {
-      fake.endlessStreams = false;
+      tap.repeatStreams = false;
     }
   });
 
@@ -181,11 +199,12 @@ describe("QueryClient against a real gRPC server", () => {
     });
 
     it("cancel() and break cancel the call", async () => {
-      const before = fake.cancellations;
+      const before = tap.cancellations;
       const session = queries.synchronize();
       session.send(queries.query("orders", root).build());
       for await (const _ of session) break;
-      expect(await until(() => fake.cancellations > before)).to.equal(true);
+      await eventually(() => tap.cancellations, { until: (n) => n > before, what: "server-side cancellations" });
+      expect(tap.cancellations).to.be.greaterThan(before);
       const second = queries.synchronize();
       second.cancel();
       const err = await rejectsWith(async () => {

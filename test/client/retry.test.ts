@@ -5,32 +5,38 @@ import { CommandHandlerClient, QueryClient, type RetryInfo, type RetryPolicy } f
 import { newRoot } from "../../src/core/uuid.js";
 import { ConnectionError, GrpcError, Status } from "../../src/errors.js";
 import { Cover } from "../../src/gen/angzarr/types.js";
-import { rejectsWith } from "./support/expect.js";
-import { FakeCoordinator } from "./support/fake-coordinator.js";
+import { rejectsWith } from "../support/assertions.js";
 import { freePort } from "../support/ports.js";
+import { startTestCoordinator, type TestCoordinator } from "./support/coordinator.js";
+import { CoordinatorTap } from "./support/coordinator-tap.js";
 
 const cover: Cover = { domain: "x", root: undefined, correlationId: "", edition: undefined };
 const unavailable = (metadata = new Metadata()): StatusObject => ({ code: Status.UNAVAILABLE, details: "overloaded", metadata });
 const fast: RetryPolicy = { maxAttempts: 4, initialDelayMs: 5, maxDelayMs: 20, jitter: 0 };
 
-describe("RetryPolicy against a real gRPC server", () => {
-  let fake: FakeCoordinator;
+describe("RetryPolicy against the embedded coordinator", () => {
+  let coordinator: TestCoordinator;
+  let tap: CoordinatorTap;
   before(async () => {
-    fake = await FakeCoordinator.start();
+    coordinator = await startTestCoordinator();
+    tap = await CoordinatorTap.start(coordinator.address);
   });
-  after(() => fake.stop());
+  after(async () => {
+    tap.stop();
+    await coordinator.stop();
+  });
 
   /** Fail the first `n` calls of `method` with `failure`. */
   const failFirst = (method: string, n: number, failure: () => StatusObject) => {
     let left = n;
-    fake.intercept = (m) => (m === method && left-- > 0 ? failure() : undefined);
+    tap.intercept = (call) => (call.method === method && left-- > 0 ? failure() : undefined);
   };
-  const reset = () => (fake.intercept = () => undefined);
-  const count = (method: string) => fake.callsOf(method).length;
+  const reset = () => (tap.intercept = () => undefined);
+  const count = (method: string) => tap.callsOf(method).length;
 
   it("is off by default: one attempt", async () => {
     failFirst("GetEventBook", 1, unavailable);
-    const queries = QueryClient.connect(fake.address);
+    const queries = QueryClient.connect(tap.address);
     try {
       const before = count("GetEventBook");
       const err = await rejectsWith(queries.query("orders", newRoot()).getEventBook(), GrpcError);
@@ -45,7 +51,7 @@ describe("RetryPolicy against a real gRPC server", () => {
   it("retries a query on UNAVAILABLE with backoff until it succeeds", async () => {
     failFirst("GetEventBook", 2, unavailable);
     const seen: RetryInfo[] = [];
-    const queries = QueryClient.connect(fake.address, { retry: { ...fast, onRetry: (i) => seen.push(i) } });
+    const queries = QueryClient.connect(tap.address, { retry: { ...fast, onRetry: (i) => seen.push(i) } });
     try {
       const before = count("GetEventBook");
       const book = await queries.query("orders", newRoot()).getEventBook();
@@ -63,7 +69,7 @@ describe("RetryPolicy against a real gRPC server", () => {
 
   it("gives up after maxAttempts with the last error", async () => {
     failFirst("GetEventBook", 100, unavailable);
-    const queries = QueryClient.connect(fake.address, { retry: fast });
+    const queries = QueryClient.connect(tap.address, { retry: fast });
     try {
       const before = count("GetEventBook");
       const err = await rejectsWith(queries.query("orders", newRoot()).getEventBook(), GrpcError);
@@ -77,7 +83,7 @@ describe("RetryPolicy against a real gRPC server", () => {
 
   it("does not retry other codes", async () => {
     failFirst("GetEventBook", 1, () => ({ code: Status.INTERNAL, details: "boom", metadata: new Metadata() }));
-    const queries = QueryClient.connect(fake.address, { retry: fast });
+    const queries = QueryClient.connect(tap.address, { retry: fast });
     try {
       const before = count("GetEventBook");
       await rejectsWith(queries.query("orders", newRoot()).getEventBook(), GrpcError);
@@ -91,7 +97,7 @@ describe("RetryPolicy against a real gRPC server", () => {
   it("never retries a command unless retryCommands is set", async () => {
     const once = async (policy: RetryPolicy) => {
       failFirst("HandleCommand", 1, unavailable);
-      const commands = CommandHandlerClient.connect(fake.address, { retry: policy });
+      const commands = CommandHandlerClient.connect(tap.address, { retry: policy });
       const before = count("HandleCommand");
       try {
         await commands.commandNew("orders").withCommand(Cover, cover).execute();
@@ -108,7 +114,7 @@ describe("RetryPolicy against a real gRPC server", () => {
     expect(await once({ ...fast, retryCommands: true })).to.deep.equal({ ok: true, attempts: 2 });
 
     failFirst("HandleEvent", 1, unavailable);
-    const commands = CommandHandlerClient.connect(fake.address, { retry: fast });
+    const commands = CommandHandlerClient.connect(tap.address, { retry: fast });
     try {
       const before = count("HandleEvent");
       await rejectsWith(
@@ -127,7 +133,7 @@ describe("RetryPolicy against a real gRPC server", () => {
     md.set("retry-after-ms", "250");
     failFirst("GetEventBook", 1, () => unavailable(md));
     const seen: number[] = [];
-    const queries = QueryClient.connect(fake.address, { retry: { ...fast, onRetry: (i) => seen.push(i.delayMs) } });
+    const queries = QueryClient.connect(tap.address, { retry: { ...fast, onRetry: (i) => seen.push(i.delayMs) } });
     try {
       const started = Date.now();
       await queries.query("orders", newRoot()).getEventBook();
@@ -141,7 +147,7 @@ describe("RetryPolicy against a real gRPC server", () => {
 
   it("stops at the overall deadline instead of sleeping past it", async () => {
     failFirst("GetEventBook", 100, unavailable);
-    const queries = QueryClient.connect(fake.address, { retry: { maxAttempts: 10, initialDelayMs: 10_000, maxDelayMs: 10_000 } });
+    const queries = QueryClient.connect(tap.address, { retry: { maxAttempts: 10, initialDelayMs: 10_000, maxDelayMs: 10_000 } });
     try {
       const started = Date.now();
       const err = await rejectsWith(queries.query("orders", newRoot()).getEventBook({ timeoutMs: 3_000 }), GrpcError);
@@ -156,7 +162,7 @@ describe("RetryPolicy against a real gRPC server", () => {
 
   it("an abort during the backoff rejects at once with CANCELLED", async () => {
     failFirst("GetEventBook", 100, unavailable);
-    const queries = QueryClient.connect(fake.address, { retry: { maxAttempts: 5, initialDelayMs: 10_000, maxDelayMs: 10_000 } });
+    const queries = QueryClient.connect(tap.address, { retry: { maxAttempts: 5, initialDelayMs: 10_000, maxDelayMs: 10_000 } });
     try {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
@@ -172,7 +178,7 @@ describe("RetryPolicy against a real gRPC server", () => {
 
   it("retries a stream that fails before its first message", async () => {
     failFirst("GetEvents", 2, unavailable);
-    const queries = QueryClient.connect(fake.address, { retry: fast });
+    const queries = QueryClient.connect(tap.address, { retry: fast });
     try {
       const before = count("GetEvents");
       const books = await queries.query("orders", newRoot()).getEvents().collect();
@@ -186,7 +192,7 @@ describe("RetryPolicy against a real gRPC server", () => {
 
   it("recovers from ConnectionError once the server comes up", async () => {
     const port = await freePort();
-    let late: FakeCoordinator | undefined;
+    let late: Promise<TestCoordinator> | undefined;
     const queries = QueryClient.connect(`127.0.0.1:${port}`, {
       retry: {
         maxAttempts: 20,
@@ -194,7 +200,7 @@ describe("RetryPolicy against a real gRPC server", () => {
         maxDelayMs: 300,
         onRetry: (info) => {
           expect(info.error).to.be.instanceOf(ConnectionError);
-          if (!late) void FakeCoordinator.start({ address: `127.0.0.1:${port}` }).then((f) => (late = f));
+          late ??= startTestCoordinator({ port });
         },
       },
     });
@@ -203,7 +209,7 @@ describe("RetryPolicy against a real gRPC server", () => {
       expect(book.pages).to.deep.equal([]);
     } finally {
       await queries.close();
-      late?.stop();
+      await (await late)?.stop();
     }
   });
 });

@@ -12,8 +12,9 @@ import { Client, QueryClient, type TlsOptions } from "../../src/client/index.js"
 import { newRoot } from "../../src/core/uuid.js";
 import { ConnectionError } from "../../src/errors.js";
 import { Cover } from "../../src/gen/angzarr/types.js";
-import { rejectsWith } from "./support/expect.js";
-import { FakeCoordinator } from "./support/fake-coordinator.js";
+import { rejectsWith } from "../support/assertions.js";
+import { startTestCoordinator, type TestCoordinator } from "./support/coordinator.js";
+import { CoordinatorTap } from "./support/coordinator-tap.js";
 
 const cover: Cover = { domain: "x", root: undefined, correlationId: "", edition: undefined };
 
@@ -46,24 +47,31 @@ function makePki(dir: string): Pki {
   };
 }
 
+// The coordinators serve TLS and mutual TLS themselves; a tap serving TLS in front of a
+// plaintext coordinator shows what the client sends.
 describe("TLS and mutual TLS", () => {
   let dir: string;
   let pki: Pki;
-  let tlsFake: FakeCoordinator;
-  let mtlsFake: FakeCoordinator;
+  let tls: TestCoordinator;
+  let mtls: TestCoordinator;
+  let plain: TestCoordinator;
+  let tlsTap: CoordinatorTap;
   let port: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "angzarr-pki-"));
     pki = makePki(dir);
-    const keyPair = [{ private_key: pki.serverKey, cert_chain: pki.serverCert }];
-    tlsFake = await FakeCoordinator.start({ credentials: ServerCredentials.createSsl(null, keyPair, false) });
-    mtlsFake = await FakeCoordinator.start({ credentials: ServerCredentials.createSsl(pki.ca, keyPair, true) });
-    port = tlsFake.address.split(":")[1]!;
+    const keyPair = { cert: pki.serverCert, key: pki.serverKey };
+    tls = await startTestCoordinator({ tls: keyPair });
+    mtls = await startTestCoordinator({ tls: { ...keyPair, ca: pki.ca, requireClientCert: true } });
+    plain = await startTestCoordinator();
+    const credentials = ServerCredentials.createSsl(null, [{ private_key: pki.serverKey, cert_chain: pki.serverCert }], false);
+    tlsTap = await CoordinatorTap.start(plain.address, { credentials });
+    port = String(tls.coordinator.port);
   });
-  after(() => {
-    tlsFake.stop();
-    mtlsFake.stop();
+  after(async () => {
+    tlsTap.stop();
+    await Promise.all([tls.stop(), mtls.stop(), plain.stop()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -88,12 +96,12 @@ describe("TLS and mutual TLS", () => {
   });
 
   it("sends the bearer token over TLS", async () => {
-    await read(`https://localhost:${port}`, { ca: pki.ca }, { token: "tls-token" });
-    expect(tlsFake.calls.at(-1)!.metadata.get("authorization")).to.deep.equal(["Bearer tls-token"]);
+    await read(`https://localhost:${tlsTap.address.split(":")[1]}`, { ca: pki.ca }, { token: "tls-token" });
+    expect(tlsTap.calls.at(-1)!.metadata.get("authorization")).to.deep.equal(["Bearer tls-token"]);
   });
 
   it("mutual TLS: a client certificate is required and accepted", async () => {
-    const mport = mtlsFake.address.split(":")[1]!;
+    const mport = mtls.coordinator.port;
     const ok = await read(`https://localhost:${mport}`, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey });
     expect(ok.pages).to.deep.equal([]);
     const err = await rejectsWith(read(`https://localhost:${mport}`, { ca: pki.ca }), Error);
@@ -101,7 +109,7 @@ describe("TLS and mutual TLS", () => {
   });
 
   it("commands work over mutual TLS through the all-in-one client", async () => {
-    const mport = mtlsFake.address.split(":")[1]!;
+    const mport = mtls.coordinator.port;
     await using client = Client.connect(`https://localhost:${mport}`, {
       tls: { ca: pki.ca, cert: pki.clientCert.toString(), key: pki.clientKey.toString() },
     });
@@ -112,16 +120,19 @@ describe("TLS and mutual TLS", () => {
 
 describe("Unix domain socket endpoints", () => {
   let dir: string;
-  let fake: FakeCoordinator;
+  let coordinator: TestCoordinator;
+  let tap: CoordinatorTap;
   let path: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "angzarr-uds-"));
     path = join(dir, "ch-orders.sock");
-    fake = await FakeCoordinator.start({ address: `unix:${path}` });
+    coordinator = await startTestCoordinator();
+    tap = await CoordinatorTap.start(coordinator.address, { address: `unix:${path}` });
   });
-  after(() => {
-    fake.stop();
+  after(async () => {
+    tap.stop();
+    await coordinator.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

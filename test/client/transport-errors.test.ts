@@ -6,7 +6,6 @@ import { after, before, describe, it } from "node:test";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -16,30 +15,28 @@ import { packAny } from "../../src/core/any.js";
 import { newRoot } from "../../src/core/uuid.js";
 import { ConnectionError, GrpcError, Status, TransportError } from "../../src/errors.js";
 import { Cover, EventBook } from "../../src/gen/angzarr/types.js";
-import { rejectsWith } from "./support/expect.js";
-import { coverOf, FakeCoordinator } from "./support/fake-coordinator.js";
-import { TcpProxy } from "./support/tcp-proxy.js";
+import { closedPortEndpoint, startFaultProxy, type FaultProxy } from "../../src/testing/fault-proxy.js";
+import { rejectsWith } from "../support/assertions.js";
 import { ownGroup } from "../support/process-group.js";
+import { coverOf, startTestCoordinator, type TestCoordinator } from "./support/coordinator.js";
+import { CoordinatorTap } from "./support/coordinator-tap.js";
 
 const cover: Cover = { domain: "x", root: undefined, correlationId: "", edition: undefined };
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 describe("transport failures against real sockets", () => {
-  let fake: FakeCoordinator;
+  let coordinator: TestCoordinator;
+  let tap: CoordinatorTap;
   before(async () => {
-    fake = await FakeCoordinator.start();
+    coordinator = await startTestCoordinator();
+    tap = await CoordinatorTap.start(coordinator.address);
   });
-  after(() => fake.stop());
+  after(async () => {
+    tap.stop();
+    await coordinator.stop();
+  });
 
   it("closed port -> ConnectionError naming the endpoint", async () => {
-    const endpoint = `127.0.0.1:${await closedPort()}`;
+    const endpoint = await closedPortEndpoint();
     await using queries = QueryClient.connect(endpoint);
     const err = await rejectsWith(queries.query("orders", newRoot()).getEventBook({ timeoutMs: 5000 }), ConnectionError);
     expect(err).to.not.be.instanceOf(TransportError);
@@ -63,38 +60,36 @@ describe("transport failures against real sockets", () => {
   });
 
   it("TLS client against a plaintext server -> ConnectionError", async () => {
-    await using queries = QueryClient.connect(fake.address, { tls: { serverName: "localhost" } });
+    await using queries = QueryClient.connect(coordinator.address, { tls: { serverName: "localhost" } });
     const err = await rejectsWith(queries.query("orders", newRoot()).getEventBook({ timeoutMs: 5000 }), ConnectionError);
     expect(err.message).to.match(/SSL|TLS|ssl/);
   });
 
+  // The fault proxy holds the call's request, so the call is in flight when the connection breaks:
+  // a reset answers the held request frame with a TCP RST, closing the proxy ends it with a FIN.
   for (const [how, breakIt] of [
-    ["reset (RST)", (p: TcpProxy) => p.reset()],
-    ["closed (FIN)", (p: TcpProxy) => p.end()],
+    ["reset (RST)", (p: FaultProxy) => p.setMode("reset")],
+    ["closed (FIN)", (p: FaultProxy) => void p.close()],
   ] as const) {
     it(`connection ${how} in the middle of a call -> TransportError`, async () => {
-      const proxy = await TcpProxy.start(fake.address);
-      fake.intercept = () => "hang";
-      await using commands = CommandHandlerClient.connect(proxy.address);
-      try {
-        const pending = commands.commandNew("orders").withCommand(Cover, cover).execute({ timeoutMs: 5000 });
-        setTimeout(() => breakIt(proxy), 100);
-        const err = await rejectsWith(pending, TransportError);
-        expect(err.message).to.match(/broke: (read ECONNRESET|Connection dropped)/);
-        expect(err.isConnectionError()).to.equal(true);
-        expect((err.cause as { code: number }).code).to.equal(Status.UNAVAILABLE);
-      } finally {
-        fake.intercept = () => undefined;
-        proxy.close();
-      }
+      await using proxy = await startFaultProxy(coordinator.address);
+      await using commands = CommandHandlerClient.connect(proxy.endpoint);
+      await commands.commandNew("orders").withCommand(Cover, cover).execute({ timeoutMs: 5000 });
+      proxy.setMode("hold");
+      const pending = commands.commandNew("orders").withCommand(Cover, cover).execute({ timeoutMs: 5000 });
+      setTimeout(() => breakIt(proxy), 100);
+      const err = await rejectsWith(pending, TransportError);
+      expect(err.message).to.match(/broke: (read ECONNRESET|Connection dropped)/);
+      expect(err.isConnectionError()).to.equal(true);
+      expect((err.cause as { code: number }).code).to.equal(Status.UNAVAILABLE);
     });
   }
 
   it("server shut down in the middle of a stream -> TransportError", async () => {
-    const doomed = await FakeCoordinator.start();
+    const doomed = await CoordinatorTap.start(coordinator.address);
     const root = newRoot();
-    doomed.seed(coverOf("orders", root), [{ $case: "event", value: packAny(Cover, cover) }]);
-    doomed.endlessStreams = true;
+    await coordinator.seed(coverOf("orders", root), [{ $case: "event", value: packAny(Cover, cover) }]);
+    doomed.repeatStreams = true;
     await using queries = QueryClient.connect(doomed.address);
     const err = await rejectsWith(async () => {
       for await (const _ of queries.query("orders", root).getEvents({ timeoutMs: 5000 })) doomed.stop();
@@ -137,14 +132,14 @@ server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p
   });
 
   it("a deadline is a GrpcError, not a connection failure", async () => {
-    fake.intercept = () => "hang";
+    tap.intercept = () => "hang";
     try {
-      await using queries = QueryClient.connect(fake.address);
+      await using queries = QueryClient.connect(tap.address);
       const err = await rejectsWith(queries.query("orders", newRoot()).getEventBook({ timeoutMs: 100 }), GrpcError);
       expect(err.code).to.equal(Status.DEADLINE_EXCEEDED);
       expect(err.isConnectionError()).to.equal(false);
     } finally {
-      fake.intercept = () => undefined;
+      tap.intercept = () => undefined;
     }
   });
 });

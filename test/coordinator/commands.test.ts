@@ -11,7 +11,7 @@ import {
   commandPage,
   counter,
   detailsBook,
-  failure,
+  type CallError,
   newRoot,
   query,
   seqOf,
@@ -23,6 +23,7 @@ import {
   type Business,
   type Harness,
 } from "./helpers.js";
+import { rejectionOf } from "../support/assertions.js";
 
 for (const storage of BACKENDS) {
   describe(`HandleCommand (${storage.type})`, () => {
@@ -68,7 +69,7 @@ for (const storage of BACKENDS) {
         const root = newRoot();
         await h.handle(command("orders", root, "AddMany", { payload: "2", cover: { correlationId: "c" } }));
         const calls = business.calls.length;
-        const err = await failure(h.handle(command("orders", root, "Add", { sequence: 1, merge })));
+        const err = await rejectionOf<CallError>(h.handle(command("orders", root, "Add", { sequence: 1, merge })));
         expect(err.code).to.equal(Status.FAILED_PRECONDITION);
         expect(err.details).to.equal("Sequence mismatch: command expects 1, aggregate at 2");
         const current = detailsBook(err)!;
@@ -83,7 +84,7 @@ for (const storage of BACKENDS) {
     }
 
     it("rejects a first command that is not at 0", async () => {
-      const err = await failure(h.handle(command("orders", newRoot(), "Add", { sequence: 5 })));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add", { sequence: 5 })));
       expect(err.code).to.equal(Status.FAILED_PRECONDITION);
       expect(err.details).to.equal("Sequence mismatch: command expects 5, aggregate at 0");
       expect(detailsBook(err)!.pages).to.deep.equal([]);
@@ -99,16 +100,16 @@ for (const storage of BACKENDS) {
     it("passes business statuses through unchanged and does not retry rejections by default", async () => {
       const root = newRoot();
       const before = business.calls.length;
-      const rejected = await failure(h.handle(command("orders", root, "Reject", { payload: "no stock" })));
+      const rejected = await rejectionOf<CallError>(h.handle(command("orders", root, "Reject", { payload: "no stock" })));
       expect([rejected.code, rejected.details]).to.deep.equal([Status.FAILED_PRECONDITION, "rejected: no stock"]);
       expect(business.calls.length - before).to.equal(1);
-      const invalid = await failure(h.handle(command("orders", root, "Invalid", { payload: "x" })));
+      const invalid = await rejectionOf<CallError>(h.handle(command("orders", root, "Invalid", { payload: "x" })));
       expect([invalid.code, invalid.details]).to.deep.equal([Status.INVALID_ARGUMENT, "bad command: x"]);
       expect((await h.book(query("orders", root))).pages).to.deep.equal([]);
     });
 
     it("turns a revocation into FAILED_PRECONDITION `Command revoked: <reason>`", async () => {
-      const err = await failure(h.handle(command("orders", newRoot(), "Revoke", { payload: "too late" })));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Revoke", { payload: "too late" })));
       expect([err.code, err.details]).to.deep.equal([Status.FAILED_PRECONDITION, "Command revoked: too late"]);
     });
 
@@ -127,7 +128,7 @@ for (const storage of BACKENDS) {
       const root = newRoot();
       const res = await h.handle(command("orders", root, "AddMany", { payload: "3" }));
       expect(res.events!.pages.map(seqOf)).to.deep.equal([0, 1, 2]);
-      const dup = await failure(h.handle(command("orders", root, "Dup", { sequence: 3 })));
+      const dup = await rejectionOf<CallError>(h.handle(command("orders", root, "Dup", { sequence: 3 })));
       expect(dup.code).to.equal(Status.INTERNAL);
       expect(dup.details).to.match(/^Failed to persist events: /);
       expect((await h.book(query("orders", root))).pages.map(seqOf)).to.deep.equal([0, 1, 2]);
@@ -207,7 +208,7 @@ for (const storage of BACKENDS) {
       expect(book.snapshot).to.equal(undefined);
       expect(book.pages.map(seqOf)).to.deep.equal([0, 1, 2, 3, 4, 5]);
       // A snapshot covering everything: the mismatch details hold the snapshot and next_sequence.
-      const err = await failure(h.handle(command("orders", root, "Add", { sequence: 1 })));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", root, "Add", { sequence: 1 })));
       expect(detailsBook(err)!.snapshot!.sequence).to.equal(4);
       expect(detailsBook(err)!.nextSequence).to.equal(6);
     });
@@ -215,7 +216,7 @@ for (const storage of BACKENDS) {
     it("keeps the mismatch details trailer small for big aggregates", async () => {
       const root = newRoot();
       for (let i = 0; i < 3; i++) await h.handle(command("orders", root, "Big", { sequence: i, payload: "10000" }));
-      const err = await failure(h.handle(command("orders", root, "Add", { sequence: 0 })));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", root, "Add", { sequence: 0 })));
       expect(err.code).to.equal(Status.FAILED_PRECONDITION);
       const details = detailsBook(err)!;
       expect(details.pages).to.deep.equal([]);
@@ -321,7 +322,7 @@ describe("HandleCommand validation", () => {
   for (const [name, build, message] of cases) {
     it(`${name} → INVALID_ARGUMENT`, async () => {
       const calls = business.calls.length;
-      const err = await failure(h.handle(build()));
+      const err = await rejectionOf<CallError>(h.handle(build()));
       expect([Status[err.code], err.details]).to.deep.equal(["INVALID_ARGUMENT", message]);
       expect(business.calls.length).to.equal(calls);
     });
@@ -334,14 +335,14 @@ describe("HandleCommand validation", () => {
   });
 
   it("answers NOT_FOUND for a domain without a route", async () => {
-    const err = await failure(h.handle(command("inventory", root, "Add")));
+    const err = await rejectionOf<CallError>(h.handle(command("inventory", root, "Add")));
     expect([err.code, err.details]).to.deep.equal([Status.NOT_FOUND, "No aggregate registered for domain: inventory"]);
   });
 
   it("forwards an empty command book to the business (no sequence check beyond 0)", async () => {
     const req = command("orders", newRoot(), "Add");
     req.command!.pages = [];
-    const err = await failure(h.handle(req));
+    const err = await rejectionOf<CallError>(h.handle(req));
     expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "unknown command "]);
     expect(business.calls.at(-1)!.command!.pages).to.deep.equal([]);
   });
@@ -369,13 +370,13 @@ describe("HandleCommand routing, retries and failures", () => {
       retry: { retryBusinessRejections: true, maxAttempts: 4, initialDelayMs: 1, maxDelayMs: 2 },
     });
     try {
-      const err = await failure(h.handle(command("orders", newRoot(), "Reject", { payload: "x" })));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Reject", { payload: "x" })));
       expect(err.details).to.equal("rejected: x");
       expect(business.calls).to.have.length(4);
-      const revoked = await failure(h.handle(command("orders", newRoot(), "Revoke", { payload: "r" })));
+      const revoked = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Revoke", { payload: "r" })));
       expect(revoked.details).to.equal("Command revoked: r");
       expect(business.calls).to.have.length(8);
-      const invalid = await failure(h.handle(command("orders", newRoot(), "Invalid")));
+      const invalid = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Invalid")));
       expect(invalid.code).to.equal(Status.INVALID_ARGUMENT);
       expect(business.calls).to.have.length(9);
     } finally {
@@ -406,7 +407,7 @@ describe("HandleCommand routing, retries and failures", () => {
       await h.handle(command("orders", newRoot(), "Add"));
       await business.stop();
       const started = Date.now();
-      const err = await failure(h.handle(command("orders", newRoot(), "Add")));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add")));
       expect(err.code).to.equal(Status.UNAVAILABLE);
       expect(Date.now() - started).to.be.below(3000);
     } finally {
@@ -417,7 +418,7 @@ describe("HandleCommand routing, retries and failures", () => {
   it("answers UNAVAILABLE for a business address nobody listens on", async () => {
     const h = await startHarness({ routes: { orders: "127.0.0.1:1" } });
     try {
-      const err = await failure(h.handle(command("orders", newRoot(), "Add")));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add")));
       expect(err.code).to.equal(Status.UNAVAILABLE);
     } finally {
       await h.close();
@@ -432,7 +433,7 @@ describe("HandleCommand routing, retries and failures", () => {
     const port = (silent.address() as AddressInfo).port;
     const h = await startHarness({ routes: { orders: `127.0.0.1:${port}` }, connectTimeoutMs: 200 });
     try {
-      const err = await failure(h.handle(command("orders", newRoot(), "Add")));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add")));
       expect([err.code, err.details]).to.deep.equal([
         Status.UNAVAILABLE,
         `Cannot connect to 127.0.0.1:${port}: no connection within 200 ms`,
@@ -449,9 +450,9 @@ describe("HandleCommand routing, retries and failures", () => {
     const h = await startHarness({ routes: { orders: business.address } });
     try {
       await h.coordinator.store.close();
-      const cmd = await failure(h.handle(command("orders", newRoot(), "Add")));
+      const cmd = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add")));
       expect([cmd.code, cmd.details]).to.deep.equal([Status.INTERNAL, "Failed to get sequence: Memory event store is closed"]);
-      const q = await failure(h.book(query("orders", newRoot())));
+      const q = await rejectionOf<CallError>(h.book(query("orders", newRoot())));
       expect([q.code, q.details]).to.deep.equal([Status.INTERNAL, "Memory event store is closed"]);
     } finally {
       await h.close();
@@ -463,7 +464,7 @@ describe("HandleCommand routing, retries and failures", () => {
     const business = await startBusiness({ handle: () => new Promise(() => {}) });
     const h = await startHarness({ routes: { orders: business.address }, callTimeoutMs: 200 });
     try {
-      const err = await failure(h.handle(command("orders", newRoot(), "Add")));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add")));
       expect(err.code).to.equal(Status.DEADLINE_EXCEEDED);
     } finally {
       await h.close();
@@ -516,15 +517,15 @@ describe("HandleCommand with explicit edition divergences", () => {
   it("STRICT → FAILED_PRECONDITION, MANUAL → ABORTED, COMMUTATIVE → Replay overlap check", async () => {
     const root = newRoot();
     await h.handle(command("orders", root, "AddMany", { payload: "3" }));
-    const strict = await failure(h.handle(divergent(root, 0, MergeStrategy.MERGE_STRICT, 2)));
+    const strict = await rejectionOf<CallError>(h.handle(divergent(root, 0, MergeStrategy.MERGE_STRICT, 2)));
     expect([strict.code, strict.details]).to.deep.equal([Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 0, aggregate at 2"]);
     expect(detailsBook(strict)).to.equal(undefined);
-    const manual = await failure(h.handle(divergent(root, 0, MergeStrategy.MERGE_MANUAL, 2)));
+    const manual = await rejectionOf<CallError>(h.handle(divergent(root, 0, MergeStrategy.MERGE_MANUAL, 2)));
     expect([manual.code, manual.details]).to.deep.equal([
       Status.ABORTED,
       "Sequence mismatch: command expects 0, aggregate at 2. Sent to DLQ for manual review.",
     ]);
-    const commutative = await failure(h.handle(divergent(root, 0, MergeStrategy.MERGE_COMMUTATIVE, 2)));
+    const commutative = await rejectionOf<CallError>(h.handle(divergent(root, 0, MergeStrategy.MERGE_COMMUTATIVE, 2)));
     expect(commutative.details).to.equal("Sequence mismatch with overlapping fields: command expects 0, aggregate at 2");
     expect(replayStates.slice(-3)).to.deep.equal(["0", "2", "3"]);
   });

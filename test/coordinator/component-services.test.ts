@@ -17,7 +17,7 @@ import { typeNameFromUrl, unpackAny } from "../../src/core/any.js";
 import { pageEvent } from "../../src/core/books.js";
 import { computeRoot } from "../../src/core/identity.js";
 import { startCoordinator, silentLogger, type CoordinatorHandle } from "../../src/coordinator/index.js";
-import { isClientError, type ClientError } from "../../src/errors.js";
+import { ClientError } from "../../src/errors.js";
 import { ProcessManagerCoordinatorServiceClient } from "../../src/gen/angzarr/process_manager.js";
 import { ProjectorCoordinatorServiceClient } from "../../src/gen/angzarr/projector.js";
 import { SagaCoordinatorServiceClient } from "../../src/gen/angzarr/saga.js";
@@ -35,7 +35,8 @@ import {
 import { serveComponents, silentLogger as quietServer, type ServerHandle } from "../../src/server/index.js";
 import { eventBookOf } from "../../src/testing/builders.js";
 import { call, callError } from "../server/support.js";
-import { eventually, Status } from "./helpers.js";
+import { Status } from "./helpers.js";
+import { eventually, rejectsWith } from "../support/assertions.js";
 
 /** A test process manager: per correlation id it counts items and reserves stock for each. */
 interface Tally {
@@ -94,18 +95,6 @@ function ordersBook(item: string, opts: { correlationId?: string; edition?: stri
   return eventBookOf({ domain: "orders", root: randomUUID(), correlationId: opts.correlationId ?? "", edition: opts.edition }, [
     event(ItemAdded, { sku: item, quantity: opts.quantity ?? 1 }),
   ]);
-}
-
-/** Awaits a rejected SDK call and returns the ClientError. */
-async function clientError(promise: Promise<unknown>): Promise<ClientError> {
-  const err = await promise.then(
-    () => {
-      throw new Error("expected the call to fail");
-    },
-    (e: unknown) => e,
-  );
-  expect(isClientError(err), String(err)).to.equal(true);
-  return err as ClientError;
 }
 
 describe("saga, process-manager and projector coordinator services", () => {
@@ -203,10 +192,10 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "SagaHandleRequest requires source events"]);
       err = await callError(sagas, sagas.executeSpeculative, { request: undefined });
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "SpeculateSagaRequest requires request"]);
-      let sdkErr = await clientError(speculative.speculateSaga({ source: undefined, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }));
+      let sdkErr = await rejectsWith(speculative.speculateSaga({ source: undefined, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }), ClientError);
       expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([Status.INVALID_ARGUMENT, "SagaHandleRequest requires source events"]);
       const inventoryBook = { ...source, cover: { ...source.cover!, domain: "inventory" } };
-      sdkErr = await clientError(speculative.speculateSaga({ source: inventoryBook, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }));
+      sdkErr = await rejectsWith(speculative.speculateSaga({ source: inventoryBook, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }), ClientError);
       expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([Status.NOT_FOUND, "No saga registered for domain: inventory"]);
       err = await callError(sagas, sagas.execute, { source: inventoryBook, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} });
       expect([err.code, err.details]).to.deep.equal([Status.NOT_FOUND, "No saga registered for domain: inventory"]);
@@ -216,7 +205,7 @@ describe("saga, process-manager and projector coordinator services", () => {
       const broken = ordersBook(sku());
       broken.pages[0]!.payload = { $case: "event", value: { typeUrl: `type.googleapis.com/${ItemAdded.$type}`, value: Buffer.from([0xff, 0xff]) } };
       const request = { source: broken, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} };
-      const sdkErr = await clientError(speculative.speculateSaga(request));
+      const sdkErr = await rejectsWith(speculative.speculateSaga(request), ClientError);
       expect(sdkErr.code).to.equal(Status.INVALID_ARGUMENT);
       expect((sdkErr as { details?: string }).details).to.match(/^Saga handler failed: /);
       const err = await callError(sagas, sagas.execute, request);
@@ -281,7 +270,7 @@ describe("saga, process-manager and projector coordinator services", () => {
       ]);
       err = await callError(pms, pms.handleSpeculative, { request: undefined });
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "SpeculatePmRequest requires request"]);
-      const sdkErr = await clientError(speculative.speculateProcessManager({ trigger: undefined, processState: undefined, destinationSequences: {} }));
+      const sdkErr = await rejectsWith(speculative.speculateProcessManager({ trigger: undefined, processState: undefined, destinationSequences: {} }), ClientError);
       expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([Status.INVALID_ARGUMENT, "ProcessManagerHandleRequest requires trigger"]);
       const foreign = ordersBook(sku(), { correlationId: "flow-1" });
       foreign.cover = { ...foreign.cover!, domain: "inventory" };
@@ -319,7 +308,7 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "SpeculateProjectorRequest must have events"]);
       err = await callError(projectors, projectors.handle, { pages: [], nextSequence: 0 });
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "EventBook must have a cover"]);
-      const sdkErr = await clientError(speculative.speculateProjector(eventBookOf({ domain: "inventory", root: randomUUID() }, [])));
+      const sdkErr = await rejectsWith(speculative.speculateProjector(eventBookOf({ domain: "inventory", root: randomUUID() }, [])), ClientError);
       expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([Status.NOT_FOUND, "No projector registered for domain: inventory"]);
     });
   });
@@ -355,7 +344,7 @@ describe("saga, process-manager and projector coordinator services", () => {
     });
 
     it("a failing process manager fails CASCADE, or is collected into cascade_errors with CONTINUE", async () => {
-      const err = await clientError(order(sku(), SyncMode.SYNC_MODE_CASCADE, `boom-${randomUUID()}`));
+      const err = await rejectsWith(order(sku(), SyncMode.SYNC_MODE_CASCADE, `boom-${randomUUID()}`), ClientError);
       expect([err.code, (err as { details?: string }).details]).to.deep.equal([Status.INTERNAL, "Process manager reservations failed: boom"]);
       const { response } = await order(sku(), SyncMode.SYNC_MODE_CASCADE, `boom-${randomUUID()}`, CascadeErrorMode.CASCADE_ERROR_CONTINUE);
       expect(response.cascadeErrors.map((e) => [e.componentName, e.componentType, e.errorMessage, e.sourceDomain])).to.deep.equal([

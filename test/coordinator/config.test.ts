@@ -18,16 +18,10 @@ import { isRetryable } from "../../src/coordinator/pipeline/command-retry.js";
 import { backoffDelayMs } from "../../src/core/backoff.js";
 import { RpcError } from "../../src/coordinator/rpc-error.js";
 import { Status } from "./helpers.js";
+import { rejectsWith, throwsWith } from "../support/assertions.js";
 
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
+/** The message of the ConfigError `fn` must throw. */
+const configError = (fn: () => unknown): string => throwsWith(fn, ConfigError).message;
 
 describe("loadConfigFromEnv", () => {
   it("defaults to SQLite in memory on 127.0.0.1:50051 with no routes", () => {
@@ -172,9 +166,7 @@ describe("validateConfig (programmatic configuration)", () => {
   });
 
   it("startCoordinator refuses an invalid configuration", async () => {
-    let caught: unknown;
-    await startCoordinator({ target: { domain: "orders", address: "bad" } }).catch((e) => (caught = e));
-    expect(caught).to.be.instanceOf(ConfigError);
+    await rejectsWith(startCoordinator({ target: { domain: "orders", address: "bad" } }), ConfigError);
   });
 });
 

@@ -8,7 +8,7 @@ import {
   BACKENDS,
   command,
   counter,
-  failure,
+  type CallError,
   facts,
   newRoot,
   query,
@@ -22,6 +22,7 @@ import {
   type Business,
   type Harness,
 } from "./helpers.js";
+import { rejectionOf } from "../support/assertions.js";
 
 for (const storage of BACKENDS) {
   describe(`HandleEvent (${storage.type})`, () => {
@@ -77,7 +78,7 @@ for (const storage of BACKENDS) {
       const root = newRoot();
       const bad = facts("orders", root, ["a"]);
       bad.events!.pages[0]!.createdAt = { seconds: 1, nanos: 2_000_000_000 };
-      const err = await failure(h.fact(bad));
+      const err = await rejectionOf<CallError>(h.fact(bad));
       expect([err.code, err.details]).to.deep.equal([Status.INTERNAL, "Failed to persist events: Invalid timestamp: seconds=1, nanos=2000000000"]);
       expect((await h.book(query("orders", root))).pages).to.have.length(0);
     });
@@ -104,13 +105,13 @@ for (const storage of BACKENDS) {
 
     it("validates facts with the reference's messages", async () => {
       const root = newRoot();
-      const missing = await failure(h.fact({ syncMode: 0, routeToHandler: false }));
+      const missing = await rejectionOf<CallError>(h.fact({ syncMode: 0, routeToHandler: false }));
       expect([missing.code, missing.details]).to.deep.equal([Status.INVALID_ARGUMENT, "EventRequest must have events"]);
-      const noCover = await failure(h.fact({ events: { pages: [], nextSequence: 0 }, syncMode: 0, routeToHandler: false }));
+      const noCover = await rejectionOf<CallError>(h.fact({ events: { pages: [], nextSequence: 0 }, syncMode: 0, routeToHandler: false }));
       expect(noCover.details).to.equal("EventBook must have a cover");
       const unmarked = facts("orders", root, ["a"]);
       unmarked.events!.pages[0]!.header = sequenceHeader(0);
-      const err = await failure(h.fact(unmarked));
+      const err = await rejectionOf<CallError>(h.fact(unmarked));
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "Fact events must have ExternalDeferredSequence markers"]);
       // The correlation id is not validated for facts.
       const dotted = await h.fact(facts("orders", root, ["a"], { cover: { correlationId: "a.b" } }));
@@ -124,7 +125,7 @@ describe("HandleEvent without HandleFact", () => {
     const business = await startBusiness();
     const h = await startHarness({ routes: { orders: business.address } });
     try {
-      const err = await failure(h.fact(facts("orders", newRoot(), ["a"], { routeToHandler: true })));
+      const err = await rejectionOf<CallError>(h.fact(facts("orders", newRoot(), ["a"], { routeToHandler: true })));
       expect(err.code).to.equal(Status.UNIMPLEMENTED);
     } finally {
       await h.close();
@@ -173,20 +174,20 @@ describe("HandleSyncSpeculative", () => {
   });
 
   it("validates like the reference", async () => {
-    const noCommand = await failure(h.speculate({}));
+    const noCommand = await rejectionOf<CallError>(h.speculate({}));
     expect([noCommand.code, noCommand.details]).to.deep.equal([Status.INVALID_ARGUMENT, "SpeculateAggregateRequest must have a command"]);
-    const noPoint = await failure(h.speculate(speculate(newRoot(), "Add")));
+    const noPoint = await rejectionOf<CallError>(h.speculate(speculate(newRoot(), "Add")));
     expect(noPoint.details).to.equal("Speculative requires either as_of_sequence or as_of_timestamp");
-    const emptyPoint = await failure(h.speculate({ command: command("orders", newRoot(), "Add").command, pointInTime: {} }));
+    const emptyPoint = await rejectionOf<CallError>(h.speculate({ command: command("orders", newRoot(), "Add").command, pointInTime: {} }));
     expect(emptyPoint.details).to.equal("Speculative requires either as_of_sequence or as_of_timestamp");
   });
 
   it("returns business errors at once and revocations as FAILED_PRECONDITION", async () => {
     const calls = business.calls.length;
-    const rejected = await failure(h.speculate(speculate(newRoot(), "Reject", { $case: "asOfSequence", value: 10 })));
+    const rejected = await rejectionOf<CallError>(h.speculate(speculate(newRoot(), "Reject", { $case: "asOfSequence", value: 10 })));
     expect([rejected.code, rejected.details]).to.deep.equal([Status.FAILED_PRECONDITION, "rejected: "]);
     expect(business.calls.length - calls).to.equal(1);
-    const revoked = await failure(h.speculate(speculate(newRoot(), "Revoke", { $case: "asOfSequence", value: 10 })));
+    const revoked = await rejectionOf<CallError>(h.speculate(speculate(newRoot(), "Revoke", { $case: "asOfSequence", value: 10 })));
     expect(revoked.details).to.equal("Command revoked: ");
     const notified = await h.speculate(speculate(newRoot(), "Notify", { $case: "asOfSequence", value: 10 }));
     expect(notified.events!.pages).to.deep.equal([]);
@@ -218,14 +219,14 @@ describe("HandleCompensation", () => {
   it("does not turn revocations or business errors into coordinator errors", async () => {
     const res = await h.compensate(command("orders", newRoot(), "Revoke", { payload: "declined" }));
     expect(res.result!.$case).to.equal("revocation");
-    const err = await failure(h.compensate(command("orders", newRoot(), "Invalid", { payload: "x" })));
+    const err = await rejectionOf<CallError>(h.compensate(command("orders", newRoot(), "Invalid", { payload: "x" })));
     expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "bad command: x"]);
   });
 
   it("validates cover and correlation id but not the edition", async () => {
-    const missing = await failure(h.compensate({ syncMode: 0, cascadeErrorMode: 0 }));
+    const missing = await rejectionOf<CallError>(h.compensate({ syncMode: 0, cascadeErrorMode: 0 }));
     expect(missing.details).to.equal("CommandRequest must have a command");
-    const bad = await failure(h.compensate(command("orders", newRoot(), "Add", { cover: { correlationId: "x y" } })));
+    const bad = await rejectionOf<CallError>(h.compensate(command("orders", newRoot(), "Add", { cover: { correlationId: "x y" } })));
     expect(bad.details).to.equal("correlation_id contains invalid characters (allowed: a-zA-Z0-9_-)");
     const res = await h.compensate(command("orders", newRoot(), "Add", { cover: { edition: { name: "Upper", divergences: [] } } }));
     expect(res.result!.$case).to.equal("events");
@@ -263,7 +264,7 @@ describe("upcasting", () => {
       // Queries are never upcast.
       expect(typeOf((await h.book(query("orders", root))).pages[0]!.payload!.value as never)).to.equal("Added");
       await upcaster.stop();
-      const err = await failure(h.handle(command("orders", root, "Add", { sequence: 2 })));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", root, "Add", { sequence: 2 })));
       expect(err.code).to.equal(Status.INTERNAL);
       expect(err.details).to.match(/^Upcaster failed: /);
     } finally {

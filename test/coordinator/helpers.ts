@@ -424,16 +424,6 @@ export function connect(coordinator: CoordinatorHandle, address = coordinator.ad
   };
 }
 
-/** Awaits a rejected call and returns its error (fails when it succeeds). */
-export async function failure(promise: Promise<unknown>): Promise<CallError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as CallError;
-  }
-  throw new Error("expected the call to fail");
-}
-
 /** The EventBook in a status's `grpc-status-details-bin` trailer. */
 export function detailsBook(err: CallError): EventBook | undefined {
   const bytes = err.metadata?.get("grpc-status-details-bin")[0];
@@ -442,12 +432,3 @@ export function detailsBook(err: CallError): EventBook | undefined {
 
 /** A fresh random root. */
 export const newRoot = (): string => randomUUID();
-
-/** Polls `check` until it returns true (or fails after `ms`). */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -6,7 +6,7 @@ import type { Query } from "../../src/gen/angzarr/types.js";
 import {
   BACKENDS,
   command,
-  failure,
+  type CallError,
   facts,
   newRoot,
   query,
@@ -18,6 +18,7 @@ import {
   type Business,
   type Harness,
 } from "./helpers.js";
+import { rejectionOf } from "../support/assertions.js";
 
 const branch = { edition: { name: "branch", divergences: [] } };
 
@@ -83,12 +84,12 @@ for (const storage of BACKENDS) {
       expect((await h.book(at(cut))).pages.map(text)).to.deep.equal(["early"]);
       expect((await h.book(at(cut + 3600))).pages.map(text)).to.deep.equal(["early", "late"]);
       expect((await h.book(at(0))).pages).to.deep.equal([]);
-      const bad = await failure(h.book(at(cut, 2_000_000_000)));
+      const bad = await rejectionOf<CallError>(h.book(at(cut, 2_000_000_000)));
       expect([bad.code, bad.details]).to.deep.equal([Status.INVALID_ARGUMENT, `Invalid timestamp: seconds=${cut}, nanos=2000000000`]);
     });
 
     it("rejects a temporal selection without a point with a clear message", async () => {
-      const err = await failure(h.book(query("orders", root, { selection: { $case: "temporal", value: {} } })));
+      const err = await rejectionOf<CallError>(h.book(query("orders", root, { selection: { $case: "temporal", value: {} } })));
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "Temporal query requires either as_of_time or as_of_sequence"]);
     });
 
@@ -109,7 +110,7 @@ for (const storage of BACKENDS) {
       // Ranges read the edition's own rows only.
       expect(await seqs(query("orders", r, { selection: { $case: "range", value: { lower: 0 } } }, branch))).to.deep.equal([3, 4]);
       // The edition's next sequence comes from its own rows now.
-      const err = await failure(h.handle(command("orders", r, "Add", { sequence: 3, cover: branch })));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", r, "Add", { sequence: 3, cover: branch })));
       expect(err.details).to.equal("Sequence mismatch: command expects 3, aggregate at 5");
       // GetEvents ignores editions and selections: full main history.
       const streamed = await h.events(query("orders", r, { selection: { $case: "range", value: { lower: 4 } } }, branch));
@@ -151,9 +152,9 @@ for (const storage of BACKENDS) {
     });
 
     it("Synchronize ends the stream with an error for a query without root", async () => {
-      const err = await failure(h.synchronize([query("orders", root), { cover: { domain: "orders", correlationId: "" } }]));
+      const err = await rejectionOf<CallError>(h.synchronize([query("orders", root), { cover: { domain: "orders", correlationId: "" } }]));
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "Query must have a root UUID"]);
-      const noCover = await failure(h.synchronize([{}]));
+      const noCover = await rejectionOf<CallError>(h.synchronize([{}]));
       expect(noCover.details).to.equal("Query must have a cover");
     });
 
@@ -190,13 +191,13 @@ describe("EventQueryService validation", () => {
   ];
   for (const [name, q, message] of cases) {
     it(`GetEventBook: ${name} → INVALID_ARGUMENT`, async () => {
-      const err = await failure(h.book(q));
+      const err = await rejectionOf<CallError>(h.book(q));
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, message]);
     });
   }
 
   it("GetEvents validates before streaming", async () => {
-    const err = await failure(h.events({ cover: { domain: "orders", correlationId: "" } }));
+    const err = await rejectionOf<CallError>(h.events({ cover: { domain: "orders", correlationId: "" } }));
     expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "Query must have a root UUID or correlation_id"]);
     const ok = await h.events(query("orders", root, {}, { edition: { name: "Ignored", divergences: [] } }));
     expect(ok).to.have.length(1);

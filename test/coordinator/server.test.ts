@@ -15,7 +15,7 @@ import { startCoordinator, silentLogger } from "../../src/coordinator/index.js";
 import {
   command,
   connect,
-  failure,
+  type CallError,
   newRoot,
   query,
   seqOf,
@@ -25,6 +25,7 @@ import {
   type Business,
   type Harness,
 } from "./helpers.js";
+import { rejectionOf } from "../support/assertions.js";
 
 function healthCheck(address: string, service: string): Promise<ServingStatus> {
   const client = new Client(address, credentials.createInsecure());
@@ -50,7 +51,7 @@ describe("health", () => {
 
   it('reports SERVING for "" (even with authentication on) and NOT_FOUND for other names', async () => {
     expect(await healthCheck(h.coordinator.address, "")).to.equal(ServingStatus.SERVING);
-    const err = (await failure(healthCheck(h.coordinator.address, "angzarr.CommandHandlerCoordinatorService"))) as ServiceError;
+    const err = (await rejectionOf<CallError>(healthCheck(h.coordinator.address, "angzarr.CommandHandlerCoordinatorService"))) as ServiceError;
     expect(err.code).to.equal(Status.NOT_FOUND);
   });
 
@@ -109,20 +110,20 @@ describe("authentication", () => {
   };
 
   it("UNAUTHENTICATED without a bearer token", async () => {
-    const err = await failure(h.handle(command("orders", newRoot(), "Add")));
+    const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add")));
     expect([err.code, err.details]).to.deep.equal([Status.UNAUTHENTICATED, "missing bearer token"]);
     const md = new Metadata();
     md.set("authorization", "Basic YWxwaGE=");
-    const basic = await failure(h.book(query("orders", newRoot()), md));
+    const basic = await rejectionOf<CallError>(h.book(query("orders", newRoot()), md));
     expect(basic.code).to.equal(Status.UNAUTHENTICATED);
-    const stream = await failure(h.events(query("orders", newRoot())));
+    const stream = await rejectionOf<CallError>(h.events(query("orders", newRoot())));
     expect(stream.code).to.equal(Status.UNAUTHENTICATED);
-    const sync = await failure(h.synchronize([query("orders", newRoot())]));
+    const sync = await rejectionOf<CallError>(h.synchronize([query("orders", newRoot())]));
     expect(sync.code).to.equal(Status.UNAUTHENTICATED);
   });
 
   it("PERMISSION_DENIED for a wrong token, without echoing it", async () => {
-    const err = await failure(h.handle(command("orders", newRoot(), "Add"), bearer("alphax")));
+    const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add"), bearer("alphax")));
     expect([err.code, err.details]).to.deep.equal([Status.PERMISSION_DENIED, "permission denied"]);
     expect(JSON.stringify(err.metadata.toJSON())).to.not.contain("alphax");
   });
@@ -147,7 +148,7 @@ describe("lifecycle", () => {
       const second = await startHarness(config);
       try {
         expect((await second.book(query("orders", root))).pages.map(seqOf)).to.deep.equal([0, 1, 2]);
-        const err = await failure(second.handle(command("orders", root, "Add", { sequence: 0 })));
+        const err = await rejectionOf<CallError>(second.handle(command("orders", root, "Add", { sequence: 0 })));
         expect(err.details).to.equal("Sequence mismatch: command expects 0, aggregate at 3");
       } finally {
         await second.close();
@@ -183,7 +184,7 @@ describe("lifecycle", () => {
       const res = await pending;
       expect(res.events!.pages).to.have.length(1);
       await stopped;
-      const refused = await failure(h.handle(command("orders", root, "Add")));
+      const refused = await rejectionOf<CallError>(h.handle(command("orders", root, "Add")));
       expect(refused.code).to.equal(Status.UNAVAILABLE);
     } finally {
       h.commands.close();
@@ -195,7 +196,7 @@ describe("lifecycle", () => {
   it("fails to start on a port already in use and closes its store", async () => {
     const first = await startCoordinator({ port: 0, storage: { type: "memory" }, logger: silentLogger });
     try {
-      const err = (await failure(startCoordinator({ port: first.port, storage: { type: "memory" }, logger: silentLogger }))) as Error;
+      const err = (await rejectionOf<CallError>(startCoordinator({ port: first.port, storage: { type: "memory" }, logger: silentLogger }))) as Error;
       expect(err.message).to.match(new RegExp(`^Cannot listen on 127\\.0\\.0\\.1:${first.port}: `));
     } finally {
       await first.stop();

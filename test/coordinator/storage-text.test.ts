@@ -12,6 +12,7 @@ import { expect } from "chai";
 import pg from "pg";
 import { openEventStore, SequenceConflictError, type StorageConfig } from "../../src/coordinator/storage/index.js";
 import { testPostgres } from "../support/postgres.js";
+import { rejectsWith } from "../support/assertions.js";
 
 const TEXTS = ["o'brien", "back\\slash", "'; DROP TABLE events; --", "$1 $$x$$", "ünïcødé 🦀", "E'\\x00'", "tab\tnew\nline"];
 
@@ -53,13 +54,8 @@ for (const [name, config] of configs) {
           const again = await store.append({ key, correlationId: "", externalId: text, events: [{ sequence: 3, createdAt: "2024-01-15T10:30:02Z", data }] });
           expect(again).to.deep.equal({ kind: "duplicate", firstSequence: 0, lastSequence: 2 });
           const stale = store.append({ key, correlationId: text, events: [{ sequence: 2, createdAt: "2024-01-15T10:30:02Z", data }] });
-          await stale.then(
-            () => expect.fail("a stale append was accepted"),
-            (err) => {
-              expect(err).to.be.instanceOf(SequenceConflictError);
-              expect((err as Error).message).to.equal("Sequence conflict: expected 3, got 2");
-            },
-          );
+          const err = await rejectsWith(stale, SequenceConflictError);
+          expect(err.message).to.equal("Sequence conflict: expected 3, got 2");
           const rows = await store.read(key);
           expect(rows.map((r) => [r.domain, r.edition, r.root, r.sequence, r.correlationId, r.externalId, [...r.data]])).to.deep.equal([
             [key.domain, key.edition, key.root, 0, text, text, [...data]],

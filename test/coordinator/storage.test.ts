@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
 import pg from "pg";
 import { loadDriver } from "../../src/coordinator/storage/driver.js";
@@ -23,6 +22,7 @@ import {
   type StorageConfig,
 } from "../../src/coordinator/storage/index.js";
 import { testPostgres } from "../support/postgres.js";
+import { eventually, rejectionOf, rejectsWith } from "../support/assertions.js";
 
 const PG_URI = (await testPostgres()).uri;
 const T0 = "2024-01-15T10:30:00Z";
@@ -36,31 +36,11 @@ function ev(sequence: number, data: number[] = [sequence], createdAt = T0): NewE
   return { sequence, createdAt, data: new Uint8Array(data) };
 }
 
-/** Settles `promise` and returns the rejection reason, failing when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the promise to reject");
-}
-
 async function expectConflict(promise: Promise<unknown>, expected: number, got: number): Promise<void> {
-  const err = await rejection(promise);
-  expect(err).to.be.instanceOf(SequenceConflictError);
-  expect((err as SequenceConflictError).expected).to.equal(expected);
-  expect((err as SequenceConflictError).got).to.equal(got);
-  expect((err as Error).message).to.equal(`Sequence conflict: expected ${expected}, got ${got}`);
-}
-
-/** Polls `check` for up to a second; resolves to its last answer. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
-    if (await check()) return true;
-    await sleep(20);
-  }
-  return check();
+  const err = await rejectsWith(promise, SequenceConflictError);
+  expect(err.expected).to.equal(expected);
+  expect(err.got).to.equal(got);
+  expect(err.message).to.equal(`Sequence conflict: expected ${expected}, got ${got}`);
 }
 
 const sequences = (events: Array<{ sequence: number }>) => events.map((e) => e.sequence);
@@ -179,12 +159,12 @@ function contract(backend: Backend): void {
   it("rejects malformed arguments with RangeError before writing", async () => {
     const key = freshKey();
     for (const bad of [-1, 1.5, Number.NaN]) {
-      expect(await rejection(store.append({ key, correlationId: "", events: [ev(bad)] }))).to.be.instanceOf(RangeError);
+      expect(await rejectionOf(store.append({ key, correlationId: "", events: [ev(bad)] }))).to.be.instanceOf(RangeError);
     }
     const badTime = store.append({ key, correlationId: "", events: [ev(0), ev(1, [], "yesterday")] });
-    expect(await rejection(badTime)).to.be.instanceOf(RangeError);
-    expect(await rejection(store.readUntilTime(key, "2024-01-15"))).to.be.instanceOf(RangeError);
-    expect(await rejection(store.putSnapshot(key, { sequence: -2, data: new Uint8Array(), retention: 0 }))).to.be.instanceOf(
+    expect(await rejectionOf(badTime)).to.be.instanceOf(RangeError);
+    expect(await rejectionOf(store.readUntilTime(key, "2024-01-15"))).to.be.instanceOf(RangeError);
+    expect(await rejectionOf(store.putSnapshot(key, { sequence: -2, data: new Uint8Array(), retention: 0 }))).to.be.instanceOf(
       RangeError,
     );
     expect(await store.read(key)).to.deep.equal([]);
@@ -386,7 +366,7 @@ function contract(backend: Backend): void {
       () => victim.listRoots(),
       () => victim.latestSnapshot(key),
     ]) {
-      expect(await rejection(call())).to.be.instanceOf(StorageError);
+      expect(await rejectionOf(call())).to.be.instanceOf(StorageError);
     }
   });
 
@@ -509,16 +489,17 @@ function postgresBackend(): Backend {
           );
           // Our append cannot see the uncommitted row, so it passes the check and then waits on it.
           const pending = store().append({ key, correlationId: "", events: [ev(0), ev(1)] });
-          const caught = rejection(pending);
-          let waiting = 0;
-          for (let i = 0; i < 250 && waiting === 0; i++) {
-            await sleep(20);
-            const r = await admin.query(
-              "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
-              [`%${schema}%`],
-            );
-            waiting = Number(r.rows[0].n);
-          }
+          const caught = rejectionOf(pending);
+          const waiting = await eventually(
+            async () => {
+              const r = await admin.query(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
+                [`%${schema}%`],
+              );
+              return Number(r.rows[0].n);
+            },
+            { until: (n) => n > 0, tries: 250, intervalMs: 20, what: "appends waiting on the row lock" },
+          );
           expect(waiting).to.equal(1);
           await intruder.query("COMMIT");
           const err = await caught;
@@ -531,7 +512,7 @@ function postgresBackend(): Backend {
       });
 
       it("fails to open with a StorageError when the server is unreachable", async () => {
-        const err = await rejection(openEventStore({ type: "postgres", uri: "postgres://postgres@127.0.0.1:1/test" }));
+        const err = await rejectionOf(openEventStore({ type: "postgres", uri: "postgres://postgres@127.0.0.1:1/test" }));
         expect(err).to.be.instanceOf(StorageError);
         expect((err as Error).message).to.match(/^Cannot open PostgreSQL event store: /);
       });
@@ -578,7 +559,7 @@ describe("storage helpers", () => {
 
   it("names the npm package when an optional driver cannot be loaded", async () => {
     const missing = () => Promise.reject(new Error("Cannot find package 'better-sqlite3'"));
-    const err = await rejection(loadDriver(missing, "SQLite", "better-sqlite3", "12"));
+    const err = await rejectionOf(loadDriver(missing, "SQLite", "better-sqlite3", "12"));
     expect((err as Error).message).to.equal(
       "SQLite storage needs the optional package better-sqlite3: npm install better-sqlite3@12 " +
         "(loading it failed: Cannot find package 'better-sqlite3')",
@@ -586,7 +567,7 @@ describe("storage helpers", () => {
   });
 
   it("rejects an unknown storage type", async () => {
-    const err = await rejection(openEventStore({ type: "mongodb" } as unknown as StorageConfig));
+    const err = await rejectionOf(openEventStore({ type: "mongodb" } as unknown as StorageConfig));
     expect((err as Error).message).to.equal("Unknown storage type: mongodb");
   });
 });

@@ -9,8 +9,7 @@ import {
   commandPage,
   counter,
   cover,
-  eventually,
-  failure,
+  type CallError,
   facts,
   newRoot,
   query,
@@ -25,6 +24,7 @@ import {
   type Business,
   type Harness,
 } from "./helpers.js";
+import { eventually, rejectionOf } from "../support/assertions.js";
 
 const SIMPLE = { syncMode: SyncMode.SYNC_MODE_SIMPLE };
 const CASCADE = { syncMode: SyncMode.SYNC_MODE_CASCADE };
@@ -124,7 +124,7 @@ describe("sync modes", () => {
   it("FAIL_FAST: the first saga failure fails the call (source events stay stored)", async () => {
     const root = newRoot();
     react = () => ({ commands: [reserve("nope", newRoot(), "Reject")], events: [] });
-    const err = await failure(h.handle(command("orders", root, "Add", { request: CASCADE })));
+    const err = await rejectionOf<CallError>(h.handle(command("orders", root, "Add", { request: CASCADE })));
     expect(err.code).to.equal(Status.INTERNAL);
     expect(err.details).to.equal("Saga fulfil failed: command for inventory failed: FAILED_PRECONDITION: rejected: nope");
     expect((await h.book(query("orders", root))).pages).to.have.length(1);
@@ -162,7 +162,7 @@ describe("sync modes", () => {
       sagas: [{ name: "ghost", address: "127.0.0.1:1", sourceDomain: "orders" }],
     });
     try {
-      const err = await failure(h2.handle(command("orders", newRoot(), "Add", { request: CASCADE })));
+      const err = await rejectionOf<CallError>(h2.handle(command("orders", newRoot(), "Add", { request: CASCADE })));
       expect(err.code).to.equal(Status.UNAVAILABLE);
       expect(err.details).to.match(/^Cannot connect to saga ghost: /);
     } finally {
@@ -193,7 +193,7 @@ describe("sync projector failures", () => {
       ],
     });
     try {
-      const err = await failure(h.handle(command("orders", newRoot(), "Add", { request: SIMPLE })));
+      const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add", { request: SIMPLE })));
       expect([err.code, err.details]).to.deep.equal([Status.INTERNAL, "Projector sync failed: broken: disk full"]);
       const res = await h.handle(command("orders", newRoot(), "Add", { request: CONTINUE }));
       expect(res.projections).to.deep.equal([]);

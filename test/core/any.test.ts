@@ -12,6 +12,7 @@ import {
 } from "../../src/core/any.js";
 import { assertMessageType, encodeMessage } from "../../src/core/message.js";
 import { Cover, NoOp } from "../../src/gen/angzarr/types.js";
+import { throwsWith } from "../support/assertions.js";
 
 const noop: NoOp = { originalSequence: 7, cascadeId: "c-1", reason: "hidden" };
 
@@ -61,14 +62,7 @@ describe("pack / unpack", () => {
   it("throws PayloadDecodeError for corrupt bytes of the right type", () => {
     // Field 1 (length-delimited) claims 5 bytes but only 1 follows.
     const corrupt = { typeUrl: "type.googleapis.com/angzarr.Cover", value: Buffer.from([0x0a, 0x05, 0x01]) };
-    let caught: unknown;
-    try {
-      unpackAny(Cover, corrupt);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).to.be.instanceOf(PayloadDecodeError);
-    const err = caught as PayloadDecodeError;
+    const err = throwsWith(() => unpackAny(Cover, corrupt), PayloadDecodeError);
     expect(err.name).to.equal("PayloadDecodeError");
     expect(err.typeUrl).to.equal(corrupt.typeUrl);
     expect(err.message).to.match(/^cannot decode payload of type type.googleapis.com\/angzarr.Cover: /);

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import { expect } from "chai";
 import { nowTimestamp, parseTimestamp, timestampToDate, timestampToRfc3339, toTimestamp } from "../../src/core/time.js";
 import { InvalidArgumentError, InvalidTimestampError } from "../../src/errors.js";
+import { throwsWith } from "../support/assertions.js";
 
 describe("parseTimestamp", () => {
   const cases: Array<[string, number, number]> = [
@@ -45,15 +46,8 @@ describe("parseTimestamp", () => {
   ];
   for (const [text, reason] of malformed) {
     it(`refuses ${JSON.stringify(text)}`, () => {
-      let caught: unknown;
-      try {
-        parseTimestamp(text);
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).to.be.instanceOf(InvalidTimestampError);
-      expect(caught).to.be.instanceOf(InvalidArgumentError);
-      const err = caught as InvalidTimestampError;
+      const err = throwsWith(() => parseTimestamp(text), InvalidTimestampError);
+      expect(err).to.be.instanceOf(InvalidArgumentError);
       expect(err.input).to.equal(text);
       expect(err.message).to.match(reason);
       expect(err.message).to.contain("expected RFC 3339 such as 2024-01-15T10:30:00Z");

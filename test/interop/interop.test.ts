@@ -34,6 +34,7 @@ import {
 import { anyToJson, preparePython, REPO, runPythonJson, startProcess, startPythonServer, waitForOutput, type Proc, type PythonSetup } from "./support.js";
 import { freePort } from "../support/ports.js";
 import { ensurePythonEnv, PYTHON_SDK_VERSION, PythonUnavailable, type PythonEnv } from "./venv.js";
+import { rejectsWith } from "../support/assertions.js";
 
 /** Sequential commands each client sends for the throughput figure. */
 const THROUGHPUT_COMMANDS = 200;
@@ -91,16 +92,6 @@ function result<T = any>(results: PyResults, name: string): T {
   expect(r, `client_checks.py recorded no ${name}`).to.not.equal(undefined);
   if (r && typeof r === "object" && "error" in r) expect.fail(`${name} raised in Python: ${r.error}\n${r.trace}`);
   return r as T;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GrpcError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(GrpcError);
-    return err as GrpcError;
-  }
-  return expect.fail("the command succeeded");
 }
 
 describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI)`, { skip: unavailable }, () => {
@@ -332,18 +323,18 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("Aggregate: CommandRejectedError reaches our client as FAILED_PRECONDITION with its message", async () => {
-      const again = await rejection(client.commands.command("pyorders", order).withCommand(CreateOrder, { customerId: "x" }).withSequence(3).execute());
+      const again = await rejectsWith(client.commands.command("pyorders", order).withCommand(CreateOrder, { customerId: "x" }).withSequence(3).execute(), GrpcError);
       expect([again.code, again.details, again.isPreconditionFailed()]).to.deep.equal([Status.FAILED_PRECONDITION, "order already exists", true]);
       expect(again.currentState, "a business rejection carries no EventBook").to.equal(undefined);
-      const missing = await rejection(client.commands.command("pyorders", computeRoot("pyorders", `missing-${run}`)).withCommand(AddItem, { sku: "a", quantity: 1 }).withSequence(0).execute());
+      const missing = await rejectsWith(client.commands.command("pyorders", computeRoot("pyorders", `missing-${run}`)).withCommand(AddItem, { sku: "a", quantity: 1 }).withSequence(0).execute(), GrpcError);
       expect([missing.code, missing.details]).to.deep.equal([Status.FAILED_PRECONDITION, "order does not exist"]);
       expect(sequences(await client.queries.query("pyorders", order).getEventBook())).to.deep.equal([0, 1, 2]);
     });
 
     it("Aggregate: ValueError and an unknown command reach our client as INVALID_ARGUMENT", async () => {
-      const noSku = await rejection(client.commands.command("pyorders", order).withCommand(AddItem, { sku: "", quantity: 1 }).withSequence(3).execute());
+      const noSku = await rejectsWith(client.commands.command("pyorders", order).withCommand(AddItem, { sku: "", quantity: 1 }).withSequence(3).execute(), GrpcError);
       expect([noSku.code, noSku.details, noSku.isInvalidArgument()]).to.deep.equal([Status.INVALID_ARGUMENT, "missing required field: sku", true]);
-      const unknown = await rejection(client.commands.command("pyorders", order).withCommand(ShipOrder, { address: "a", carrier: "b" }).withSequence(3).execute());
+      const unknown = await rejectsWith(client.commands.command("pyorders", order).withCommand(ShipOrder, { address: "a", carrier: "b" }).withSequence(3).execute(), GrpcError);
       expect([unknown.code, unknown.details]).to.deep.equal([Status.INVALID_ARGUMENT, `Unknown command: ${typeUrl(ShipOrder)}`]);
     });
 
@@ -360,8 +351,9 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("Aggregate: a fact routed to the handler is UNIMPLEMENTED (0.3.1's protos have no HandleFact) and nothing is stored", async () => {
-      const routed = await rejection(
+      const routed = await rejectsWith(
         client.commands.injectFact({ domain: "pyorders", root: order, externalId: `ts-routed-${run}`, routeToHandler: true, events: [{ type: ItemAdded, message: { sku: "r", quantity: 1 } }] }),
+        GrpcError,
       );
       expect(routed.code).to.equal(Status.UNIMPLEMENTED);
       expect(sequences(await client.queries.query("pyorders", order).getEventBook())).to.deep.equal([0, 1, 2, 3, 4, 5, 6]);
@@ -376,9 +368,9 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
       expect(processed.events!.pages.map((p) => [seqOf(p), tsPage(p).type_url, tsPage(p).fields])).to.deep.equal([
         [2, typeUrl(OrderValidated), { note: "r: 4 items, 2 events, next sequence 2" }],
       ]);
-      const dup = await rejection(c.command("pyrouter", root).withCommand(CreateOrder, { customerId: "r" }).withSequence(3).execute());
+      const dup = await rejectsWith(c.command("pyrouter", root).withCommand(CreateOrder, { customerId: "r" }).withSequence(3).execute(), GrpcError);
       expect([dup.code, dup.details]).to.deep.equal([Status.FAILED_PRECONDITION, "order already exists"]);
-      const zero = await rejection(c.command("pyrouter", root).withCommand(AddItem, { sku: "a", quantity: 0 }).withSequence(3).execute());
+      const zero = await rejectsWith(c.command("pyrouter", root).withCommand(AddItem, { sku: "a", quantity: 0 }).withSequence(3).execute(), GrpcError);
       expect([zero.code, zero.details]).to.deep.equal([Status.INVALID_ARGUMENT, "quantity must be positive"]);
       expect(sequences(await client.queries.query("pyrouter", root).getEventBook())).to.deep.equal([0, 1, 2]);
     });

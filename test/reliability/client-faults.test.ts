@@ -20,6 +20,7 @@ import { startChildCoordinator, type ChildCoordinator } from "./support/child-co
 import { figure, n } from "./support/figures.js";
 import { AddItem, CreateOrder, ordersRouteEnv, startHandler } from "./support/orders.js";
 import { sqliteStore, type TestStore } from "./support/stores.js";
+import { rejectionOf } from "../support/assertions.js";
 
 /** Deadline of every call: only a guard against hanging. */
 const TIMEOUT_MS = 15_000;
@@ -30,15 +31,6 @@ const EVENT_BYTES = 200_000;
 /** True for the typed failures a broken or refused connection must produce. */
 function isConnectionFailure(err: unknown): boolean {
   return err instanceof ConnectionError || (err instanceof GrpcError && err.code === Status.UNAVAILABLE);
-}
-
-async function failureOf(work: Promise<unknown>): Promise<unknown> {
-  try {
-    await work;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("faults around the client: coordinator restarts", () => {
@@ -82,7 +74,7 @@ describe("faults around the client: coordinator restarts", () => {
         await order().withCommand(AddItem, { sku: "x".repeat(EVENT_BYTES), quantity: 1 }).withSequence(1).execute();
       }
       let received = 0;
-      const failure = await failureOf(
+      const failure = await rejectionOf(
         (async () => {
           for await (const _book of client.queries.queryByCorrelation(correlationId).getEvents()) {
             if (++received === 1) await restart();
@@ -104,7 +96,7 @@ describe("faults around the client: coordinator restarts", () => {
     try {
       const root = newRoot();
       proxy.setMode("hold");
-      const pending = failureOf(client.commands.command("orders", root).withCommand(CreateOrder, { customerId: "c" }).withSequence(0).execute());
+      const pending = rejectionOf(client.commands.command("orders", root).withCommand(CreateOrder, { customerId: "c" }).withSequence(0).execute());
       await sleep(200);
       await restart();
       const failure = await pending;
@@ -127,7 +119,7 @@ describe("faults around the client: coordinator restarts", () => {
       await coordinator.kill();
       const down: unknown[] = [];
       for (let i = 0; i < 5; i++) {
-        down.push(await failureOf(client.queries.query("orders", newRoot()).getEventBook()));
+        down.push(await rejectionOf(client.queries.query("orders", newRoot()).getEventBook()));
         await sleep(200);
       }
       expect(down.every((e) => e instanceof ConnectionError), down.map(String).join("\n")).to.equal(true);
@@ -205,7 +197,7 @@ describe("faults around the client: commands are retried only on request", () =>
       const client = Client.connect(coordinator.address, { timeoutMs: TIMEOUT_MS, retry: { ...policy, retryCommands } });
       const before = handleCommands();
       try {
-        const err = await failureOf(client.commands.command("orders", newRoot()).withCommand(CreateOrder, { customerId: "c" }).withSequence(0).execute());
+        const err = await rejectionOf(client.commands.command("orders", newRoot()).withCommand(CreateOrder, { customerId: "c" }).withSequence(0).execute());
         // The coordinator answered: a GrpcError naming the handler's address, not a ConnectionError.
         expect(err).to.be.instanceOf(GrpcError);
         expect((err as GrpcError).code).to.equal(Status.UNAVAILABLE);

@@ -24,21 +24,12 @@ import { startFaultProxy } from "../../src/testing/index.js";
 import { rawCall, rawClient } from "./fuzz/raw-call.js";
 import { figure, n } from "./support/figures.js";
 import { AddItem, CreateOrder, startHandler } from "./support/orders.js";
+import { rejectsWith } from "../support/assertions.js";
 
 /** The client's own deadline: far above the coordinator's call deadline below. */
 const CLIENT_TIMEOUT_MS = 20_000;
 const CALL_TIMEOUT_MS = 300;
 const MAX_STREAMS = 2;
-
-async function failure(work: Promise<unknown>): Promise<GrpcError> {
-  try {
-    await work;
-  } catch (err) {
-    if (err instanceof GrpcError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /**
  * A request with `pages` pages: an AddItem whose payload (the Any's value) is `payloadBytes`
@@ -87,15 +78,15 @@ describe("limits", () => {
     const c = await coordinator();
     const client = Client.connect(c.address, { timeoutMs: CLIENT_TIMEOUT_MS });
     try {
-      const pages = await failure(client.commands.handleCommand(request(newRoot(), 101)));
+      const pages = await rejectsWith(client.commands.handleCommand(request(newRoot(), 101)), GrpcError);
       expect([Status[pages.code], pages.details]).to.deep.equal(["INVALID_ARGUMENT", "command book exceeds maximum pages (max: 100, got: 101)"]);
-      const hundred = await failure(client.commands.handleCommand(request(newRoot(), 100)));
+      const hundred = await rejectsWith(client.commands.handleCommand(request(newRoot(), 100)), GrpcError);
       expect(hundred.details, "100 pages pass the limit (the handler answers)").not.to.match(/maximum pages/);
 
       const over = request(newRoot(), 1, 262_145);
       const payload = over.command!.pages[0]!.payload;
       expect(payload?.$case === "command" && payload.value.value.length).to.equal(262_145);
-      const big = await failure(client.commands.handleCommand(over));
+      const big = await rejectsWith(client.commands.handleCommand(over), GrpcError);
       expect([Status[big.code], big.details]).to.deep.equal([
         "INVALID_ARGUMENT",
         "page payload exceeds maximum size at page 0 (max: 262144 bytes, got: 262145 bytes)",
@@ -106,10 +97,10 @@ describe("limits", () => {
       atLimit.command!.pages[0]!.header = sequenceHeader(1);
       const stored = await client.commands.handleCommand(atLimit);
       expect(stored.events?.pages, "a payload of exactly 262,144 bytes is stored").to.have.length(1);
-      const speculative = await failure(client.commands.speculate(request(newRoot(), 101), { asOfSequence: 0 }));
+      const speculative = await rejectsWith(client.commands.speculate(request(newRoot(), 101), { asOfSequence: 0 }), GrpcError);
       expect(speculative.details).to.equal("command book exceeds maximum pages (max: 100, got: 101)");
 
-      const huge = await failure(client.commands.handleCommand(request(newRoot(), 1, 11 * 1024 * 1024)));
+      const huge = await rejectsWith(client.commands.handleCommand(request(newRoot(), 1, 11 * 1024 * 1024)), GrpcError);
       expect(Status[huge.code]).to.equal("RESOURCE_EXHAUSTED");
       results.push(
         `101 pages and a 262,145-byte payload INVALID_ARGUMENT with the §4 texts (100 pages and 262,144 bytes pass), ` +
@@ -130,7 +121,7 @@ describe("limits", () => {
       await create(newRoot()); // connects the coordinator to the handler; held from here on
       proxy.setMode("hold");
       const started = performance.now();
-      const err = await failure(create());
+      const err = await rejectsWith(create(), GrpcError);
       const waited = performance.now() - started;
       expect(Status[err.code]).to.equal("DEADLINE_EXCEEDED");
       expect(waited, "answered before the client's own deadline").to.be.lessThan(CLIENT_TIMEOUT_MS);
@@ -161,10 +152,10 @@ describe("limits", () => {
         s.send(query().build());
         expect((await answers[i]!.next()).done).to.equal(false);
       }
-      const refused = [await failure(query().getEvents().collect()), await failure(client.queries.getAggregateRoots().collect())];
+      const refused = [await rejectsWith(query().getEvents().collect(), GrpcError), await rejectsWith(client.queries.getAggregateRoots().collect(), GrpcError)];
       const extra = client.queries.synchronize();
       extra.send(query().build());
-      refused.push(await failure((async () => { for await (const _ of extra); })()));
+      refused.push(await rejectsWith((async () => { for await (const _ of extra); })(), GrpcError));
       expect(refused.map((e) => Status[e.code])).to.deep.equal(["RESOURCE_EXHAUSTED", "RESOURCE_EXHAUSTED", "RESOURCE_EXHAUSTED"]);
       expect(refused[0]!.details).to.equal(`GetEvents: too many concurrent streams (max: ${MAX_STREAMS}); retry once one of them has ended`);
 

@@ -22,6 +22,7 @@ import {
 import { addressFromEnv, serveComponents, silentLogger, type ServerHandle } from "../../src/server/index.js";
 import { eventBookOf, uuidFor } from "../../src/testing/builders.js";
 import { call, callError, clients } from "./support.js";
+import { rejectionOf } from "../support/assertions.js";
 
 const auditSaga = new SagaRouter(
   "orders-audit",
@@ -95,11 +96,8 @@ describe("serveComponents over gRPC", () => {
 });
 
 describe("serveComponents registration", () => {
-  const refuse = (components: Parameters<typeof serveComponents>[0], message: RegExp, address?: string) =>
-    serveComponents(components, address, { logger: silentLogger }).then(
-      () => expect.fail("expected a refusal"),
-      (err: unknown) => expect(String(err)).to.match(message),
-    );
+  const refuse = async (components: Parameters<typeof serveComponents>[0], message: RegExp, address?: string) =>
+    expect(String(await rejectionOf(serveComponents(components, address, { logger: silentLogger }), "a refusal"))).to.match(message);
 
   it("refuses projectors that claim the same domain", async () => {
     const other = new ProjectorRouter("other", ["orders"], () => 0);

@@ -14,6 +14,7 @@ import { ProjectorServiceClient } from "../../src/gen/angzarr/projector.js";
 import { SagaServiceClient } from "../../src/gen/angzarr/saga.js";
 import { UpcasterServiceClient } from "../../src/gen/angzarr/upcaster.js";
 import { HealthService, type HealthCheckRequest, type HealthCheckResponse } from "../../src/server/index.js";
+import { rejectionOf } from "../support/assertions.js";
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 
@@ -28,13 +29,8 @@ export function call<Req, Res>(client: Client, method: UnaryMethod<Req, Res>, re
 }
 
 /** Call and return the ServiceError (fails if the call succeeds). */
-export async function callError<Req, Res>(client: Client, method: UnaryMethod<Req, Res>, request: Req): Promise<ServiceError> {
-  return call(client, method, request).then(
-    () => {
-      throw new Error("expected the call to fail");
-    },
-    (err: ServiceError) => err,
-  );
+export function callError<Req, Res>(client: Client, method: UnaryMethod<Req, Res>, request: Req): Promise<ServiceError> {
+  return rejectionOf<ServiceError>(call(client, method, request), "the call to fail");
 }
 
 /** The clients of every business service, on one channel address. */

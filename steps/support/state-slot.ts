@@ -1,0 +1,23 @@
+/**
+ * Typed scenario-local state for steps files. A steps file that keeps state between its
+ * steps declares an interface for it and creates one slot for it; every scenario's World
+ * then gets its own value through `world.state(slot)`, made fresh on first use.
+ */
+
+/** A typed slot of scenario-local state: one per steps file (or per shared piece of state). */
+export class StateSlot<T> {
+  readonly #values = new WeakMap<object, T>();
+
+  /** @param init - makes the value a scenario starts with. */
+  constructor(private readonly init: () => T) {}
+
+  /** The value for one World, made on first use. Steps call `world.state(slot)` instead. */
+  valueFor(world: object): T {
+    let value = this.#values.get(world);
+    if (value === undefined) {
+      value = this.init();
+      this.#values.set(world, value);
+    }
+    return value;
+  }
+}

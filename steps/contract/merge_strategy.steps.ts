@@ -19,6 +19,7 @@ import { isClientError, GrpcError } from "../../src/errors.js";
 import type { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import { CascadeErrorMode, MergeStrategy, SyncMode, mergeStrategyFromJSON, type CommandBook, type EventBook } from "../../src/gen/angzarr/types.js";
 import { codecFor, pack, sampleMessage, shortName } from "../support/messages.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld, describeError, pageSequence, pageTypeName, type SentCommand } from "../support/world.js";
 
 /**
@@ -53,13 +54,10 @@ interface MsState {
   skus: Map<string, string>;
 }
 
+const MERGE = new StateSlot<MsState>(() => ({ batch: [], skus: new Map() }));
+
 function ms(world: AngzarrWorld): MsState {
-  let s = world.notes.get("merge") as MsState | undefined;
-  if (!s) {
-    s = { batch: [], skus: new Map() };
-    world.notes.set("merge", s);
-  }
-  return s;
+  return world.state(MERGE);
 }
 
 /** STRICT, COMMUTATIVE, AGGREGATE_HANDLES, MANUAL (with or without the MERGE_ prefix). */
@@ -543,7 +541,7 @@ Then("the effective merge_strategy is {word}", async function (this: AngzarrWorl
     const { command } = last(this);
     let builder = (await this.seeder())
       .command(command.domain, command.root)
-      .withCommand(codecFor(command.type, command.domain) as never, command.message as never)
+      .withCommand(codecFor(command.type, command.domain), command.message)
       .withSequence(command.sequence);
     if (command.mergeStrategy !== undefined) builder = builder.withMergeStrategy(command.mergeStrategy);
     strategy = mergeStrategyOf(builder.build().command?.pages[0]?.mergeStrategy);
@@ -572,7 +570,7 @@ Then("AddBonusPoints is retryable", { timeout: STALE_STEP_TIMEOUT_MS }, async fu
   const { command } = cmd;
   const response = await (await this.seeder())
     .command(command.domain, command.root)
-    .withCommand(codecFor(command.type, command.domain) as never, command.message as never)
+    .withCommand(codecFor(command.type, command.domain), command.message)
     .withSequence(command.sequence)
     .withMergeStrategy(command.mergeStrategy!)
     .retryOnSequenceMismatch(3)

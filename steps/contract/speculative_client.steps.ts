@@ -23,6 +23,7 @@ import { CascadeErrorMode, SyncMode, type EventBook, type EventPage, type Projec
 import { closedPortEndpoint } from "../../src/testing/index.js";
 import { fulfillment, orderSummary, ordersToInventory } from "../../examples/orders/index.js";
 import { codecFor, emptyMessage, pack, sampleMessage, shortName } from "../support/messages.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, pageSequence, pageTypeName, planFor } from "../support/world.js";
 
 interface Speculation {
@@ -50,13 +51,10 @@ interface SpecState {
   correlation?: string;
 }
 
+const SPECULATIVE = new StateSlot<SpecState>(() => ({ runs: [], books: [], pms: [] }));
+
 function spec(world: AngzarrWorld): SpecState {
-  let s = world.notes.get("spec") as SpecState | undefined;
-  if (!s) {
-    s = { runs: [], books: [], pms: [] };
-    world.notes.set("spec", s);
-  }
-  return s;
+  return world.state(SPECULATIVE);
 }
 
 async function client(world: AngzarrWorld): Promise<sdk.SpeculativeClient> {
@@ -99,7 +97,7 @@ async function speculate(
   const asOfSequence = asOf ?? Math.max(base - 1, 0);
   const run: Speculation = { label, base: asOf === undefined ? base : asOf + 1, asOfSequence };
   const speculative = await client(world);
-  const builder = (await world.seeder()).command(domain, root).withCommand(codecFor(type, domain) as never, message as never);
+  const builder = (await world.seeder()).command(domain, root).withCommand(codecFor(type, domain), message);
   run.response = await capture(world, () => speculative.speculateCommand(builder, { asOfSequence }, { timeoutMs: CALL_TIMEOUT_MS }));
   run.error = spec(world).error;
   spec(world).runs.push(run);
@@ -266,8 +264,8 @@ When("I attempt speculative execution", async function (this: AngzarrWorld) {
   this.useAggregate("orders", "unreachable");
   const speculative = await client(this);
   const builder = (await this.seeder()).command("orders", this.requireCurrent().root).withCommand(
-    codecFor("CreateOrder", "orders") as never,
-    messageFor(this, "CreateOrder", "orders", "c") as never,
+    codecFor("CreateOrder", "orders"),
+    messageFor(this, "CreateOrder", "orders", "c"),
   );
   await capture(this, () => speculative.speculateCommand(builder, { asOfSequence: 0 }, { timeoutMs: 5_000 }));
 });
@@ -277,8 +275,8 @@ When("I attempt speculative execution with missing parameters", async function (
   const { root } = this.useAggregate("orders", "missing-parameters");
   const speculative = await client(this);
   const builder = (await this.seeder()).command("orders", root).withCommand(
-    codecFor("AddItem", "orders") as never,
-    messageFor(this, "AddItem", "orders", "m") as never,
+    codecFor("AddItem", "orders"),
+    messageFor(this, "AddItem", "orders", "m"),
   );
   await capture(this, () => speculative.speculateCommand(builder, undefined as never, { timeoutMs: CALL_TIMEOUT_MS }));
 });

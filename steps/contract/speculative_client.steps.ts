@@ -38,8 +38,6 @@ interface Speculation {
 
 interface SpecState {
   runs: Speculation[];
-  /** The last error of any speculative call. */
-  error?: unknown;
   /** Books built for saga / PM / projector runs. */
   books: EventBook[];
   saga?: SagaResponse;
@@ -63,14 +61,11 @@ async function client(world: AngzarrWorld): Promise<sdk.SpeculativeClient> {
 }
 
 async function capture<T>(world: AngzarrWorld, fn: () => Promise<T>): Promise<T | undefined> {
-  const s = spec(world);
-  s.error = undefined;
   world.lastError = undefined;
   try {
     return await fn();
   } catch (err) {
     expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
-    s.error = err;
     world.lastError = err;
     return undefined;
   }
@@ -99,7 +94,7 @@ async function speculate(
   const speculative = await client(world);
   const builder = (await world.seeder()).command(domain, root).withCommand(codecFor(type, domain), message);
   run.response = await capture(world, () => speculative.speculateCommand(builder, { asOfSequence }, { timeoutMs: CALL_TIMEOUT_MS }));
-  run.error = spec(world).error;
+  run.error = world.lastError;
   spec(world).runs.push(run);
   return run;
 }
@@ -116,7 +111,7 @@ function okRun(run: Speculation): CommandResponse {
 }
 
 function requireSpecError(world: AngzarrWorld): sdk.ClientError {
-  const err = spec(world).error;
+  const err = world.lastError;
   if (err === undefined) throw new Error("expected the speculative call to fail, but it succeeded");
   return err as sdk.ClientError;
 }
@@ -456,7 +451,7 @@ Then("the speculative operation should fail with invalid argument error", functi
 
 function sagaResponse(world: AngzarrWorld): SagaResponse {
   const s = spec(world);
-  if (s.error !== undefined) throw new Error(`the saga speculation failed: ${describeError(s.error)}`);
+  if (world.lastError !== undefined) throw new Error(`the saga speculation failed: ${describeError(world.lastError)}`);
   if (!s.saga) throw new Error("no saga speculation ran");
   return s.saga;
 }
@@ -522,7 +517,7 @@ Then("the response should preserve the saga origin chain", function (this: Angza
 // fulfillment decides by recording process events (it emits no commands): one per trigger event.
 Then("the response should contain the PM's command decisions", function (this: AngzarrWorld) {
   const s = spec(this);
-  if (s.error !== undefined) throw new Error(`the process manager speculation failed: ${describeError(s.error)}`);
+  if (this.lastError !== undefined) throw new Error(`the process manager speculation failed: ${describeError(this.lastError)}`);
   expect(s.pms).to.have.length(s.books.length);
   const decided = s.pms.flatMap((pm) => (pm.processEvents?.pages ?? []).map(pageTypeName));
   const triggered = s.books.flatMap((b) => b.pages.map(pageTypeName));
@@ -537,7 +532,7 @@ Then("the response should contain the PM's command decisions", function (this: A
 
 function summary(world: AngzarrWorld): { items: number; eventsSeen: number } {
   const s = spec(world);
-  if (s.error !== undefined) throw new Error(`the projector speculation failed: ${describeError(s.error)}`);
+  if (world.lastError !== undefined) throw new Error(`the projector speculation failed: ${describeError(world.lastError)}`);
   const projection = s.projection?.projection;
   expect(shortName(projection?.typeUrl ?? "")).to.equal("OrderSummary");
   return codecFor("OrderSummary", "orders").decode(projection!.value) as { items: number; eventsSeen: number };

@@ -29,9 +29,11 @@ import { ReserveStock } from "../../../examples/gen/examples/inventory.js";
 import type { BusinessResponse } from "../../../src/gen/angzarr/command_handler.js";
 import type { SagaResponse } from "../../../src/gen/angzarr/saga.js";
 import type { ProcessManagerHandleResponse } from "../../../src/gen/angzarr/process_manager.js";
-import { MergeStrategy, type CommandBook, type Cover, type EventBook, type EventPage, type Projection } from "../../../src/gen/angzarr/types.js";
+import { CascadeErrorMode, MergeStrategy, SyncMode, type CommandBook, type Cover, type EventBook, type EventPage, type Projection } from "../../../src/gen/angzarr/types.js";
 import type { Any } from "../../../src/gen/google/protobuf/any.js";
 import { codecFor, sampleMessage, type Codec } from "../../support/messages.js";
+import { StateSlot } from "../../support/state-slot.js";
+import type { AngzarrWorld } from "../../support/world.js";
 
 export const ROUTER_ROOT = "00000000-0000-4000-8000-00000000a001";
 
@@ -65,7 +67,6 @@ export interface RouterScenario {
   pmResponses: ProcessManagerHandleResponse[];
   /** Process manager books per correlation id, as the coordinator keeps them. */
   pmBooks: Map<string, EventBook>;
-  error?: unknown;
   /** How many events the ProcessOrder handler emits. */
   emitCount: number;
   /** Side effects the projector performs outside its projection (a stand-in external table). */
@@ -80,6 +81,9 @@ export interface RouterScenario {
 export function newScenario(): RouterScenario {
   return { calls: [], prior: [], pmResponses: [], pmBooks: new Map(), emitCount: 0, externalWrites: [], applied: [], registered: new Map() };
 }
+
+/** The scenario's routers and what they answered; a router's failure goes to the World's lastError. */
+export const ROUTER_SCENARIO = new StateSlot<RouterScenario>(newScenario);
 
 export function packOf(codec: Codec | MessageType, message: unknown): Any {
   return { typeUrl: `type.googleapis.com/${codec.$type}`, value: Buffer.from((codec as Codec).encode(message as never).finish()) };
@@ -192,12 +196,13 @@ export function orderCover(correlationId = ""): Cover {
 }
 
 /** Sends one command to the aggregate router with the scenario's prior events. */
-export async function handleCommand(rs: RouterScenario, any: Any): Promise<void> {
+export async function handleCommand(world: AngzarrWorld, any: Any): Promise<void> {
+  const rs = world.state(ROUTER_SCENARIO);
   const router = rs.aggregate;
   if (!router) throw new Error("no aggregate router was set up");
   const cover = orderCover();
   rs.response = undefined;
-  rs.error = undefined;
+  world.lastError = undefined;
   try {
     rs.response = await router.handle({
       events: makeEventBook(cover, rs.prior, rs.snapshot),
@@ -207,7 +212,7 @@ export async function handleCommand(rs: RouterScenario, any: Any): Promise<void>
       },
     });
   } catch (err) {
-    rs.error = err;
+    world.lastError = err;
   }
 }
 
@@ -228,12 +233,12 @@ export function commandAny(name: string, data?: Record<string, unknown>): Any {
 export function sagaRouter(rs: RouterScenario, names: string[] = ["OrderCreated", "ItemAdded"]): SagaRouter {
   let handlers = new SagaHandlers();
   for (const name of names) {
-    const codec = codecFor(name, "orders") as unknown as MessageType<Record<string, unknown>>;
+    const codec = codecFor(name, "orders");
     handlers = handlers.on(codec, (e, ctx) => {
       const local = { reserved: 0 }; // per-invocation state: a saga keeps nothing between events
       rs.calls.push({ handler: name, message: e, sequence: ctx.event.sequence, correlationId: ctx.source.cover?.correlationId, items: local.reserved });
       if (name !== "ItemAdded") return undefined;
-      const item = e as unknown as ItemAdded;
+      const item = { sku: String(e.sku), quantity: Number(e.quantity) };
       local.reserved += item.quantity;
       let command: CommandBook = commandBook(
         { domain: "inventory", root: computeRoot("inventory", item.sku) },
@@ -251,14 +256,20 @@ export function sagaRouter(rs: RouterScenario, names: string[] = ["OrderCreated"
   return rs.saga;
 }
 
-export async function handleSaga(rs: RouterScenario, pages: EventPage[], correlationId: string, destinations: Record<string, number> = {}): Promise<void> {
+export async function handleSaga(world: AngzarrWorld, pages: EventPage[], correlationId: string, destinations: Record<string, number> = {}): Promise<void> {
+  const rs = world.state(ROUTER_SCENARIO);
   rs.sagaSource = makeEventBook(orderCover(correlationId), pages);
   rs.sagaResponse = undefined;
-  rs.error = undefined;
+  world.lastError = undefined;
   try {
-    rs.sagaResponse = await rs.saga!.handle({ source: rs.sagaSource, destinationSequences: destinations } as never);
+    rs.sagaResponse = await rs.saga!.handle({
+      source: rs.sagaSource,
+      syncMode: SyncMode.SYNC_MODE_ASYNC,
+      cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST,
+      destinationSequences: destinations,
+    });
   } catch (err) {
-    rs.error = err;
+    world.lastError = err;
   }
 }
 
@@ -273,11 +284,11 @@ export interface ProjectionState {
 export function projectorRouter(rs: RouterScenario, names: string[] = ["OrderCreated", "ItemAdded"]): ProjectorRouter<ProjectionState> {
   let router = new ProjectorRouter<ProjectionState>("order-summary", ["orders"], (_book, speculative) => ({ seen: [], items: 0, speculative }));
   for (const name of names) {
-    const codec = codecFor(name, "orders") as unknown as MessageType<Record<string, unknown>>;
+    const codec = codecFor(name, "orders");
     router = router.on(codec, (state, e, ctx) => {
       rs.calls.push({ handler: name, message: e, sequence: ctx.sequence, speculative: ctx.speculative });
       state.seen.push(ctx.sequence);
-      if (name === "ItemAdded") state.items += (e as unknown as ItemAdded).quantity;
+      if (name === "ItemAdded") state.items += Number(e.quantity);
       // The projector's external write (a read-model row), skipped on speculative runs.
       if (!ctx.speculative) rs.externalWrites.push(`${name}@${ctx.sequence}`);
     });
@@ -287,12 +298,13 @@ export function projectorRouter(rs: RouterScenario, names: string[] = ["OrderCre
   return rs.projector;
 }
 
-export async function project(rs: RouterScenario, pages: EventPage[], speculative = false): Promise<void> {
-  rs.error = undefined;
+export async function project(world: AngzarrWorld, pages: EventPage[], speculative = false): Promise<void> {
+  const rs = world.state(ROUTER_SCENARIO);
+  world.lastError = undefined;
   try {
     rs.projection = await rs.projector!.handle(makeEventBook(orderCover(), pages), speculative);
   } catch (err) {
-    rs.error = err;
+    world.lastError = err;
   }
 }
 
@@ -308,13 +320,13 @@ export function pmRouter(rs: RouterScenario, names: string[] = ["OrderCreated", 
   for (const name of names) {
     const domain = domainOf(name);
     const handlers = byDomain.get(domain) ?? new ProcessManagerHandlers<OrderState>();
-    const codec = codecFor(name) as unknown as MessageType<Record<string, unknown>>;
+    const codec = codecFor(name);
     byDomain.set(
       domain,
       handlers.on(codec, (e, state, ctx) => {
         rs.calls.push({ handler: name, message: e, items: state.itemCount, correlationId: ctx.correlationId });
         if (name !== "ItemAdded") return {};
-        const item = e as unknown as ItemAdded;
+        const item = { sku: String(e.sku), quantity: Number(e.quantity) };
         return {
           // The PM records what it saw (its own state) and asks inventory to reserve.
           processEvents: event(ItemAdded, ItemAdded.fromPartial({ sku: item.sku, quantity: item.quantity })),
@@ -336,7 +348,7 @@ export function pmRouter(rs: RouterScenario, names: string[] = ["OrderCreated", 
 export async function handlePm(rs: RouterScenario, domain: string, pages: EventPage[], correlationId: string): Promise<ProcessManagerHandleResponse> {
   const trigger = makeEventBook(makeCover({ domain, root: ROUTER_ROOT, correlationId }), pages);
   const processState = rs.pmBooks.get(correlationId);
-  const response = await rs.pm!.handle({ trigger, processState, destinationSequences: {} } as never);
+  const response = await rs.pm!.handle({ trigger, processState, destinationSequences: {} });
   rs.pmResponses.push(response);
   const produced = response.processEvents;
   if (produced && produced.pages.length > 0) {

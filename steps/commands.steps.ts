@@ -41,7 +41,7 @@ async function inject(world: AngzarrWorld, type: string, count: number, external
         domain,
         root,
         externalId: externalId === undefined ? "" : world.correlation(externalId),
-        events: Array.from({ length: count }, (_, i) => ({ type: codec as never, message: sampleMessage(codec, `fact-${i}`) })),
+        events: Array.from({ length: count }, (_, i) => ({ type: codec, message: sampleMessage(codec, `fact-${i}`) })),
       },
       { timeoutMs: CALL_TIMEOUT_MS },
     );

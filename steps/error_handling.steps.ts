@@ -244,7 +244,7 @@ When("I send a malformed request to the server", async function (this: AngzarrWo
     syncMode: 0,
     cascadeErrorMode: 0,
   };
-  setError(this, await failureOf(() => client.handleCommand(request as never, { timeoutMs: CALL_TIMEOUT_MS })));
+  setError(this, await failureOf(() => client.handleCommand(request, { timeoutMs: CALL_TIMEOUT_MS })));
 });
 
 When("I build a command without required fields", async function (this: AngzarrWorld) {

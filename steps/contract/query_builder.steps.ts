@@ -229,7 +229,7 @@ Then("query building should fail", function (this: AngzarrWorld) {
 });
 
 Then("the error should indicate invalid timestamp", function (this: AngzarrWorld) {
-  const s = state(this);
+  state(this); // a query was started
   expect(this.lastError, "expected an invalid timestamp error").to.be.instanceOf(InvalidTimestampError);
   expect((this.lastError as Error).message).to.match(/timestamp/i);
 });

@@ -10,7 +10,7 @@ import { StateRouter } from "../../../src/handlers/state-router.js";
 import { SagaHandlers, SagaRouter } from "../../../src/handlers/saga-router.js";
 import { ProjectorRouter } from "../../../src/handlers/projector-router.js";
 import { ProcessManagerHandlers, ProcessManagerRouter } from "../../../src/handlers/process-manager-router.js";
-import { event, type EventLike } from "../../../src/handlers/events.js";
+import { event } from "../../../src/handlers/events.js";
 import { commandBook } from "../../../src/handlers/outbound.js";
 import type { MessageType } from "../../../src/core/message.js";
 import {
@@ -85,11 +85,11 @@ export function newScenario(): RouterScenario {
 /** The scenario's routers and what they answered; a router's failure goes to the World's lastError. */
 export const ROUTER_SCENARIO = new StateSlot<RouterScenario>(newScenario);
 
-export function packOf(codec: Codec | MessageType, message: unknown): Any {
-  return { typeUrl: `type.googleapis.com/${codec.$type}`, value: Buffer.from((codec as Codec).encode(message as never).finish()) };
+export function packOf<T>(codec: MessageType<T>, message: T): Any {
+  return { typeUrl: `type.googleapis.com/${codec.$type}`, value: Buffer.from(codec.encode(message).finish()) };
 }
 
-export function page(seq: number, codec: Codec | MessageType, message: unknown): EventPage {
+export function page<T>(seq: number, codec: MessageType<T>, message: T): EventPage {
   return makeEventPage(seq, packOf(codec, message));
 }
 
@@ -115,47 +115,39 @@ export function orderState(rs: RouterScenario): StateRouter<OrderState> {
     .withSnapshot(OrderState);
 }
 
-type Handler = (cmd: never, state: OrderState, ctx: CommandContext) => EventLike | EventLike[] | undefined;
+/** Registers one of the orders aggregate's handlers on a router. */
+type Registration = (router: CommandRouter<OrderState>) => void;
 
 /** The orders aggregate's handlers by command name; each records its call. */
-function aggregateHandlers(rs: RouterScenario): Record<string, { type: MessageType; fn: Handler }> {
+function aggregateHandlers(rs: RouterScenario): Record<string, Registration> {
   const record = (handler: string, message: unknown, state: OrderState, ctx: CommandContext) =>
     rs.calls.push({ handler, message, exists: ctx.exists, items: state.itemCount, priorPages: ctx.prior.pages.length, nextSequence: ctx.nextSequence });
   return {
-    CreateOrder: {
-      type: CreateOrder as never,
-      fn: ((cmd: CreateOrder, s: OrderState, ctx: CommandContext) => {
+    CreateOrder: (router) =>
+      router.on(CreateOrder, (cmd, s, ctx) => {
         record("CreateOrder", cmd, s, ctx);
         if (ctx.exists) throw CommandRejectedError.preconditionFailed("order already exists");
         return event(OrderCreated, OrderCreated.fromPartial({ customerId: cmd.customerId }));
-      }) as Handler,
-    },
-    AddItem: {
-      type: AddItem as never,
-      fn: ((cmd: AddItem, s: OrderState, ctx: CommandContext) => {
+      }),
+    AddItem: (router) =>
+      router.on(AddItem, (cmd, s, ctx) => {
         record("AddItem", cmd, s, ctx);
         if (!ctx.exists) throw CommandRejectedError.preconditionFailed("order does not exist");
         return event(ItemAdded, ItemAdded.fromPartial({ sku: cmd.sku, quantity: cmd.quantity }));
-      }) as Handler,
-    },
-    ProcessOrder: {
-      type: ProcessOrder as never,
-      fn: ((cmd: ProcessOrder, s: OrderState, ctx: CommandContext) => {
+      }),
+    ProcessOrder: (router) =>
+      router.on(ProcessOrder, (cmd, s, ctx) => {
         record("ProcessOrder", cmd, s, ctx);
         return Array.from({ length: rs.emitCount }, (_, i) => event(ItemAdded, ItemAdded.fromPartial({ sku: `batch-${i}`, quantity: 1 })));
-      }) as Handler,
-    },
-    FailWith: {
-      type: FailWith as never,
-      fn: ((cmd: FailWith, s: OrderState, ctx: CommandContext) => {
+      }),
+    FailWith: (router) =>
+      router.on(FailWith, (cmd, s, ctx) => {
         record("FailWith", cmd, s, ctx);
         throw new Error(`payment gateway unavailable: ${cmd.message}`);
-      }) as Handler,
-    },
+      }),
     // Guard / validate / compute: the three phases of one handler, each recorded.
-    ShipOrder: {
-      type: ShipOrder as never,
-      fn: ((cmd: ShipOrder, s: OrderState, ctx: CommandContext) => {
+    ShipOrder: (router) =>
+      router.on(ShipOrder, (cmd, s, ctx) => {
         record("ShipOrder", cmd, s, ctx);
         rs.calls.push({ handler: "guard" });
         if (!ctx.exists) throw CommandRejectedError.preconditionFailed("order does not exist: cannot ship");
@@ -164,8 +156,7 @@ function aggregateHandlers(rs: RouterScenario): Record<string, { type: MessageTy
         if (!cmd.carrier) throw CommandRejectedError.invalidArgument("invalid ShipOrder: carrier is required");
         rs.calls.push({ handler: "compute" });
         return event(OrderShipped, OrderShipped.fromPartial({ address: cmd.address, carrier: cmd.carrier }));
-      }) as Handler,
-    },
+      }),
   };
 }
 
@@ -173,9 +164,9 @@ export function aggregateRouter(rs: RouterScenario, names?: string[]): CommandRo
   const all = aggregateHandlers(rs);
   const router = new CommandRouter("orders", orderState(rs));
   for (const name of names ?? Object.keys(all)) {
-    const h = all[name];
-    if (!h) throw new Error(`no example handler for ${name}`);
-    router.on(h.type as MessageType<never>, h.fn as never);
+    const register = all[name];
+    if (!register) throw new Error(`no example handler for ${name}`);
+    register(router);
   }
   rs.aggregate = router;
   rs.kind = "aggregate";

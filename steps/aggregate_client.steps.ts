@@ -19,6 +19,15 @@ import {
   summarizeResponse,
   type SentCommand,
 } from "./support/world.js";
+import { StateSlot } from "./support/state-slot.js";
+
+/** What the aggregate client steps keep between steps. */
+interface AggregateState {
+  /** The sequence "I query the current sequence" read, for the retry. */
+  currentSequence?: number;
+}
+
+const AGGREGATE = new StateSlot<AggregateState>(() => ({}));
 
 // ---- Given --------------------------------------------------------------------------------
 
@@ -55,18 +64,16 @@ Given(
 );
 
 Given("projectors are configured for {string} domain", function (this: AngzarrWorld, domain: string) {
-  if (!this.backend.capabilities.has("projectors" as never)) {
+  if (!this.backend.capabilities.has("projectors")) {
     return recordSkip(this, `the ${this.backend.kind} backend runs no projectors for ${domain}`);
   }
-  this.notes.set("projectors", domain);
   return undefined;
 });
 
 Given("sagas are configured for {string} domain", function (this: AngzarrWorld, domain: string) {
-  if (!this.backend.capabilities.has("sagas" as never)) {
+  if (!this.backend.capabilities.has("sagas")) {
     return recordSkip(this, `the ${this.backend.kind} backend runs no sagas for ${domain}`);
   }
-  this.notes.set("sagas", domain);
   return undefined;
 });
 
@@ -189,15 +196,14 @@ When(
   "I query the current sequence for {string} root {string}",
   async function (this: AngzarrWorld, domain: string, name: string) {
     const root = this.rootFor(domain, name);
-    this.notes.set("currentSequence", await this.currentSequence(domain, root));
+    this.state(AGGREGATE).currentSequence = await this.currentSequence(domain, root);
   },
 );
 
 When("I retry the command at the correct sequence", async function (this: AngzarrWorld) {
   const last = this.lastCommand;
   if (!last) throw new Error("no command was sent before the retry");
-  const sequence =
-    (this.notes.get("currentSequence") as number | undefined) ?? (await this.currentSequence(last.domain, last.root));
+  const sequence = this.state(AGGREGATE).currentSequence ?? (await this.currentSequence(last.domain, last.root));
   await this.send({ ...last, sequence });
 });
 

@@ -6,31 +6,43 @@ import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import { isUuid, parseTimestamp, protoToUuid } from "../src/core/index.js";
 import { isClientError } from "../src/errors.js";
-import { MergeStrategy, SyncMode, type CommandRequest, type Query } from "../src/gen/angzarr/types.js";
+import type { QueryBuilder } from "../src/client/query-builder.js";
+import { MergeStrategy, SyncMode, type CommandRequest, type EventPage, type Query } from "../src/gen/angzarr/types.js";
 import { anyContainsText, codecFor, sampleMessage } from "./support/messages.js";
+import { StateSlot } from "./support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, pageSequence } from "./support/world.js";
 
-function capture(world: AngzarrWorld, fn: () => unknown): unknown {
-  world.error = undefined;
+/** What the builder steps built or fetched, for the Then steps. */
+interface BuilderState {
+  builtCommand?: CommandRequest;
+  builtQuery?: Query;
+  /** Roots of two commandNew builders. */
+  newRoots?: string[];
+  pages?: EventPage[];
+}
+
+const BUILDERS = new StateSlot<BuilderState>(() => ({}));
+
+/** Runs a build; a ClientError it throws goes to lastError and the result is undefined. */
+function capture<T>(world: AngzarrWorld, fn: () => T): T | undefined {
   world.lastError = undefined;
   try {
     return fn();
   } catch (err) {
     expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
-    world.error = err;
     world.lastError = err;
     return undefined;
   }
 }
 
 function built(world: AngzarrWorld): CommandRequest {
-  const request = world.notes.get("builtCommand") as CommandRequest | undefined;
+  const request = world.state(BUILDERS).builtCommand;
   if (!request) throw new Error(`no command was built: ${String(world.lastError)}`);
   return request;
 }
 
 function builtQuery(world: AngzarrWorld): Query {
-  const query = world.notes.get("builtQuery") as Query | undefined;
+  const query = world.state(BUILDERS).builtQuery;
   if (!query) throw new Error(`no query was built: ${String(world.lastError)}`);
   return query;
 }
@@ -42,14 +54,11 @@ When(
   async function (this: AngzarrWorld, type: string, domain: string, name: string, data: string) {
     const client = await this.commandClient();
     const codec = codecFor(type, domain);
-    this.notes.set(
-      "builtCommand",
-      capture(this, () =>
-        client
-          .command(domain, this.rootFor(domain, name))
-          .withCommand(codec as never, sampleMessage(codec, data) as never)
-          .build(),
-      ),
+    this.state(BUILDERS).builtCommand = capture(this, () =>
+      client
+        .command(domain, this.rootFor(domain, name))
+        .withCommand(codec, sampleMessage(codec, data))
+        .build(),
     );
   },
 );
@@ -68,25 +77,22 @@ When(
   ) {
     const client = await this.commandClient();
     const codec = codecFor(type, domain);
-    this.notes.set(
-      "builtCommand",
-      capture(this, () =>
-        client
-          .command(domain, this.rootFor(domain, name))
-          .withCommand(codec as never, sampleMessage(codec) as never)
-          .withSequence(sequence)
-          .withCorrelationId(correlationId)
-          .withMergeStrategy(MergeStrategy[merge as keyof typeof MergeStrategy])
-          .withSyncMode(SyncMode[sync as keyof typeof SyncMode])
-          .build(),
-      ),
+    this.state(BUILDERS).builtCommand = capture(this, () =>
+      client
+        .command(domain, this.rootFor(domain, name))
+        .withCommand(codec, sampleMessage(codec))
+        .withSequence(sequence)
+        .withCorrelationId(correlationId)
+        .withMergeStrategy(MergeStrategy[merge as keyof typeof MergeStrategy])
+        .withSyncMode(SyncMode[sync as keyof typeof SyncMode])
+        .build(),
     );
   },
 );
 
 When("I start two commands for new {string} aggregates", async function (this: AngzarrWorld, domain: string) {
   const client = await this.commandClient();
-  this.notes.set("newRoots", [client.commandNew(domain).root, client.commandNew(domain).root]);
+  this.state(BUILDERS).newRoots = [client.commandNew(domain).root, client.commandNew(domain).root];
 });
 
 When(
@@ -97,12 +103,12 @@ When(
     capture(this, () => {
       const domain = part === "domain" ? value : "orders";
       const root = part === "root" ? value : this.rootFor("orders", "malformed");
-      let builder = client.command(domain, root).withCommand(codec as never, sampleMessage(codec) as never);
+      let builder = client.command(domain, root).withCommand(codec, sampleMessage(codec));
       if (part === "correlation ID") builder = builder.withCorrelationId(value);
       if (part === "edition") builder = builder.withEdition(value);
       return builder.build();
     });
-    expect(this.error, `a command with ${part} "${value}" was built`).to.not.equal(undefined);
+    expect(this.lastError, `a command with ${part} "${value}" was built`).to.not.equal(undefined);
   },
 );
 
@@ -119,7 +125,7 @@ When(
     try {
       this.lastResponse = await client
         .command(domain, root)
-        .withCommand(codec as never, command.message as never)
+        .withCommand(codec, command.message)
         .withSequence(sequence)
         .retryOnSequenceMismatch(attempts)
         .execute({ timeoutMs: CALL_TIMEOUT_MS });
@@ -172,29 +178,26 @@ Then("the built command has correlation ID {string}", function (this: AngzarrWor
 });
 
 Then("each builder has a version 4 UUID root", function (this: AngzarrWorld) {
-  for (const root of this.notes.get("newRoots") as string[]) {
+  for (const root of this.state(BUILDERS).newRoots ?? []) {
     expect(isUuid(root), root).to.equal(true);
     expect(root[14], `version nibble of ${root}`).to.equal("4");
   }
 });
 
 Then("the two roots differ", function (this: AngzarrWorld) {
-  const [a, b] = this.notes.get("newRoots") as string[];
+  const [a, b] = this.state(BUILDERS).newRoots ?? [];
   expect(a).to.not.equal(b);
 });
 
 Then("the error message mentions {string}", function (this: AngzarrWorld, text: string) {
-  expect((this.error as Error).message).to.include(text);
+  expect((this.lastError as Error).message).to.include(text);
 });
 
 // ---- query builder ------------------------------------------------------------------------
 
-async function buildQuery(world: AngzarrWorld, domain: string, name: string | undefined, shape: (b: any) => any) {
+async function buildQuery(world: AngzarrWorld, domain: string, name: string, shape: (b: QueryBuilder) => QueryBuilder) {
   const client = await world.queryClientOrDefault();
-  world.notes.set(
-    "builtQuery",
-    capture(world, () => shape(client.query(domain, name === undefined ? "" : world.rootFor(domain, name))).build()),
-  );
+  world.state(BUILDERS).builtQuery = capture(world, () => shape(client.query(domain, world.rootFor(domain, name))).build());
 }
 
 When("I build a query for {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
@@ -245,7 +248,7 @@ When(
 
 When("I build a query by correlation ID {string}", async function (this: AngzarrWorld, id: string) {
   const client = await this.queryClientOrDefault();
-  this.notes.set("builtQuery", capture(this, () => (client as any).queryByCorrelation(id).build()));
+  this.state(BUILDERS).builtQuery = capture(this, () => client.queryByCorrelation(id).build());
 });
 
 When(
@@ -257,7 +260,7 @@ When(
 
 When("I fetch the pages of {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
   const client = await this.queryClientOrDefault();
-  this.notes.set("pages", await client.query(domain, this.rootFor(domain, name)).getPages({ timeoutMs: CALL_TIMEOUT_MS }));
+  this.state(BUILDERS).pages = await client.query(domain, this.rootFor(domain, name)).getPages({ timeoutMs: CALL_TIMEOUT_MS });
 });
 
 When("I stream the events of {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
@@ -317,8 +320,9 @@ Then("the received sequences are {int}, {int}, {int}", function (this: AngzarrWo
 });
 
 Then("{int} pages come back in sequence order", function (this: AngzarrWorld, count: number) {
-  const pages = this.notes.get("pages") as Parameters<typeof pageSequence>[0][];
-  expect(pages.map(pageSequence)).to.deep.equal(Array.from({ length: count }, (_, i) => i));
+  const pages = this.state(BUILDERS).pages;
+  expect(pages, "pages were fetched").to.not.equal(undefined);
+  expect(pages!.map(pageSequence)).to.deep.equal(Array.from({ length: count }, (_, i) => i));
 });
 
 Then("{int} book with {int} events arrives", function (this: AngzarrWorld, books: number, events: number) {

@@ -14,20 +14,37 @@ import type { CommandResponse } from "../src/gen/angzarr/command_handler.js";
 import type { ProcessManagerHandleResponse } from "../src/gen/angzarr/process_manager.js";
 import type { SagaResponse } from "../src/gen/angzarr/saga.js";
 import { CascadeErrorMode, SyncMode, type EventBook, type Projection } from "../src/gen/angzarr/types.js";
-import { closedPortEndpoint, startFaultProxy } from "../src/testing/index.js";
+import { closedPortEndpoint, startFaultProxy, type FaultProxy } from "../src/testing/index.js";
 import { codecFor, emptyMessage, pack, sampleMessage, shortName } from "./support/messages.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, pageSequence, planFor } from "./support/world.js";
 import { startCountingForwarder } from "./support/forwarder.js";
+import { StateSlot } from "./support/state-slot.js";
+
+/** What the speculative, domain client and connection steps keep between steps. */
+interface ClientsState {
+  /** Every successful command speculation of the scenario. */
+  speculations: CommandResponse[];
+  sagaSpeculation?: SagaResponse;
+  pmSpeculation?: ProcessManagerHandleResponse;
+  projectorSpeculation?: Projection;
+  /** The client whose channel a domain client borrowed. */
+  channelOwner?: sdk.QueryClient;
+  proxy?: FaultProxy;
+  /** A port nothing listened on when a client first tried it. */
+  latePort?: number;
+  elapsedMs?: number;
+  client?: sdk.Client;
+}
+
+const CLIENTS = new StateSlot<ClientsState>(() => ({ speculations: [] }));
 
 async function attempt<T>(world: AngzarrWorld, fn: () => Promise<T> | T): Promise<T | undefined> {
   world.lastError = undefined;
-  world.error = undefined;
   try {
     return await fn();
   } catch (err) {
     expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
     world.lastError = err;
-    world.error = err;
     return undefined;
   }
 }
@@ -42,13 +59,10 @@ async function speculative(world: AngzarrWorld): Promise<sdk.SpeculativeClient> 
 async function speculate(world: AngzarrWorld, domain: string, name: string, type: string, message: Record<string, unknown>, asOfSequence?: number) {
   const root = world.useAggregate(domain, name).root;
   const client = await speculative(world);
-  const builder = (await world.seeder()).command(domain, root).withCommand(codecFor(type, domain) as never, message as never);
+  const builder = (await world.seeder()).command(domain, root).withCommand(codecFor(type, domain), message);
   const at = asOfSequence === undefined ? (undefined as never) : { asOfSequence };
   const response = await attempt(world, () => client.speculateCommand(builder, at, { timeoutMs: CALL_TIMEOUT_MS }));
-  if (response) {
-    const all = (world.notes.get("speculations") as CommandResponse[] | undefined) ?? [];
-    world.notes.set("speculations", [...all, response]);
-  }
+  if (response) world.state(CLIENTS).speculations.push(response);
 }
 
 When(
@@ -82,7 +96,7 @@ Then(
   "the speculation returns {int} event(s) starting at sequence {int}",
   function (this: AngzarrWorld, count: number, sequence: number) {
     if (this.lastError !== undefined) throw new Error(`the speculation failed: ${describeError(this.lastError)}`);
-    const all = this.notes.get("speculations") as CommandResponse[];
+    const all = this.state(CLIENTS).speculations;
     expect(all.length).to.be.greaterThan(0);
     for (const response of all) {
       const pages = response.events?.pages ?? [];
@@ -123,9 +137,12 @@ function itemsBook(world: AngzarrWorld, domain: string, skus: string[], correlat
   );
 }
 
-function speculationOf<T>(world: AngzarrWorld, what: string): T {
+/** What a speculation answered; fails when it failed. */
+function speculationOf<T>(world: AngzarrWorld, answer: (s: ClientsState) => T | undefined): T {
   if (world.lastError !== undefined) throw new Error(`the speculation failed: ${describeError(world.lastError)}`);
-  return world.notes.get(what) as T;
+  const value = answer(world.state(CLIENTS));
+  if (value === undefined) throw new Error("no speculation answered");
+  return value;
 }
 
 When(
@@ -134,14 +151,14 @@ When(
     const client = await speculative(this);
     const source = itemsBook(this, domain, [sku], correlation);
     const request = { source, syncMode: SyncMode.SYNC_MODE_ASYNC, cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST, destinationSequences: {} };
-    this.notes.set("saga speculation", await attempt(this, () => client.speculateSaga(request, { timeoutMs: CALL_TIMEOUT_MS })));
+    this.state(CLIENTS).sagaSpeculation = await attempt(this, () => client.speculateSaga(request, { timeoutMs: CALL_TIMEOUT_MS }));
   },
 );
 
 Then(
   "the saga speculation returns {int} {string} command(s) for domain {string} correlated as {string}",
   function (this: AngzarrWorld, count: number, type: string, domain: string, correlation: string) {
-    const { commands } = speculationOf<SagaResponse>(this, "saga speculation");
+    const { commands } = speculationOf(this, (s) => s.sagaSpeculation);
     expect(commands).to.have.length(count);
     for (const command of commands) {
       expect(command.cover?.domain).to.equal(domain);
@@ -161,14 +178,14 @@ When(
   async function (this: AngzarrWorld, domain: string, sku: string, correlation: string) {
     const client = await speculative(this);
     const request = { trigger: itemsBook(this, domain, [sku], correlation), processState: undefined, destinationSequences: {} };
-    this.notes.set("pm speculation", await attempt(this, () => client.speculateProcessManager(request, { timeoutMs: CALL_TIMEOUT_MS })));
+    this.state(CLIENTS).pmSpeculation = await attempt(this, () => client.speculateProcessManager(request, { timeoutMs: CALL_TIMEOUT_MS }));
   },
 );
 
 Then(
   "the process manager speculation returns {int} process event(s) and {int} command(s)",
   function (this: AngzarrWorld, events: number, commands: number) {
-    const response = speculationOf<ProcessManagerHandleResponse>(this, "pm speculation");
+    const response = speculationOf(this, (s) => s.pmSpeculation);
     expect(response.processEvents?.pages ?? [], "process events").to.have.length(events);
     expect(response.commands, "commands").to.have.length(commands);
   },
@@ -182,11 +199,11 @@ Then("no events correlated with {string} exist in domain {string}", async functi
 When("I speculate the projector on an {string} book with items {string}", async function (this: AngzarrWorld, domain: string, skus: string) {
   const client = await speculative(this);
   const book = itemsBook(this, domain, skus.split(","));
-  this.notes.set("projector speculation", await attempt(this, () => client.speculateProjector(book, { timeoutMs: CALL_TIMEOUT_MS })));
+  this.state(CLIENTS).projectorSpeculation = await attempt(this, () => client.speculateProjector(book, { timeoutMs: CALL_TIMEOUT_MS }));
 });
 
 Then("the speculative projection counts {int} items in {int} events", function (this: AngzarrWorld, items: number, events: number) {
-  const { projection } = speculationOf<Projection>(this, "projector speculation");
+  const { projection } = speculationOf(this, (s) => s.projectorSpeculation);
   expect(shortName(projection?.typeUrl ?? "")).to.equal("OrderSummary");
   const codec = codecFor("OrderSummary", "orders");
   expect(codec.decode(projection!.value)).to.include({ items, eventsSeen: events });
@@ -202,7 +219,7 @@ function domainClient(world: AngzarrWorld): sdk.DomainClient {
 async function writeAndRead(world: AngzarrWorld, client: sdk.DomainClient) {
   const builder = client.commandNew();
   const codec = codecFor(planFor(client.domain).create, client.domain);
-  const response = await builder.withCommand(codec as never, sampleMessage(codec) as never).execute({ timeoutMs: CALL_TIMEOUT_MS });
+  const response = await builder.withCommand(codec, sampleMessage(codec)).execute({ timeoutMs: CALL_TIMEOUT_MS });
   const book = await client.getEventBook(builder.root, { timeoutMs: CALL_TIMEOUT_MS });
   return { response, book, root: builder.root };
 }
@@ -213,7 +230,7 @@ When("the domain client sends a {string} command to a new aggregate", async func
   this.current = { domain: client.domain, name: builder.root, root: builder.root };
   const codec = codecFor(type, client.domain);
   this.lastResponse = await attempt(this, () =>
-    builder.withCommand(codec as never, sampleMessage(codec) as never).execute({ timeoutMs: CALL_TIMEOUT_MS }),
+    builder.withCommand(codec, sampleMessage(codec)).execute({ timeoutMs: CALL_TIMEOUT_MS }),
   );
   this.lastCommandSucceeded = this.lastResponse !== undefined;
 });
@@ -246,7 +263,7 @@ Then("commands and queries through it fail with a connection error", async funct
   const client = domainClient(this);
   const codec = codecFor(planFor(client.domain).create, client.domain);
   for (const operation of [
-    () => client.commandNew().withCommand(codec as never, sampleMessage(codec) as never).execute({ timeoutMs: 2_000 }),
+    () => client.commandNew().withCommand(codec, sampleMessage(codec)).execute({ timeoutMs: 2_000 }),
     () => client.getEventBook(this.rootFor(client.domain, "after-close"), { timeoutMs: 2_000 }),
   ]) {
     let failure: unknown;
@@ -295,7 +312,7 @@ When(
 
 When("I create a domain client for {string} on a channel of another client", async function (this: AngzarrWorld, domain: string) {
   const owner = await this.connectQuery();
-  this.notes.set("channelOwner", owner);
+  this.state(CLIENTS).channelOwner = owner;
   this.domainClient = this.track(sdk.DomainClient.fromChannel(owner.channel, domain));
 });
 
@@ -307,7 +324,8 @@ Then("the domain client can write and read an aggregate", async function (this: 
 
 Then("closing the domain client leaves the other client's channel open", async function (this: AngzarrWorld) {
   const client = domainClient(this);
-  const owner = this.notes.get("channelOwner") as sdk.QueryClient;
+  const owner = this.state(CLIENTS).channelOwner;
+  if (!owner) throw new Error("no client lent its channel");
   expect(client.channel).to.equal(owner.channel);
   await client.close();
   const book = await owner.query(client.domain, this.rootFor(client.domain, "owner-still-open")).getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
@@ -407,14 +425,16 @@ Then("closing the borrowing client leaves the channel usable", async function (t
 
 When("a QueryClient has queried the backend through a proxy", async function (this: AngzarrWorld) {
   const proxy = this.track(await startFaultProxy(this.backend.endpoint));
-  this.notes.set("proxy", proxy);
+  this.state(CLIENTS).proxy = proxy;
   this.queryClient = await this.connectQuery(proxy.endpoint);
   await queryThrough(this, this.queryClient);
   this.requireBook();
 });
 
 When("the proxy goes away", async function (this: AngzarrWorld) {
-  await (this.notes.get("proxy") as { close(): Promise<void> }).close();
+  const proxy = this.state(CLIENTS).proxy;
+  if (!proxy) throw new Error("no proxy was started");
+  await proxy.close();
 });
 
 Then("the next query fails with a connection error", async function (this: AngzarrWorld) {
@@ -423,21 +443,26 @@ Then("the next query fails with a connection error", async function (this: Angza
   expect(err.isConnectionError(), describeError(err)).to.equal(true);
 });
 
+function latePort(world: AngzarrWorld): number {
+  const port = world.state(CLIENTS).latePort;
+  if (port === undefined) throw new Error("no client to a closed port was tried");
+  return port;
+}
+
 When("a client to a closed port has failed", async function (this: AngzarrWorld) {
   const endpoint = await closedPortEndpoint();
-  this.notes.set("latePort", hostPort(endpoint).port);
+  this.state(CLIENTS).latePort = hostPort(endpoint).port;
   const client = await this.connectQuery(endpoint);
   await queryThrough(this, client, 5_000);
   expect(this.requireError().isConnectionError()).to.equal(true);
-  this.notes.set("failedClient", client);
 });
 
 When("a server starts listening on that port", async function (this: AngzarrWorld) {
-  await startCountingForwarder(this, { port: this.notes.get("latePort") as number });
+  await startCountingForwarder(this, { port: latePort(this) });
 });
 
 Then("a new client to that port succeeds", async function (this: AngzarrWorld) {
-  const client = await this.connectQuery(`127.0.0.1:${this.notes.get("latePort") as number}`);
+  const client = await this.connectQuery(`127.0.0.1:${latePort(this)}`);
   await queryThrough(this, client);
   this.requireBook();
 });
@@ -446,30 +471,36 @@ When("I wait for a client to a closed port to be ready within {int}ms", async fu
   const client = await this.connectQuery(await closedPortEndpoint());
   const started = Date.now();
   await attempt(this, () => client.waitForReady({ timeoutMs }));
-  this.notes.set("elapsedMs", Date.now() - started);
+  this.state(CLIENTS).elapsedMs = Date.now() - started;
 });
 
 Then("waiting fails with a connection error within {int}ms", function (this: AngzarrWorld, limit: number) {
   const err = this.requireError();
   expect(err.isConnectionError(), describeError(err)).to.equal(true);
-  expect(this.notes.get("elapsedMs") as number).to.be.lessThan(limit);
+  expect(this.state(CLIENTS).elapsedMs).to.be.lessThan(limit);
 });
 
 // ---- umbrella client ------------------------------------------------------------------------
 
 When("I connect a Client to the backend", function (this: AngzarrWorld) {
-  this.notes.set("client", this.track(sdk.Client.connect(this.backend.endpoint)));
+  this.state(CLIENTS).client = this.track(sdk.Client.connect(this.backend.endpoint));
 });
 
+function umbrellaClient(world: AngzarrWorld): sdk.Client {
+  const client = world.state(CLIENTS).client;
+  if (!client) throw new Error("no Client was connected");
+  return client;
+}
+
 Then("the Client's command, query and speculative clients share its channel", function (this: AngzarrWorld) {
-  const client = this.notes.get("client") as sdk.Client;
+  const client = umbrellaClient(this);
   expect(client.commands.channel).to.equal(client.channel);
   expect(client.queries.channel).to.equal(client.channel);
   expect(client.speculative.channel).to.equal(client.channel);
 });
 
 Then("a domain client from the Client can write and read an {string} aggregate", async function (this: AngzarrWorld, domain: string) {
-  const client = this.notes.get("client") as sdk.Client;
+  const client = umbrellaClient(this);
   const domainClient = client.domain(domain);
   expect(domainClient.channel).to.equal(client.channel);
   const { response, book } = await writeAndRead(this, domainClient);

@@ -9,13 +9,23 @@ import type { GrpcError } from "../src/errors.js";
 import type { FactInjectionResponse } from "../src/gen/angzarr/command_handler.js";
 import { MergeStrategy, SyncMode } from "../src/gen/angzarr/types.js";
 import { codecFor, pack, sampleMessage, shortName } from "./support/messages.js";
+import { StateSlot } from "./support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, pageSequence, pageTypeName } from "./support/world.js";
+
+/** What the fact and merge steps keep between steps. */
+interface CommandsState {
+  factResponse?: FactInjectionResponse;
+  /** The next sequence a precondition refusal reported. */
+  reportedSequence?: number;
+}
+
+const COMMANDS = new StateSlot<CommandsState>(() => ({}));
 
 // ---- facts --------------------------------------------------------------------------------
 
 function factResponse(world: AngzarrWorld): FactInjectionResponse {
   if (world.lastError !== undefined) throw new Error(`the injection failed: ${describeError(world.lastError)}`);
-  const response = world.notes.get("factResponse") as FactInjectionResponse | undefined;
+  const response = world.state(COMMANDS).factResponse;
   if (!response) throw new Error("no fact was injected");
   return response;
 }
@@ -25,21 +35,19 @@ async function inject(world: AngzarrWorld, type: string, count: number, external
   const codec = codecFor(type, domain);
   const client = await world.commandClient();
   world.lastError = undefined;
-  world.error = undefined;
   try {
     const response = await client.injectFact(
       {
         domain,
         root,
         externalId: externalId === undefined ? "" : world.correlation(externalId),
-        events: Array.from({ length: count }, (_, i) => ({ type: codec as never, message: sampleMessage(codec, `fact-${i}`) })),
+        events: Array.from({ length: count }, (_, i) => ({ type: codec, message: sampleMessage(codec, `fact-${i}`) })),
       },
       { timeoutMs: CALL_TIMEOUT_MS },
     );
-    world.notes.set("factResponse", response);
+    world.state(COMMANDS).factResponse = response;
   } catch (err) {
     world.lastError = err;
-    world.error = err;
   }
 }
 
@@ -149,12 +157,14 @@ Then("the refusal reports the aggregate's next sequence as {int}", function (thi
   const state = err.currentState;
   expect(state, "current state in the status details").to.not.equal(undefined);
   expect(state!.nextSequence).to.equal(next);
-  this.notes.set("reportedSequence", state!.nextSequence);
+  this.state(COMMANDS).reportedSequence = state!.nextSequence;
 });
 
 When("I retry the command at the sequence the refusal reported", async function (this: AngzarrWorld) {
   const last = this.lastCommand!;
-  await this.send({ ...last, sequence: this.notes.get("reportedSequence") as number });
+  const sequence = this.state(COMMANDS).reportedSequence;
+  if (sequence === undefined) throw new Error("no refusal reported a sequence");
+  await this.send({ ...last, sequence });
 });
 
 // ---- sync modes -----------------------------------------------------------------------------

@@ -6,16 +6,34 @@ import { expect } from "chai";
 import { anyIs, PayloadDecodeError, unpackAny } from "../src/core/index.js";
 import type { Any } from "../src/gen/google/protobuf/any.js";
 import { codecFor, emptyMessage, fieldsOf, pack, sampleMessage } from "./support/messages.js";
+import { StateSlot } from "./support/state-slot.js";
 import { AngzarrWorld } from "./support/world.js";
 
+/** The packed event under test and what decoding it gave (its failure goes to lastError). */
+interface DecodingState {
+  any?: Any;
+  /** The type name "I decode it as" used. */
+  decodeType?: string;
+  decoded?: Record<string, unknown>;
+}
+
+const DECODING = new StateSlot<DecodingState>(() => ({}));
+
 function subject(world: AngzarrWorld): Any {
-  return world.notes.get("any") as Any;
+  const any = world.state(DECODING).any;
+  if (!any) throw new Error("no event was packed by an earlier step");
+  return any;
+}
+
+function decodeType(world: AngzarrWorld): string {
+  const type = world.state(DECODING).decodeType;
+  if (type === undefined) throw new Error("no decode step ran");
+  return type;
 }
 
 Given("a(n) {string} event packed with data {string}", function (this: AngzarrWorld, type: string, data: string) {
   const codec = codecFor(type);
-  this.notes.set("any", pack(codec, sampleMessage(codec, data)));
-  this.notes.set("data", data);
+  this.state(DECODING).any = pack(codec, sampleMessage(codec, data));
 });
 
 Given(
@@ -23,38 +41,40 @@ Given(
   function (this: AngzarrWorld, type: string, data: string, prefix: string) {
     const codec = codecFor(type);
     const any = pack(codec, sampleMessage(codec, data));
-    this.notes.set("any", { ...any, typeUrl: `${prefix}${codec.$type}` });
+    this.state(DECODING).any = { ...any, typeUrl: `${prefix}${codec.$type}` };
   },
 );
 
 Given("a(n) {string} event with empty bytes", function (this: AngzarrWorld, type: string) {
-  this.notes.set("any", { typeUrl: `type.googleapis.com/${codecFor(type).$type}`, value: Buffer.alloc(0) });
+  this.state(DECODING).any = { typeUrl: `type.googleapis.com/${codecFor(type).$type}`, value: Buffer.alloc(0) };
 });
 
 Given("a(n) {string} event with corrupt bytes", function (this: AngzarrWorld, type: string) {
   // Field 1 announced as 127 bytes long, one byte present.
-  this.notes.set("any", { typeUrl: `type.googleapis.com/${codecFor(type).$type}`, value: Buffer.from([0x0a, 0x7f, 0x61]) });
+  this.state(DECODING).any = { typeUrl: `type.googleapis.com/${codecFor(type).$type}`, value: Buffer.from([0x0a, 0x7f, 0x61]) };
 });
 
 When("I decode it as {string}", function (this: AngzarrWorld, type: string) {
-  this.notes.set("decodeType", type);
+  const s = this.state(DECODING);
+  s.decodeType = type;
+  this.lastError = undefined;
   try {
-    this.notes.set("decoded", unpackAny(codecFor(type) as never, subject(this)));
+    s.decoded = unpackAny(codecFor(type), subject(this));
   } catch (err) {
-    this.notes.set("decodeError", err);
+    this.lastError = err;
   }
 });
 
 Then("the decoded message has data {string}", function (this: AngzarrWorld, data: string) {
-  const decoded = this.notes.get("decoded") as Record<string, unknown> | undefined;
-  expect(decoded, String(this.notes.get("decodeError") ?? "")).to.not.equal(undefined);
-  const firstString = fieldsOf(codecFor(this.notes.get("decodeType") as string)).find(([, v]) => typeof v === "string")!;
+  const decoded = this.state(DECODING).decoded;
+  expect(decoded, String(this.lastError ?? "")).to.not.equal(undefined);
+  const firstString = fieldsOf(codecFor(decodeType(this))).find(([, v]) => typeof v === "string")!;
   expect(decoded![firstString[0]]).to.equal(data);
 });
 
 Then("nothing is decoded", function (this: AngzarrWorld) {
-  expect(this.notes.get("decodeError"), "no error").to.equal(undefined);
-  expect(this.notes.get("decoded")).to.equal(undefined);
+  expect(this.lastError, "no error").to.equal(undefined);
+  expect(this.state(DECODING).decoded).to.equal(undefined);
 });
 
 Then("the event is of type {string}", function (this: AngzarrWorld, name: string) {
@@ -66,14 +86,14 @@ Then("the event is not of type {string}", function (this: AngzarrWorld, name: st
 });
 
 Then("the decoded message has every field at its default", function (this: AngzarrWorld) {
-  const codec = codecFor(this.notes.get("decodeType") as string);
-  const decoded = this.notes.get("decoded") as Record<string, unknown>;
-  expect(decoded, String(this.notes.get("decodeError") ?? "")).to.not.equal(undefined);
-  for (const [key, value] of Object.entries(emptyMessage(codec))) expect(decoded[key], key).to.deep.equal(value);
+  const codec = codecFor(decodeType(this));
+  const decoded = this.state(DECODING).decoded;
+  expect(decoded, String(this.lastError ?? "")).to.not.equal(undefined);
+  for (const [key, value] of Object.entries(emptyMessage(codec))) expect(decoded![key], key).to.deep.equal(value);
 });
 
 Then("decoding fails with an error naming {string}", function (this: AngzarrWorld, name: string) {
-  const err = this.notes.get("decodeError");
+  const err = this.lastError;
   expect(err, "decode error").to.be.instanceOf(PayloadDecodeError);
   expect((err as Error).message).to.include(name);
 });
@@ -86,7 +106,7 @@ Then(
     expect(pages).to.have.length(3);
     pages.forEach((page, i) => {
       const any = page.payload?.$case === "event" ? page.payload.value : undefined;
-      const decoded = unpackAny(codecFor(names[i]!) as never, any);
+      const decoded = unpackAny(codecFor(names[i]!), any);
       expect(decoded, `event ${i} as ${names[i]}`).to.not.equal(undefined);
     });
   },
@@ -95,7 +115,7 @@ Then(
 Then("{int} of the events decode as {string}", function (this: AngzarrWorld, count: number, type: string) {
   const codec = codecFor(type);
   const decoded = this.receivedPages()
-    .map((p) => (p.payload?.$case === "event" ? unpackAny(codec as never, p.payload.value) : undefined))
+    .map((p) => (p.payload?.$case === "event" ? unpackAny(codec, p.payload.value) : undefined))
     .filter((m) => m !== undefined);
   expect(decoded).to.have.length(count);
 });

@@ -10,11 +10,24 @@ import { expect } from "chai";
 import * as grpc from "@grpc/grpc-js";
 import * as sdk from "../src/index.js";
 import { isClientError, Status, type ClientError, type GrpcError } from "../src/errors.js";
-import { EventQueryServiceService } from "../src/gen/angzarr/query.js";
 import { closedPortEndpoint, startFaultProxy } from "../src/testing/index.js";
 import { codecFor, sampleMessage } from "./support/messages.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, planFor } from "./support/world.js";
 import { startAuthCoordinator } from "./support/auth.js";
+import { StateSlot } from "./support/state-slot.js";
+import { startThrottlingQueryServer } from "./support/throttling-server.js";
+
+/** What the error steps expect of the error under inspection (which is lastError). */
+interface ErrorHandlingState {
+  /** Next sequence of the aggregate whose refusal carries detailed status. */
+  detailedHead?: number;
+  /** The retry hint the throttling server sends. */
+  retryAfterMs?: number;
+  /** The malformed timestamp a query was built with. */
+  badTimestamp?: string;
+}
+
+const ERROR_HANDLING = new StateSlot<ErrorHandlingState>(() => ({}));
 
 /** A gRPC status code from its name, e.g. "NOT_FOUND". */
 function statusCode(name: string): Status {
@@ -94,14 +107,13 @@ async function errorOf(world: AngzarrWorld, kind: string): Promise<ClientError> 
 }
 
 function current(world: AngzarrWorld): ClientError {
-  const err = world.error ?? world.lastError;
+  const err = world.lastError;
   if (err === undefined) throw new Error("no error was produced by an earlier step");
   expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
   return err as ClientError;
 }
 
 function setError(world: AngzarrWorld, err: ClientError): void {
-  world.error = err;
   world.lastError = err;
 }
 
@@ -166,7 +178,7 @@ Given("a gRPC error with detailed status", async function (this: AngzarrWorld) {
   const { domain, root } = this.newAggregate("orders");
   await this.seedCount(domain, root, 3);
   const err = await failureOf(() => this.execute({ ...this.commandFor(domain, { sequence: 3 }), root, sequence: 1 }));
-  this.notes.set("detailedHead", 3);
+  this.state(ERROR_HANDLING).detailedHead = 3;
   setError(this, err);
 });
 
@@ -183,29 +195,12 @@ Given("various error types", function () {
 });
 
 Given("an error with retry-after metadata", async function (this: AngzarrWorld) {
-  const server = new grpc.Server();
-  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
-    callback({ code: Status.UNIMPLEMENTED, details: "not served" } as grpc.ServiceError, null);
-  server.addService(EventQueryServiceService, {
-    getEventBook: (_call: unknown, callback: grpc.sendUnaryData<never>) => {
-      const metadata = new grpc.Metadata();
-      metadata.set("retry-after-ms", "1500");
-      callback({ code: Status.RESOURCE_EXHAUSTED, details: "too many queries, slow down", metadata } as grpc.ServiceError, null);
-    },
-    getEvents: (call: grpc.ServerWritableStream<unknown, unknown>) => call.destroy(new Error("not served")),
-    synchronize: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.destroy(new Error("not served")),
-    getAggregateRoots: (call: grpc.ServerWritableStream<unknown, unknown>) => call.destroy(new Error("not served")),
-    unused: unimplemented,
-  } as never);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-  );
-  this.track({ close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) });
-  const client = await this.connectQuery(`127.0.0.1:${port}`);
+  const retryAfterMs = 1500;
+  const client = await this.connectQuery(await startThrottlingQueryServer(this, retryAfterMs));
   const err = await failureOf(() =>
     client.query("orders", this.rootFor("orders", "throttled")).getEventBook({ timeoutMs: CALL_TIMEOUT_MS }),
   );
-  this.notes.set("retryAfterMs", 1500);
+  this.state(ERROR_HANDLING).retryAfterMs = retryAfterMs;
   setError(this, err);
 });
 
@@ -219,14 +214,12 @@ When(/^I attempt (?:a client operation|a restricted operation)$/, async function
 When("I query events for the aggregate", async function (this: AngzarrWorld) {
   const { domain, root } = this.requireCurrent();
   await this.runQuery({ domain, root });
-  if (this.lastError !== undefined) this.error = this.lastError;
 });
 
 When("I execute a mock command at sequence {int}", async function (this: AngzarrWorld, sequence: number) {
   const { domain, root } = this.requireCurrent();
   const head = await this.currentSequence(domain, root);
   await this.send({ ...this.commandFor(domain, { sequence: head }), root, sequence });
-  this.error = this.lastError;
 });
 
 When("I send a malformed request to the server", async function (this: AngzarrWorld) {
@@ -251,7 +244,7 @@ When("I send a malformed request to the server", async function (this: AngzarrWo
     syncMode: 0,
     cascadeErrorMode: 0,
   };
-  setError(this, await failureOf(() => client.handleCommand(request as never, { timeoutMs: CALL_TIMEOUT_MS })));
+  setError(this, await failureOf(() => client.handleCommand(request, { timeoutMs: CALL_TIMEOUT_MS })));
 });
 
 When("I build a command without required fields", async function (this: AngzarrWorld) {
@@ -260,11 +253,12 @@ When("I build a command without required fields", async function (this: AngzarrW
 
 When("I build a query with invalid timestamp format", async function (this: AngzarrWorld) {
   const client = await this.connectQuery(await closedPortEndpoint());
-  this.notes.set("badTimestamp", "not-a-timestamp");
+  const badTimestamp = "not-a-timestamp";
+  this.state(ERROR_HANDLING).badTimestamp = badTimestamp;
   setError(
     this,
     await failureOf(async () =>
-      client.query("orders", this.rootFor("orders", "bad-time")).asOfTime("not-a-timestamp").getEventBook({ timeoutMs: 2_000 }),
+      client.query("orders", this.rootFor("orders", "bad-time")).asOfTime(badTimestamp).getEventBook({ timeoutMs: 2_000 }),
     ),
   );
 });
@@ -357,7 +351,7 @@ Then("code should return {word}", function (this: AngzarrWorld, code: string) {
 });
 
 Then("ClientError::InvalidArgument should have is_invalid_argument true", async function (this: AngzarrWorld) {
-  const own = this.error instanceof sdk.InvalidArgumentError ? this.error : await errorOf(this, "client-invalid-argument");
+  const own = this.lastError instanceof sdk.InvalidArgumentError ? this.lastError : await errorOf(this, "client-invalid-argument");
   expect(own).to.be.instanceOf(sdk.InvalidArgumentError);
   expect((own as ClientError).isInvalidArgument()).to.equal(true);
 });
@@ -385,7 +379,7 @@ Then("connection error should have is_connection_error true", async function (th
 });
 
 Then("transport error should have is_connection_error true", async function (this: AngzarrWorld) {
-  const err = this.error instanceof sdk.TransportError ? this.error : await errorOf(this, "transport");
+  const err = this.lastError instanceof sdk.TransportError ? this.lastError : await errorOf(this, "transport");
   expect(err, describeError(err)).to.be.instanceOf(sdk.TransportError);
   expect((err as ClientError).isConnectionError()).to.equal(true);
 });
@@ -425,7 +419,7 @@ Then("{word} should be retryable after state refresh", async function (this: Ang
 });
 
 Then("I should be able to extract retry timing hints", function (this: AngzarrWorld) {
-  expect(this.accessorResult, "retry-after hint in ms").to.equal(this.notes.get("retryAfterMs"));
+  expect(this.accessorResult, "retry-after hint in ms").to.equal(this.state(ERROR_HANDLING).retryAfterMs);
 });
 
 // ---- Then: messages and accessors -------------------------------------------------------------
@@ -445,7 +439,7 @@ Then("the error message should describe what's missing", function (this: Angzarr
 
 Then("the error message should indicate the format problem", function (this: AngzarrWorld) {
   const message = current(this).message;
-  expect(message).to.include(String(this.notes.get("badTimestamp")));
+  expect(message).to.include(String(this.state(ERROR_HANDLING).badTimestamp));
   expect(message).to.match(/RFC ?3339|format|timestamp/i);
 });
 
@@ -503,7 +497,7 @@ Then("I can access the status code, message, and details", function (this: Angza
   // The details are the aggregate's current state: the caller can retry at its next sequence.
   const state = err.currentState;
   expect(state, "decoded current state").to.not.equal(undefined);
-  expect(state!.nextSequence).to.equal(this.notes.get("detailedHead"));
+  expect(state!.nextSequence).to.equal(this.state(ERROR_HANDLING).detailedHead);
 });
 
 Then("I should get a formatted error message", function (this: AngzarrWorld) {

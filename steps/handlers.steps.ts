@@ -18,8 +18,18 @@ import { AddItem, CreateOrder, ItemAdded, OrderCreated, OrderState, OrderValidat
 import { ReserveStock } from "../examples/gen/examples/inventory.js";
 import type { BusinessResponse } from "../src/gen/angzarr/command_handler.js";
 import type { SagaResponse } from "../src/gen/angzarr/saga.js";
-import { MergeStrategy, Notification, RejectionNotification, type CommandBook, type EventPage } from "../src/gen/angzarr/types.js";
+import {
+  CascadeErrorMode,
+  MergeStrategy,
+  Notification,
+  RejectionNotification,
+  SyncMode,
+  type CommandBook,
+  type EventPage,
+} from "../src/gen/angzarr/types.js";
+import type { Any } from "../src/gen/google/protobuf/any.js";
 import { codecFor, pack, sampleMessage, shortName } from "./support/messages.js";
+import { StateSlot } from "./support/state-slot.js";
 import { AngzarrWorld, pageSequence, pageTypeName } from "./support/world.js";
 
 type State = ReturnType<typeof OrderState.fromPartial>;
@@ -29,12 +39,45 @@ interface Call {
   items: number;
 }
 
+/** What a rejection handler was told. */
+interface RejectionSeen {
+  reason: string;
+  type: string;
+  domain: string;
+  sourceSequence: number | undefined;
+}
+
+/** The routers under test and what they answered (a failure goes to lastError). */
+interface HandlersState {
+  router?: CommandRouter<State>;
+  /** Calls the command router's handlers recorded. */
+  calls: Call[];
+  routerResponse?: BusinessResponse;
+  rejectionSeen?: RejectionSeen;
+  saga?: SagaRouter;
+  destinationSequences?: Record<string, number>;
+  sagaResponse?: SagaResponse;
+  pm?: ProcessManagerRouter<State>;
+  pmDomain?: string;
+  /** Item counts the process manager's handler saw. */
+  pmSeen: number[];
+  pmResponse?: ProcessManagerHandleResponse;
+}
+
+const HANDLERS = new StateSlot<HandlersState>(() => ({ calls: [], pmSeen: [] }));
+
+function commandRouter(world: AngzarrWorld): CommandRouter<State> {
+  const router = world.state(HANDLERS).router;
+  if (!router) throw new Error("no CommandRouter was set up by an earlier step");
+  return router;
+}
+
 const ROOT = "00000000-0000-4000-8000-0000000000aa";
 
 // ---- command router -------------------------------------------------------------------------
 
 Given("an orders CommandRouter whose CreateOrder and AddItem handlers record their calls", function (this: AngzarrWorld) {
-  const calls: Call[] = [];
+  const calls = this.state(HANDLERS).calls;
   const state = new StateRouter<State>(() => OrderState.fromPartial({}))
     .on(OrderCreated, (s, e) => {
       s.customerId = e.customerId;
@@ -54,23 +97,20 @@ Given("an orders CommandRouter whose CreateOrder and AddItem handlers record the
       if (!ctx.exists) throw CommandRejectedError.preconditionFailed("no order to add an item to");
       return event(ItemAdded, ItemAdded.fromPartial({ sku: cmd.sku, quantity: cmd.quantity }));
     });
-  this.notes.set("router", router);
-  this.notes.set("calls", calls);
+  this.state(HANDLERS).router = router;
 });
 
-async function routerHandle(world: AngzarrWorld, commandAny: { typeUrl: string; value: Uint8Array }, prior: EventPage[]) {
-  const router = world.notes.get("router") as CommandRouter<State>;
+async function routerHandle(world: AngzarrWorld, commandAny: Any, prior: EventPage[]) {
+  const router = commandRouter(world);
   const cover = makeCover({ domain: "orders", root: ROOT });
+  world.lastError = undefined;
   try {
-    world.notes.set(
-      "routerResponse",
-      await router.handle({
-        events: makeEventBook(cover, prior),
-        command: { cover, pages: [{ header: { sequenceType: { $case: "sequence", value: prior.length } }, mergeStrategy: MergeStrategy.MERGE_COMMUTATIVE, payload: { $case: "command", value: commandAny as never } }] },
-      }),
-    );
+    world.state(HANDLERS).routerResponse = await router.handle({
+      events: makeEventBook(cover, prior),
+      command: { cover, pages: [{ header: { sequenceType: { $case: "sequence", value: prior.length } }, mergeStrategy: MergeStrategy.MERGE_COMMUTATIVE, payload: { $case: "command", value: commandAny } }] },
+    });
   } catch (err) {
-    world.notes.set("routerError", err);
+    world.lastError = err;
   }
 }
 
@@ -89,32 +129,33 @@ When("the router handles a {string} command with corrupt bytes", async function 
 When(
   "the router handles a {string} command after an OrderCreated and {int} ItemAdded events",
   async function (this: AngzarrWorld, type: string, items: number) {
-    const prior = [makeEventPage(0, pack(OrderCreated as never, OrderCreated.fromPartial({ customerId: "c" })))];
-    for (let i = 0; i < items; i++) prior.push(makeEventPage(i + 1, pack(ItemAdded as never, ItemAdded.fromPartial({ sku: `s${i}`, quantity: 1 }))));
+    const prior = [makeEventPage(0, pack(OrderCreated, OrderCreated.fromPartial({ customerId: "c" })))];
+    for (let i = 0; i < items; i++) prior.push(makeEventPage(i + 1, pack(ItemAdded, ItemAdded.fromPartial({ sku: `s${i}`, quantity: 1 }))));
     const codec = codecFor(type, "orders");
     await routerHandle(this, pack(codec, sampleMessage(codec)), prior);
   },
 );
 
 When("I register a second {string} handler on the router", function (this: AngzarrWorld, type: string) {
-  const router = this.notes.get("router") as CommandRouter<State>;
+  const router = commandRouter(this);
+  this.lastError = undefined;
   try {
-    router.on(codecFor(type, "orders") as never, () => undefined);
+    router.on(codecFor(type, "orders"), () => undefined);
   } catch (err) {
-    this.notes.set("definitionError", err);
+    this.lastError = err;
   }
 });
 
 function routerEvents(world: AngzarrWorld): EventPage[] {
-  const error = world.notes.get("routerError");
+  const error = world.lastError;
   if (error) throw new Error(`the router failed: ${String(error)}`);
-  const response = world.notes.get("routerResponse") as BusinessResponse;
-  expect(response.result?.$case).to.equal("events");
-  return response.result?.$case === "events" ? response.result.value.pages : [];
+  const response = world.state(HANDLERS).routerResponse;
+  expect(response?.result?.$case).to.equal("events");
+  return response?.result?.$case === "events" ? response.result.value.pages : [];
 }
 
 Then("only the {string} handler ran", function (this: AngzarrWorld, type: string) {
-  expect((this.notes.get("calls") as Call[]).map((c) => c.type)).to.deep.equal([type]);
+  expect(this.state(HANDLERS).calls.map((c) => c.type)).to.deep.equal([type]);
 });
 
 Then(
@@ -132,14 +173,14 @@ Then("the router answers no events", function (this: AngzarrWorld) {
 });
 
 Then("the {string} handler saw an existing order with {int} items", function (this: AngzarrWorld, type: string, items: number) {
-  const call = (this.notes.get("calls") as Call[]).find((c) => c.type === type);
+  const call = this.state(HANDLERS).calls.find((c) => c.type === type);
   expect(call, `${type} was called`).to.not.equal(undefined);
   expect(call!.exists).to.equal(true);
   expect(call!.items).to.equal(items);
 });
 
 Then("the router refuses with {word} mentioning {string}", function (this: AngzarrWorld, code: string, text: string) {
-  const err = this.notes.get("routerError");
+  const err = this.lastError;
   expect(err, "the router must refuse").to.not.equal(undefined);
   expect(isClientError(err), String(err)).to.equal(true);
   expect((err as { code?: number }).code).to.equal(Status[code as keyof typeof Status]);
@@ -147,13 +188,13 @@ Then("the router refuses with {word} mentioning {string}", function (this: Angza
 });
 
 Then("the router fails with a decode error naming {string}", function (this: AngzarrWorld, name: string) {
-  const err = this.notes.get("routerError");
+  const err = this.lastError;
   expect(err).to.be.instanceOf(PayloadDecodeError);
   expect((err as Error).message).to.include(name);
 });
 
 Then("the registration fails with a definition error", function (this: AngzarrWorld) {
-  expect(this.notes.get("definitionError")).to.be.instanceOf(DefinitionError);
+  expect(this.lastError).to.be.instanceOf(DefinitionError);
 });
 
 // ---- compensation ---------------------------------------------------------------------------
@@ -161,14 +202,14 @@ Then("the registration fails with a definition error", function (this: AngzarrWo
 Given(
   "the router compensates a ReserveStock refused by {string} with an OrderValidated event",
   function (this: AngzarrWorld, domain: string) {
-    const router = this.notes.get("router") as CommandRouter<State>;
+    const router = commandRouter(this);
     router.onRejected(domain, ReserveStock, (rejection) => {
-      this.notes.set("rejectionSeen", {
+      this.state(HANDLERS).rejectionSeen = {
         reason: rejection.reason,
         type: rejection.rejectedCommandType,
         domain: rejection.rejectedDomain,
         sourceSequence: rejection.sourceSequence,
-      });
+      };
       return event(OrderValidated, OrderValidated.fromPartial({ note: `compensated: ${rejection.reason}` }));
     });
   },
@@ -203,18 +244,18 @@ When(
 Then(
   "the rejection handler saw reason {string} for {string} from {string} caused by event {int}",
   function (this: AngzarrWorld, reason: string, type: string, domain: string, sourceSequence: number) {
-    expect(this.notes.get("rejectionSeen")).to.deep.equal({ reason, type, domain, sourceSequence });
+    expect(this.state(HANDLERS).rejectionSeen).to.deep.equal({ reason, type, domain, sourceSequence });
   },
 );
 
 Then(
   "the router hands the rejection back to the framework with a reason mentioning {string}",
   function (this: AngzarrWorld, text: string) {
-    const error = this.notes.get("routerError");
+    const error = this.lastError;
     if (error) throw new Error(`the router failed: ${String(error)}`);
-    const response = this.notes.get("routerResponse") as BusinessResponse;
-    expect(response.result?.$case).to.equal("revocation");
-    if (response.result?.$case !== "revocation") return;
+    const response = this.state(HANDLERS).routerResponse;
+    expect(response?.result?.$case).to.equal("revocation");
+    if (response?.result?.$case !== "revocation") return;
     expect(response.result.value.reason).to.include(text);
     expect(response.result.value.emitSystemRevocation).to.equal(true);
   },
@@ -231,41 +272,42 @@ Given("an orders-to-inventory SagaRouter that reserves stock for every ItemAdded
     if (ctx.destinations.has("inventory")) command = ctx.destinations.stampCommand(command);
     return { commands: [command] };
   });
-  this.notes.set("saga", new SagaRouter("orders-inventory", "orders", handlers));
+  this.state(HANDLERS).saga = new SagaRouter("orders-inventory", "orders", handlers);
 });
 
 Given("the coordinator reports next sequence {int} for domain {string}", function (this: AngzarrWorld, next: number, domain: string) {
-  this.notes.set("destinationSequences", { [domain]: next });
+  this.state(HANDLERS).destinationSequences = { [domain]: next };
 });
 
 When(
   "the saga handles an {string} book with OrderCreated and items {string} correlated as {string}",
   async function (this: AngzarrWorld, domain: string, skus: string, correlationId: string) {
-    const pages = [makeEventPage(0, pack(OrderCreated as never, OrderCreated.fromPartial({ customerId: "c" })))];
-    skus.split(",").forEach((sku, i) => pages.push(makeEventPage(i + 1, pack(ItemAdded as never, ItemAdded.fromPartial({ sku, quantity: 1 })))));
-    const saga = this.notes.get("saga") as SagaRouter;
-    this.notes.set(
-      "sagaResponse",
-      await saga.handle({
-        source: makeEventBook(makeCover({ domain, root: ROOT, correlationId }), pages),
-        syncMode: 0,
-        cascadeErrorMode: 0,
-        destinationSequences: (this.notes.get("destinationSequences") as Record<string, number> | undefined) ?? {},
-      } as never),
-    );
+    const pages = [makeEventPage(0, pack(OrderCreated, OrderCreated.fromPartial({ customerId: "c" })))];
+    skus.split(",").forEach((sku, i) => pages.push(makeEventPage(i + 1, pack(ItemAdded, ItemAdded.fromPartial({ sku, quantity: 1 })))));
+    const s = this.state(HANDLERS);
+    if (!s.saga) throw new Error("no SagaRouter was set up by an earlier step");
+    s.sagaResponse = await s.saga.handle({
+      source: makeEventBook(makeCover({ domain, root: ROOT, correlationId }), pages),
+      syncMode: SyncMode.SYNC_MODE_ASYNC,
+      cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST,
+      destinationSequences: s.destinationSequences ?? {},
+    });
   },
 );
 
 When("I define a saga whose handler declares no event types", function (this: AngzarrWorld) {
+  this.lastError = undefined;
   try {
     new SagaRouter("empty", "orders", new SagaHandlers());
   } catch (err) {
-    this.notes.set("definitionError", err);
+    this.lastError = err;
   }
 });
 
 function sagaCommands(world: AngzarrWorld): CommandBook[] {
-  return (world.notes.get("sagaResponse") as SagaResponse).commands;
+  const response = world.state(HANDLERS).sagaResponse;
+  if (!response) throw new Error("the saga answered nothing");
+  return response.commands;
 }
 
 Then(
@@ -307,7 +349,7 @@ Then("the saga's command expects sequence {int}", function (this: AngzarrWorld, 
 Given(
   "a {string} ProcessManagerRouter that counts items from orders and reserves stock for each",
   function (this: AngzarrWorld, pmDomain: string) {
-    const seen: number[] = [];
+    const seen = this.state(HANDLERS).pmSeen;
     const state = new StateRouter<State>(() => OrderState.fromPartial({})).on(ItemAdded, (s, e) => {
       s.itemCount += e.quantity;
     });
@@ -323,35 +365,38 @@ Given(
         ],
       };
     });
-    this.notes.set("pm", new ProcessManagerRouter(pmDomain, pmDomain, state).domain("orders", fromOrders));
-    this.notes.set("pmSeen", seen);
-    this.notes.set("pmDomain", pmDomain);
+    const s = this.state(HANDLERS);
+    s.pm = new ProcessManagerRouter(pmDomain, pmDomain, state).domain("orders", fromOrders);
+    s.pmDomain = pmDomain;
   },
 );
 
 When(
   /^the process manager handles an? "([^"]+)" trigger ending in ItemAdded "([^"]+)" correlated as "([^"]*)" with (no|\d+) prior process events$/,
   async function (this: AngzarrWorld, domain: string, sku: string, correlationId: string, prior: string) {
-    const pm = this.notes.get("pm") as ProcessManagerRouter<State>;
+    const s = this.state(HANDLERS);
+    if (!s.pm || s.pmDomain === undefined) throw new Error("no ProcessManagerRouter was set up by an earlier step");
     const trigger = makeEventBook(makeCover({ domain, root: ROOT, correlationId }), [
-      makeEventPage(0, pack(OrderCreated as never, OrderCreated.fromPartial({ customerId: "c" }))),
-      makeEventPage(1, pack(ItemAdded as never, ItemAdded.fromPartial({ sku, quantity: 1 }))),
+      makeEventPage(0, pack(OrderCreated, OrderCreated.fromPartial({ customerId: "c" }))),
+      makeEventPage(1, pack(ItemAdded, ItemAdded.fromPartial({ sku, quantity: 1 }))),
     ]);
     const count = prior === "no" ? 0 : Number(prior);
-    const pmCover = makeCover({ domain: this.notes.get("pmDomain") as string, root: "00000000-0000-4000-8000-0000000000bb", correlationId });
+    const pmCover = makeCover({ domain: s.pmDomain, root: "00000000-0000-4000-8000-0000000000bb", correlationId });
     const processState =
       count === 0
         ? undefined
         : makeEventBook(
             pmCover,
-            Array.from({ length: count }, (_, i) => makeEventPage(i, pack(ItemAdded as never, ItemAdded.fromPartial({ sku: `old-${i}`, quantity: 1 })))),
+            Array.from({ length: count }, (_, i) => makeEventPage(i, pack(ItemAdded, ItemAdded.fromPartial({ sku: `old-${i}`, quantity: 1 })))),
           );
-    this.notes.set("pmResponse", await pm.handle({ trigger, processState, destinationSequences: {} } as never));
+    s.pmResponse = await s.pm.handle({ trigger, processState, destinationSequences: {} });
   },
 );
 
 function pmResponse(world: AngzarrWorld): ProcessManagerHandleResponse {
-  return world.notes.get("pmResponse") as ProcessManagerHandleResponse;
+  const response = world.state(HANDLERS).pmResponse;
+  if (!response) throw new Error("the process manager answered nothing");
+  return response;
 }
 
 Then(
@@ -382,5 +427,5 @@ Then("the process manager records no events", function (this: AngzarrWorld) {
 });
 
 Then("the process manager handler saw {int} items counted", function (this: AngzarrWorld, items: number) {
-  expect(this.notes.get("pmSeen")).to.deep.equal([items]);
+  expect(this.state(HANDLERS).pmSeen).to.deep.equal([items]);
 });

@@ -8,7 +8,16 @@ import { closedPortEndpoint } from "../src/testing/index.js";
 import type { GrpcError } from "../src/errors.js";
 import { parseTimestamp, timestampToRfc3339 } from "../src/core/index.js";
 import { anyContainsText, codecFor, sampleMessage } from "./support/messages.js";
+import { StateSlot } from "./support/state-slot.js";
 import { AngzarrWorld, describeError, pageSequence, pageTypeName, planFor } from "./support/world.js";
+
+/** What the query client steps keep between steps. */
+interface QueryClientState {
+  /** Roots written under one correlation ID. */
+  correlatedRoots: string[];
+}
+
+const QUERY_CLIENT = new StateSlot<QueryClientState>(() => ({ correlatedRoots: [] }));
 
 // ---- Given --------------------------------------------------------------------------------
 
@@ -111,7 +120,6 @@ Given(
     });
     expect(response.events?.snapshot, "the checkpoint response carries the snapshot").to.not.equal(undefined);
     await this.seedCount(domain, root, total - snapshotAt - 1);
-    this.notes.set("snapshotAt", snapshotAt);
   },
 );
 
@@ -125,7 +133,7 @@ Given(
       await this.seedFacts("orders", root, this.seedPlan("orders", 2), { correlationId });
       roots.push(root);
     }
-    this.notes.set("correlatedRoots", roots);
+    this.state(QUERY_CLIENT).correlatedRoots = roots;
   },
 );
 
@@ -276,7 +284,7 @@ Then("I should receive events from that edition only", function (this: AngzarrWo
 Then("I should receive events from all correlated aggregates", function (this: AngzarrWorld) {
   const books = this.lastBooks;
   if (!books) throw new Error(`the correlation query failed: ${describeError(this.lastError)}`);
-  const expected = (this.notes.get("correlatedRoots") as string[]).map((r) => r.replace(/-/g, ""));
+  const expected = this.state(QUERY_CLIENT).correlatedRoots.map((r) => r.replace(/-/g, ""));
   const seen = books.map((b) => Buffer.from(b.cover?.root?.value ?? []).toString("hex"));
   // Every aggregate the scenario wrote is there; downstream work (e.g. a saga reacting to
   // the seeded events under the same correlation ID) may add more correlated aggregates.

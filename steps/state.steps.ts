@@ -9,13 +9,31 @@ import { StateRouter } from "../src/handlers/state-router.js";
 import { ItemAdded, OrderCreated, OrderShipped, OrderState } from "../examples/gen/examples/orders.js";
 import { SnapshotRetention, type EventBook, type EventPage } from "../src/gen/angzarr/types.js";
 import { codecFor, pack, sampleMessage } from "./support/messages.js";
+import { StateSlot } from "./support/state-slot.js";
 import { AngzarrWorld } from "./support/world.js";
 
 type State = ReturnType<typeof OrderState.fromPartial>;
 const COVER = { domain: "orders", root: "00000000-0000-4000-8000-000000000001" };
 
+/** The StateRouter under test and what building with it gave (its failure goes to lastError). */
+interface StateBuildingState {
+  router?: StateRouter<State>;
+  book?: EventBook;
+  /** A copy of the book taken before building, to show building leaves it alone. */
+  bookBefore?: EventBook;
+  state?: State;
+  /** The states of two builds from one book. */
+  states?: State[];
+  /** What nextSequence computed. */
+  next?: number;
+}
+
+const STATE_BUILDING = new StateSlot<StateBuildingState>(() => ({}));
+
 function router(world: AngzarrWorld): StateRouter<State> {
-  return world.notes.get("stateRouter") as StateRouter<State>;
+  const r = world.state(STATE_BUILDING).router;
+  if (!r) throw new Error("no StateRouter was set up by an earlier step");
+  return r;
 }
 
 function pagesFrom(table: DataTable): EventPage[] {
@@ -28,17 +46,19 @@ function pagesFrom(table: DataTable): EventPage[] {
 }
 
 function build(world: AngzarrWorld, book: EventBook) {
-  world.notes.set("book", book);
+  const s = world.state(STATE_BUILDING);
+  s.book = book;
+  world.lastError = undefined;
   try {
-    world.notes.set("state", router(world).rebuild(book));
+    s.state = router(world).rebuild(book);
   } catch (err) {
-    world.notes.set("buildError", err);
+    world.lastError = err;
   }
 }
 
 function state(world: AngzarrWorld): State {
-  const s = world.notes.get("state") as State | undefined;
-  if (!s) throw new Error(`no state was built: ${String(world.notes.get("buildError"))}`);
+  const s = world.state(STATE_BUILDING).state;
+  if (!s) throw new Error(`no state was built: ${String(world.lastError)}`);
   return s;
 }
 
@@ -54,7 +74,7 @@ Given(
       })
       .on(OrderShipped, (s) => ({ ...s, shipped: true }))
       .withSnapshot(OrderState);
-    this.notes.set("stateRouter", r);
+    this.state(STATE_BUILDING).router = r;
   },
 );
 
@@ -71,7 +91,7 @@ When(
   function (this: AngzarrWorld, sequence: number, customer: string, items: number, table: DataTable) {
     const snapshot = {
       sequence,
-      state: pack(OrderState as never, OrderState.fromPartial({ customerId: customer, itemCount: items })),
+      state: pack(OrderState, OrderState.fromPartial({ customerId: customer, itemCount: items })),
       retention: SnapshotRetention.RETENTION_DEFAULT,
     };
     build(this, makeEventBook(COVER, pagesFrom(table), snapshot));
@@ -91,9 +111,10 @@ When("I build the state from a snapshot holding a(n) {string}", function (this: 
 
 When("I build the state twice from these events:", function (this: AngzarrWorld, table: DataTable) {
   const book = makeEventBook(COVER, pagesFrom(table));
-  this.notes.set("bookBefore", structuredClone(book));
-  this.notes.set("book", book);
-  this.notes.set("states", [router(this).rebuild(book), router(this).rebuild(book)]);
+  const s = this.state(STATE_BUILDING);
+  s.bookBefore = structuredClone(book);
+  s.book = book;
+  s.states = [router(this).rebuild(book), router(this).rebuild(book)];
 });
 
 When("I build the state from the received events", function (this: AngzarrWorld) {
@@ -115,23 +136,24 @@ Then("the state has {int} items", function (this: AngzarrWorld, items: number) {
 });
 
 Then("building fails with a decode error naming {string}", function (this: AngzarrWorld, name: string) {
-  const err = this.notes.get("buildError");
+  const err = this.lastError;
   expect(err, "build error").to.be.instanceOf(PayloadDecodeError);
   expect((err as Error).message).to.include(name);
 });
 
 Then("building fails with an invalid argument error", function (this: AngzarrWorld) {
-  const err = this.notes.get("buildError");
+  const err = this.lastError;
   expect(isClientError(err), String(err)).to.equal(true);
   expect((err as { code?: number }).code).to.equal(Status.INVALID_ARGUMENT);
 });
 
 Then("the book is unchanged", function (this: AngzarrWorld) {
-  expect(this.notes.get("book")).to.deep.equal(this.notes.get("bookBefore"));
+  const s = this.state(STATE_BUILDING);
+  expect(s.book).to.deep.equal(s.bookBefore);
 });
 
 Then("the two states are equal but not the same object", function (this: AngzarrWorld) {
-  const [a, b] = this.notes.get("states") as State[];
+  const [a, b] = this.state(STATE_BUILDING).states ?? [];
   expect(a).to.deep.equal(b);
   expect(a).to.not.equal(b);
 });
@@ -147,11 +169,11 @@ When(
     const snapshot =
       snap === null || snap === undefined
         ? undefined
-        : { sequence: Number(snap), state: pack(OrderState as never, OrderState.fromPartial({})), retention: SnapshotRetention.RETENTION_DEFAULT };
-    this.notes.set("next", nextSequence(makeEventBook(COVER, pages, snapshot)));
+        : { sequence: Number(snap), state: pack(OrderState, OrderState.fromPartial({})), retention: SnapshotRetention.RETENTION_DEFAULT };
+    this.state(STATE_BUILDING).next = nextSequence(makeEventBook(COVER, pages, snapshot));
   },
 );
 
 Then("the next sequence is {int}", function (this: AngzarrWorld, next: number) {
-  expect(this.notes.get("next")).to.equal(next);
+  expect(this.state(STATE_BUILDING).next).to.equal(next);
 });

@@ -15,7 +15,8 @@
  * Type and payload: our builder takes both in one call, withCommand(typeName, bytes); a step
  * that sets only one passes what a caller would have for the other ("" / no bytes), and the
  * SDK refuses it at once.
- * State lives in world.notes under "b.cb" (the builder under test) and "b.shortcut".
+ * State lives in the COMMAND_BUILDER slot (the builder under test, the shortcut's builder, ...);
+ * what building or executing threw is world.lastError.
  */
 import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
@@ -23,10 +24,12 @@ import * as sdk from "../../src/index.js";
 import { headerSequence, isUuid, protoToUuid, typeNameFromUrl } from "../../src/core/index.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import type { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
-import { MergeStrategy, type CommandRequest } from "../../src/gen/angzarr/types.js";
+import { MergeStrategy, mergeStrategyFromJSON, type CommandRequest } from "../../src/gen/angzarr/types.js";
 import { CreateOrder } from "../../examples/gen/examples/orders.js";
 import { codecFor, sampleMessage } from "../support/messages.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError } from "../support/world.js";
+import { QUERY_BUILDER } from "./support/query-builder-state.js";
 
 interface CbState {
   domain: string;
@@ -39,15 +42,53 @@ interface CbState {
   sequence?: number;
   merge?: MergeStrategy;
   built?: CommandRequest;
-  error?: unknown;
   response?: CommandResponse;
   /** Method calls a doc-string chain made, in order. */
   calls: Array<[string, unknown[]]>;
 }
 
+/** A builder a client shortcut (command / commandNew) returned, and what it should target. */
+interface Shortcut {
+  builder: sdk.CommandBuilder;
+  domain: string;
+  root: string;
+  /** The root was generated (commandNew). */
+  generated?: boolean;
+}
+
+/** Two commands made by one configured DomainClient, and what each built. */
+interface TwoCommands {
+  first: sdk.CommandBuilder;
+  firstBuilt: CommandRequest;
+  secondBuilt: CommandRequest;
+}
+
+interface CommandBuilderState {
+  /** The builder under test. */
+  current?: CbState;
+  shortcut?: Shortcut;
+  two?: TwoCommands;
+  /** "a builder configured for domain ...". */
+  domainClient?: sdk.DomainClient;
+}
+
+const COMMAND_BUILDER = new StateSlot<CommandBuilderState>(() => ({}));
+
 function cb(world: AngzarrWorld): CbState {
-  const s = world.notes.get("b.cb") as CbState | undefined;
+  const s = world.state(COMMAND_BUILDER).current;
   if (!s) throw new Error("no command was started by an earlier step");
+  return s;
+}
+
+function shortcut(world: AngzarrWorld): Shortcut {
+  const s = world.state(COMMAND_BUILDER).shortcut;
+  if (!s) throw new Error("no client shortcut was called by an earlier step");
+  return s;
+}
+
+function twoCommands(world: AngzarrWorld): TwoCommands {
+  const s = world.state(COMMAND_BUILDER).two;
+  if (!s) throw new Error("no two commands were created by an earlier step");
   return s;
 }
 
@@ -57,14 +98,15 @@ async function commandClient(world: AngzarrWorld): Promise<sdk.CommandHandlerCli
 
 function startCb(world: AngzarrWorld, domain: string, make: () => sdk.CommandBuilder): CbState {
   const s: CbState = { domain, make, calls: [] };
-  world.notes.set("b.cb", s);
+  world.state(COMMAND_BUILDER).current = s;
+  world.lastError = undefined;
   return s;
 }
 
 /** Applies what the steps set and builds, once; keeps the SDK's error as the outcome. */
 function build(world: AngzarrWorld): CbState {
   const s = cb(world);
-  if (s.built || s.error !== undefined) return s;
+  if (s.built || world.lastError !== undefined) return s;
   try {
     const b = (s.builder ??= s.make());
     if (s.typeName !== undefined || s.payload !== undefined) {
@@ -75,14 +117,14 @@ function build(world: AngzarrWorld): CbState {
     if (s.merge !== undefined) b.withMergeStrategy(s.merge);
     s.built = b.build();
   } catch (err) {
-    s.error = err;
+    world.lastError = err;
   }
   return s;
 }
 
 function built(world: AngzarrWorld): CommandRequest {
   const s = build(world);
-  if (!s.built) throw new Error(`building the command failed: ${describeError(s.error)}`);
+  if (!s.built) throw new Error(`building the command failed: ${describeError(world.lastError)}`);
   return s.built;
 }
 
@@ -92,10 +134,9 @@ function sampleBytes(type: string, domain: string, data: string): Uint8Array {
 }
 
 function strategy(word: string): MergeStrategy {
-  const table = MergeStrategy as unknown as Record<string, number>;
-  const value = table[word] ?? table[`MERGE_${word}`];
-  if (value === undefined) throw new Error(`unknown merge strategy ${word}`);
-  return value as MergeStrategy;
+  const value = mergeStrategyFromJSON(word.startsWith("MERGE_") ? word : `MERGE_${word}`);
+  if (value === MergeStrategy.UNRECOGNIZED) throw new Error(`unknown merge strategy ${word}`);
+  return value;
 }
 
 // ---- Givens -------------------------------------------------------------------------
@@ -115,7 +156,7 @@ Given("a {word} implementation", async function (this: AngzarrWorld, kind: strin
 
 Given("a builder configured for domain {string}", async function (this: AngzarrWorld, domain: string) {
   // Our builders are per command; what is configured for a domain and makes them is a DomainClient.
-  this.notes.set("b.domainClient", await this.connectDomain(this.backend.endpoint, domain));
+  this.state(COMMAND_BUILDER).domainClient = await this.connectDomain(this.backend.endpoint, domain);
 });
 
 // ---- Whens --------------------------------------------------------------------------
@@ -131,7 +172,7 @@ When("I build a command for domain {string}", async function (this: AngzarrWorld
   const client = await commandClient(this);
   const s = startCb(this, domain, () => client.command(domain, ""));
   s.builder = s.make();
-  this.notes.set("b.shortcut", { builder: s.builder, domain, root: "" });
+  this.state(COMMAND_BUILDER).shortcut = { builder: s.builder, domain, root: "" };
 });
 
 When("I build a command for new aggregate in domain {string}", async function (this: AngzarrWorld, domain: string) {
@@ -200,12 +241,12 @@ When("I build and execute a command for domain {string}", async function (this: 
   try {
     s.response = await s.builder.execute({ timeoutMs: CALL_TIMEOUT_MS });
   } catch (err) {
-    s.error = err;
+    this.lastError = err;
   }
 });
 
 When("I create two commands with different roots", function (this: AngzarrWorld) {
-  const client = this.notes.get("b.domainClient") as sdk.DomainClient | undefined;
+  const client = this.state(COMMAND_BUILDER).domainClient;
   if (!client) throw new Error("no builder was configured by an earlier step");
   const first = client
     .command(this.rootFor(client.domain, "first"))
@@ -215,21 +256,21 @@ When("I create two commands with different roots", function (this: AngzarrWorld)
   const second = client.command(this.rootFor(client.domain, "second")).withCommand(CreateOrder, { customerId: "second-customer" });
   const firstBuilt = first.build();
   const secondBuilt = second.build();
-  this.notes.set("b.two", { first, second, firstBuilt, secondBuilt });
+  this.state(COMMAND_BUILDER).two = { first, firstBuilt, secondBuilt };
 });
 
 When("I call client.command\\({string}, root\\)", async function (this: AngzarrWorld, domain: string) {
   // "root" is the scenario's current aggregate (a new one when no earlier step named one).
   const root = (this.current ?? this.newAggregate(domain)).root;
   const client = await commandClient(this);
-  this.notes.set("b.shortcut", { builder: client.command(domain, root), domain, root });
+  this.state(COMMAND_BUILDER).shortcut = { builder: client.command(domain, root), domain, root };
 });
 
 When("I call client.command_new\\({string}\\)", async function (this: AngzarrWorld, domain: string) {
   const client = await commandClient(this);
   const builder = client.commandNew(domain);
   // commandNew generates the root (v4 UUID); "that root" is the generated one.
-  this.notes.set("b.shortcut", { builder, domain, root: builder.root, generated: true });
+  this.state(COMMAND_BUILDER).shortcut = { builder, domain, root: builder.root, generated: true };
 });
 
 /** Runs a chain written in Python style, mapping each call to ours. */
@@ -269,7 +310,7 @@ async function runChain(world: AngzarrWorld, text: string): Promise<CbState> {
       case "withCommand": {
         const type = String(args[0]);
         const codec = codecFor(type, domain);
-        b.withCommand(codec as never, sampleMessage(codec, `customer-${world.nonce}`) as never);
+        b.withCommand(codec, sampleMessage(codec, `customer-${world.nonce}`));
         break;
       }
       case "build":
@@ -312,24 +353,26 @@ When("I use the builder to execute directly:", async function (this: AngzarrWorl
 
 Then("the build should succeed", function (this: AngzarrWorld) {
   const s = build(this);
-  expect(s.error, describeError(s.error)).to.equal(undefined);
+  expect(this.lastError, describeError(this.lastError)).to.equal(undefined);
   expect(s.built?.command?.pages).to.have.length(1);
 });
 
 Then("building should fail", function (this: AngzarrWorld) {
   const s = build(this);
   expect(s.built, "a command was built").to.equal(undefined);
-  expect(s.error).to.be.instanceOf(InvalidArgumentError);
+  expect(this.lastError).to.be.instanceOf(InvalidArgumentError);
 });
 
 Then("the error should indicate missing type URL", function (this: AngzarrWorld) {
-  const err = build(this).error;
+  build(this);
+  const err = this.lastError;
   expect(err).to.be.instanceOf(InvalidArgumentError);
   expect((err as Error).message).to.match(/type name is empty/);
 });
 
 Then("the error should indicate missing payload", function (this: AngzarrWorld) {
-  const err = build(this).error;
+  build(this);
+  const err = this.lastError;
   expect(err).to.be.instanceOf(InvalidArgumentError);
   expect((err as Error).message).to.match(/bytes must be a Uint8Array/);
 });
@@ -347,7 +390,7 @@ Then("the built command should have no root", function (this: AngzarrWorld) {
   // Our builder never produces a command without a root: build() refuses it, naming the root.
   const s = build(this);
   expect(s.built, "a command was built").to.equal(undefined);
-  expect((s.error as Error).message).to.match(/root is required/);
+  expect((this.lastError as Error).message).to.match(/root is required/);
 });
 
 Then("the built command should have type URL containing {string}", function (this: AngzarrWorld, text: string) {
@@ -408,7 +451,7 @@ Then("the command should be built and executed in one call", function (this: Ang
 
 Then("the command should be sent to the gateway", async function (this: AngzarrWorld) {
   const s = cb(this);
-  expect(s.error, describeError(s.error)).to.equal(undefined);
+  expect(this.lastError, describeError(this.lastError)).to.equal(undefined);
   const book = await this.readBook(s.domain, s.builder!.root);
   expect(book.pages.map((p) => (p.payload?.$case === "event" ? typeNameFromUrl(p.payload.value.typeUrl) : ""))).to.deep.equal([
     "examples.orders.OrderCreated",
@@ -424,18 +467,15 @@ Then("the response should be returned", function (this: AngzarrWorld) {
 });
 
 Then("each command should have its own root", function (this: AngzarrWorld) {
-  const { firstBuilt, secondBuilt } = this.notes.get("b.two") as { firstBuilt: CommandRequest; secondBuilt: CommandRequest };
-  const client = this.notes.get("b.domainClient") as sdk.DomainClient;
+  const { firstBuilt, secondBuilt } = twoCommands(this);
+  const client = this.state(COMMAND_BUILDER).domainClient;
+  if (!client) throw new Error("no builder was configured by an earlier step");
   expect(protoToUuid(firstBuilt.command?.cover?.root)).to.equal(this.rootFor(client.domain, "first"));
   expect(protoToUuid(secondBuilt.command?.cover?.root)).to.equal(this.rootFor(client.domain, "second"));
 });
 
 Then("builder reuse should not cause cross-contamination", function (this: AngzarrWorld) {
-  const { first, firstBuilt, secondBuilt } = this.notes.get("b.two") as {
-    first: sdk.CommandBuilder;
-    firstBuilt: CommandRequest;
-    secondBuilt: CommandRequest;
-  };
+  const { first, firstBuilt, secondBuilt } = twoCommands(this);
   expect(secondBuilt.command?.cover?.correlationId, "second command's correlation ID").to.equal("");
   expect(headerSequence(secondBuilt.command!.pages[0]!.header), "second command's sequence").to.equal(0);
   const payload = secondBuilt.command!.pages[0]!.payload;
@@ -445,8 +485,8 @@ Then("builder reuse should not cause cross-contamination", function (this: Angza
 
 Then("I should receive a {word} for that domain and root", function (this: AngzarrWorld, kind: string) {
   if (kind === "QueryBuilder") {
-    // Made by "When I call client.query(...)" (query_builder steps, world.notes "qb").
-    const qb = this.notes.get("qb") as { builder?: sdk.QueryBuilder; domain: string } | undefined;
+    // Made by "When I call client.query(...)" (query_builder steps, the QUERY_BUILDER slot).
+    const qb = this.state(QUERY_BUILDER).current;
     expect(qb?.builder).to.be.instanceOf(sdk.QueryBuilder);
     const query = qb!.builder!.build();
     expect(query.cover?.domain).to.equal(qb!.domain);
@@ -454,12 +494,7 @@ Then("I should receive a {word} for that domain and root", function (this: Angza
     return;
   }
   expect(kind).to.equal("CommandBuilder");
-  const { builder, domain, root, generated } = this.notes.get("b.shortcut") as {
-    builder: sdk.CommandBuilder;
-    domain: string;
-    root: string;
-    generated?: boolean;
-  };
+  const { builder, domain, root, generated } = shortcut(this);
   expect(builder).to.be.instanceOf(sdk.CommandBuilder);
   expect(builder.domain).to.equal(domain);
   expect(builder.root).to.equal(root);
@@ -468,7 +503,7 @@ Then("I should receive a {word} for that domain and root", function (this: Angza
 
 Then("I should receive a {word} with no root set", function (this: AngzarrWorld, kind: string) {
   if (kind === "QueryBuilder") {
-    const qb = this.notes.get("qb") as { builder?: sdk.QueryBuilder } | undefined;
+    const qb = this.state(QUERY_BUILDER).current;
     expect(qb?.builder).to.be.instanceOf(sdk.QueryBuilder);
     // Built with a correlation ID, the query carries no root; without one, build() names the missing root.
     let query: ReturnType<sdk.QueryBuilder["build"]> | undefined;
@@ -483,7 +518,7 @@ Then("I should receive a {word} with no root set", function (this: AngzarrWorld,
     return;
   }
   expect(kind).to.equal("CommandBuilder");
-  const { builder } = this.notes.get("b.shortcut") as { builder: sdk.CommandBuilder };
+  const { builder } = shortcut(this);
   expect(builder).to.be.instanceOf(sdk.CommandBuilder);
   expect(builder.root).to.equal("");
 });

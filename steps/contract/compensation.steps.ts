@@ -145,13 +145,14 @@ Given("an inner saga command was rejected", async function (this: AngzarrWorld) 
 
 Given("a saga router handling rejections", function (this: AngzarrWorld) {
   // The source aggregate's router: compensates a ReserveStock refused by inventory.
-  this.notes.set("a:compRouter", "saga");
+  comp(this).rejectionRouter = "saga";
 });
 
 Given("a process manager router", function (this: AngzarrWorld) {
   // The process manager's own aggregate compensates: its commands' origin is the PM's cover.
-  comp(this).issuer = "process_manager";
-  this.notes.set("a:compRouter", "process_manager");
+  const s = comp(this);
+  s.issuer = "process_manager";
+  s.rejectionRouter = "process_manager";
 });
 
 // ---- When ----------------------------------------------------------------------------------
@@ -411,8 +412,8 @@ Then("the router should build a CompensationContext", async function (this: Angz
   // The source aggregate's router (an SDK CommandRouter of the origin's domain, with onRejected)
   // receives the notification CommandBook and builds the CompensationContext for its handler.
   const s = comp(this);
-  expect(this.notes.get("a:compRouter"), "a router handling rejections was set up").to.equal(s.issuer);
-  const { context, response } = await compensateInProcess(this, s);
+  expect(s.rejectionRouter, "a router handling rejections was set up").to.equal(s.issuer);
+  const { context, response } = await compensateInProcess(s);
   expect(response.result?.$case).to.equal("events");
   expect(context, "the rejection handler received a CompensationContext").to.be.instanceOf(CompensationContext);
   expect(context!.reason).to.equal(s.reason);

@@ -19,6 +19,7 @@ import * as sdk from "../../src/index.js";
 import { InvalidArgumentError, TransportError, isClientError } from "../../src/errors.js";
 import { closedPortEndpoint, startFaultProxy, type FaultProxy } from "../../src/testing/index.js";
 import { codecFor, sampleMessage } from "../support/messages.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError } from "../support/world.js";
 import { scenarioTempDir, startCountingForwarder, type CountingForwarder } from "../support/forwarder.js";
 
@@ -28,8 +29,6 @@ interface ConnState {
   endpoint?: string;
   client?: AnyClient;
   kind?: string;
-  /** What creating or probing the client threw. */
-  error?: unknown;
   /** Milliseconds the probe took (for the timeout check). */
   elapsedMs?: number;
   forwarder?: CountingForwarder;
@@ -41,13 +40,10 @@ interface ConnState {
   timeoutMs?: number;
 }
 
+const CONNECTION = new StateSlot<ConnState>(() => ({ others: [] }));
+
 function conn(world: AngzarrWorld): ConnState {
-  let s = world.notes.get("conn") as ConnState | undefined;
-  if (!s) {
-    s = { others: [] };
-    world.notes.set("conn", s);
-  }
-  return s;
+  return world.state(CONNECTION);
 }
 
 async function expand(world: AngzarrWorld, text: string): Promise<string> {
@@ -76,13 +72,13 @@ async function probe(world: AngzarrWorld, client: sdk.QueryClient, timeoutMs?: n
 
 /** Runs the probe, recording the error (a ClientError) instead of throwing it. */
 async function probeInto(world: AngzarrWorld, s: ConnState, client: sdk.QueryClient, timeoutMs?: number): Promise<void> {
-  s.error = undefined;
+  world.lastError = undefined;
   const started = Date.now();
   try {
     await probe(world, client, timeoutMs);
   } catch (err) {
     expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
-    s.error = err;
+    world.lastError = err;
   }
   s.elapsedMs = Date.now() - started;
 }
@@ -110,26 +106,28 @@ async function connectTo(world: AngzarrWorld, endpoint: string, opts: sdk.Client
   const s = conn(world);
   s.endpoint = endpoint;
   s.client = undefined;
-  s.error = undefined;
+  world.lastError = undefined;
   try {
     s.client = create(world, "QueryClient", endpoint, opts);
   } catch (err) {
     expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
-    s.error = err;
+    world.lastError = err;
     return;
   }
   await probeInto(world, s, s.client as sdk.QueryClient, opts.timeoutMs ? undefined : 5_000);
 }
 
-function requireClient(s: ConnState): AnyClient {
-  if (!s.client) throw new Error(`no client was created: ${describeError(s.error)}`);
-  return s.client;
+function requireClient(world: AngzarrWorld): AnyClient {
+  const client = conn(world).client;
+  if (!client) throw new Error(`no client was created: ${describeError(world.lastError)}`);
+  return client;
 }
 
-function requireConnError(s: ConnState): sdk.ClientError {
-  if (s.error === undefined) throw new Error("expected the connection to fail, but it worked");
-  expect(isClientError(s.error), String(s.error)).to.equal(true);
-  return s.error as sdk.ClientError;
+function requireConnError(world: AngzarrWorld): sdk.ClientError {
+  const err = world.lastError;
+  if (err === undefined) throw new Error("expected the connection to fail, but it worked");
+  expect(isClientError(err), String(err)).to.equal(true);
+  return err as sdk.ClientError;
 }
 
 function setEnv(world: AngzarrWorld, name: string, value: string | undefined): void {
@@ -184,7 +182,7 @@ Given("a connection that failed", async function (this: AngzarrWorld) {
   s.endpoint = await closedPortEndpoint();
   s.failed = this.track(sdk.QueryClient.connect(s.endpoint));
   await probeInto(this, s, s.failed, 5_000);
-  expect(requireConnError(s).isConnectionError(), describeError(s.error)).to.equal(true);
+  expect(requireConnError(this).isConnectionError(), describeError(this.lastError)).to.equal(true);
 });
 
 // ---- When -----------------------------------------------------------------------------------
@@ -211,7 +209,7 @@ When("I connect with keep-alive enabled", async function (this: AngzarrWorld) {
     keepaliveMs: 1_000,
     channelOptions: { "grpc.keepalive_permit_without_calls": 1 },
   });
-  if (s.error !== undefined) throw new Error(`connecting failed: ${describeError(s.error)}`);
+  if (this.lastError !== undefined) throw new Error(`connecting failed: ${describeError(this.lastError)}`);
   // Stay idle long enough for a few keep-alive intervals.
   await new Promise((resolve) => setTimeout(resolve, 3_500));
 });
@@ -266,7 +264,7 @@ When("the server disconnects", function (this: AngzarrWorld) {
 
 When("I attempt an operation", async function (this: AngzarrWorld) {
   const s = conn(this);
-  await probeInto(this, s, queriesOf(requireClient(s)), 5_000);
+  await probeInto(this, s, queriesOf(requireClient(this)), 5_000);
 });
 
 When("I create a new client with the same endpoint", function (this: AngzarrWorld) {
@@ -278,51 +276,51 @@ When("I create a new client with the same endpoint", function (this: AngzarrWorl
 
 Then("the connection should succeed", function (this: AngzarrWorld) {
   const s = conn(this);
-  if (s.error !== undefined) throw new Error(`the connection failed: ${describeError(s.error)}`);
+  if (this.lastError !== undefined) throw new Error(`the connection failed: ${describeError(this.lastError)}`);
   expect(s.client, "no client").to.not.equal(undefined);
 });
 
 Then("the client should be ready for operations", function (this: AngzarrWorld) {
-  const client = requireClient(conn(this));
+  const client = requireClient(this);
   expect(client.closed).to.equal(false);
   expect(client.channel.getConnectivityState(false)).to.equal(connectivityState.READY);
 });
 
 Then("the connection should fail", function (this: AngzarrWorld) {
-  requireConnError(conn(this));
+  requireConnError(this);
 });
 
 Then("the operation should fail", function (this: AngzarrWorld) {
-  const err = requireConnError(conn(this));
+  const err = requireConnError(this);
   expect(err).to.be.instanceOf(sdk.ClientError);
 });
 
 Then("the error should indicate DNS or connection failure", function (this: AngzarrWorld) {
-  const err = requireConnError(conn(this));
+  const err = requireConnError(this);
   expect(err.isConnectionError(), describeError(err)).to.equal(true);
   expect(err.message).to.match(/name resolution|ENOTFOUND|EAI_AGAIN|ECONNREFUSED/i);
 });
 
 Then("the error should indicate connection refused", function (this: AngzarrWorld) {
-  const err = requireConnError(conn(this));
+  const err = requireConnError(this);
   expect(err.isConnectionError(), describeError(err)).to.equal(true);
   expect(err.message).to.match(/ECONNREFUSED/);
 });
 
 Then("the error should indicate socket not found", function (this: AngzarrWorld) {
-  const err = requireConnError(conn(this));
+  const err = requireConnError(this);
   expect(err.isConnectionError(), describeError(err)).to.equal(true);
   expect(err.message).to.match(/ENOENT/);
 });
 
 Then("the error should indicate invalid format", function (this: AngzarrWorld) {
-  const err = requireConnError(conn(this));
+  const err = requireConnError(this);
   expect(err).to.be.instanceOf(InvalidArgumentError);
   expect(err.message).to.match(/invalid endpoint/);
 });
 
 Then("the error should indicate connection lost", function (this: AngzarrWorld) {
-  const err = requireConnError(conn(this));
+  const err = requireConnError(this);
   // TransportError: the SDK's "an established connection broke during a call".
   expect(err, describeError(err)).to.be.instanceOf(TransportError);
   expect(err.isConnectionError()).to.equal(true);
@@ -334,7 +332,7 @@ Then("the error should indicate connection lost", function (this: AngzarrWorld) 
 Then("the scheme should be treated as insecure", function (this: AngzarrWorld) {
   const s = conn(this);
   expect(sdk.parseEndpoint(s.endpoint!).security).to.equal("plaintext");
-  if (s.error !== undefined) throw new Error(`the plaintext connection failed: ${describeError(s.error)}`);
+  if (this.lastError !== undefined) throw new Error(`the plaintext connection failed: ${describeError(this.lastError)}`);
 });
 
 // https:// is TLS: the endpoint parses as such, and the backend (plaintext only) could not be
@@ -342,13 +340,13 @@ Then("the scheme should be treated as insecure", function (this: AngzarrWorld) {
 Then("the connection should use TLS", function (this: AngzarrWorld) {
   const s = conn(this);
   expect(sdk.parseEndpoint(s.endpoint!).security).to.equal("tls");
-  const err = requireConnError(s);
+  const err = requireConnError(this);
   expect(err.isConnectionError(), describeError(err)).to.equal(true);
 });
 
 Then("the client should use UDS transport", function (this: AngzarrWorld) {
   const s = conn(this);
-  const client = requireClient(s);
+  const client = requireClient(this);
   expect(sdk.parseEndpoint(client.endpoint).transport).to.equal("unix");
   expect(s.forwarder?.connections, "nothing connected to the socket").to.be.greaterThan(0);
 });
@@ -356,11 +354,11 @@ Then("the client should use UDS transport", function (this: AngzarrWorld) {
 Then("the connection should use {string}", async function (this: AngzarrWorld, endpoint: string) {
   const s = conn(this);
   const expected = await expand(this, endpoint);
-  const client = requireClient(s);
+  const client = requireClient(this);
   expect(client.endpoint).to.equal(expected);
   if (expected === this.backend.endpoint) {
     await probeInto(this, s, queriesOf(client), CALL_TIMEOUT_MS);
-    if (s.error !== undefined) throw new Error(`the client could not reach ${expected}: ${describeError(s.error)}`);
+    if (this.lastError !== undefined) throw new Error(`the client could not reach ${expected}: ${describeError(this.lastError)}`);
   }
 });
 
@@ -368,19 +366,19 @@ Then("the connection should use {string}", async function (this: AngzarrWorld, e
 
 Then("the client should reuse that channel", async function (this: AngzarrWorld) {
   const s = conn(this);
-  expect(requireClient(s).channel).to.equal(s.channel);
+  expect(requireClient(this).channel).to.equal(s.channel);
   await probeInto(this, s, queriesOf(s.client!), CALL_TIMEOUT_MS);
-  if (s.error !== undefined) throw new Error(describeError(s.error));
+  if (this.lastError !== undefined) throw new Error(describeError(this.lastError));
 });
 
 Then("no new connection should be created", async function (this: AngzarrWorld) {
   const s = conn(this);
-  await probe(this, queriesOf(requireClient(s)), CALL_TIMEOUT_MS);
+  await probe(this, queriesOf(requireClient(this)), CALL_TIMEOUT_MS);
   expect(s.forwarder!.connections).to.equal(1);
 });
 
 async function useBoth(world: AngzarrWorld, s: ConnState): Promise<void> {
-  await probe(world, queriesOf(requireClient(s)), CALL_TIMEOUT_MS);
+  await probe(world, queriesOf(requireClient(world)), CALL_TIMEOUT_MS);
   const commands = s.others[0] as sdk.CommandHandlerClient;
   const { domain, root } = world.newAggregate("orders");
   await world.execute({ ...world.commandFor(domain, { sequence: 0 }), root }, commands);
@@ -390,7 +388,7 @@ Then("both clients should share the connection", async function (this: AngzarrWo
   const s = conn(this);
   expect(s.others, "no second client").to.have.length(1);
   expect(s.others[0]!.channel).to.equal(s.channel);
-  expect(requireClient(s).channel).to.equal(s.channel);
+  expect(requireClient(this).channel).to.equal(s.channel);
   await useBoth(this, s);
 });
 
@@ -403,7 +401,7 @@ Then("the connection should only be established once", async function (this: Ang
 // ---- Then: what a client can do -------------------------------------------------------------
 
 Then("the client should be able to query events", async function (this: AngzarrWorld) {
-  const client = queriesOf(requireClient(conn(this)));
+  const client = queriesOf(requireClient(this));
   const { domain, root } = this.newAggregate("orders");
   await this.seedCount(domain, root, 2);
   const book = await client.query(domain, root).getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
@@ -411,7 +409,7 @@ Then("the client should be able to query events", async function (this: AngzarrW
 });
 
 Then("the client should be able to execute commands", async function (this: AngzarrWorld) {
-  const client = requireClient(conn(this));
+  const client = requireClient(this);
   const commands = client instanceof sdk.CommandHandlerClient ? client : (client as sdk.DomainClient).commands;
   const { domain, root } = this.newAggregate("orders");
   const response = await this.execute({ ...this.commandFor(domain, { sequence: 0 }), root }, commands);
@@ -420,33 +418,33 @@ Then("the client should be able to execute commands", async function (this: Angz
 });
 
 Then("the client should be able to perform speculative operations", async function (this: AngzarrWorld) {
-  const client = requireClient(conn(this));
+  const client = requireClient(this);
   const speculative = client instanceof sdk.SpeculativeClient ? client : (client as sdk.Client).speculative;
   const { domain, root } = this.newAggregate("orders");
   const codec = codecFor("CreateOrder", domain);
-  const builder = (await this.seeder()).command(domain, root).withCommand(codec as never, sampleMessage(codec) as never);
-  const response = await speculative.speculateCommand(builder, { asOfSequence: 0 } as never, { timeoutMs: CALL_TIMEOUT_MS });
+  const builder = (await this.seeder()).command(domain, root).withCommand(codec, sampleMessage(codec));
+  const response = await speculative.speculateCommand(builder, { asOfSequence: 0 }, { timeoutMs: CALL_TIMEOUT_MS });
   expect(response.events?.pages.length).to.be.greaterThan(0);
   // Speculation stores nothing.
   expect(await this.currentSequence(domain, root)).to.equal(0);
 });
 
 Then("the client should have aggregate and query sub-clients", function (this: AngzarrWorld) {
-  const client = requireClient(conn(this)) as sdk.DomainClient;
+  const client = requireClient(this) as sdk.DomainClient;
   expect(client).to.be.instanceOf(sdk.DomainClient);
   expect(client.commands).to.be.instanceOf(sdk.CommandHandlerClient);
   expect(client.queries).to.be.instanceOf(sdk.QueryClient);
 });
 
 Then("both should share the same connection", function (this: AngzarrWorld) {
-  const client = requireClient(conn(this)) as sdk.DomainClient | sdk.Client;
+  const client = requireClient(this) as sdk.DomainClient | sdk.Client;
   expect(client.commands.channel).to.equal(client.channel);
   expect(client.queries.channel).to.equal(client.channel);
 });
 
 // Client.aggregate is the command client (CommandHandlerClient) under the Angzarr docs' name.
 Then("the client should have aggregate, query, and speculative sub-clients", function (this: AngzarrWorld) {
-  const client = requireClient(conn(this)) as sdk.Client;
+  const client = requireClient(this) as sdk.Client;
   expect(client).to.be.instanceOf(sdk.Client);
   expect(client.aggregate).to.be.instanceOf(sdk.CommandHandlerClient);
   expect(client.queries).to.be.instanceOf(sdk.QueryClient);
@@ -460,7 +458,7 @@ Then("the client should have aggregate, query, and speculative sub-clients", fun
 // DEADLINE_EXCEEDED (only a lower bound; no upper timing bound on a shared machine).
 Then("the connection should respect the timeout", function (this: AngzarrWorld) {
   const s = conn(this);
-  const err = requireConnError(s);
+  const err = requireConnError(this);
   expect(err.isDeadlineExceeded(), describeError(err)).to.equal(true);
   expect(s.elapsedMs!).to.be.at.least(s.timeoutMs! - 50);
 });
@@ -468,10 +466,10 @@ Then("the connection should respect the timeout", function (this: AngzarrWorld) 
 // The failure was the slowness: once the proxy passes bytes again, the same client works.
 Then("slow connections should fail after timeout", async function (this: AngzarrWorld) {
   const s = conn(this);
-  expect(requireConnError(s).code).to.equal(sdk.Status.DEADLINE_EXCEEDED);
+  expect(requireConnError(this).code).to.equal(sdk.Status.DEADLINE_EXCEEDED);
   s.proxy!.setMode("pass");
-  await probeInto(this, s, queriesOf(requireClient(s)), CALL_TIMEOUT_MS);
-  if (s.error !== undefined) throw new Error(`after the server sped up, the call still failed: ${describeError(s.error)}`);
+  await probeInto(this, s, queriesOf(requireClient(this)), CALL_TIMEOUT_MS);
+  if (this.lastError !== undefined) throw new Error(`after the server sped up, the call still failed: ${describeError(this.lastError)}`);
 });
 
 Then("the connection should send keep-alive probes", function (this: AngzarrWorld) {
@@ -481,7 +479,7 @@ Then("the connection should send keep-alive probes", function (this: AngzarrWorl
 Then("idle connections should remain open", async function (this: AngzarrWorld) {
   const s = conn(this);
   expect(s.forwarder!.open, "the idle connection was closed").to.equal(1);
-  await probe(this, queriesOf(requireClient(s)), CALL_TIMEOUT_MS);
+  await probe(this, queriesOf(requireClient(this)), CALL_TIMEOUT_MS);
   expect(s.forwarder!.connections, "a new connection was opened").to.equal(1);
 });
 
@@ -489,7 +487,7 @@ Then("idle connections should remain open", async function (this: AngzarrWorld) 
 
 Then("the new connection should be independent", function (this: AngzarrWorld) {
   const s = conn(this);
-  const client = requireClient(s);
+  const client = requireClient(this);
   expect(client).to.not.equal(s.failed);
   expect(client.channel).to.not.equal(s.failed!.channel);
   expect(s.failed!.closed).to.equal(false);
@@ -500,6 +498,6 @@ Then("the new connection should succeed if server is available", async function 
   const s = conn(this);
   const port = Number(s.endpoint!.slice(s.endpoint!.lastIndexOf(":") + 1));
   await startCountingForwarder(this, { port });
-  await probeInto(this, s, queriesOf(requireClient(s)), CALL_TIMEOUT_MS);
-  if (s.error !== undefined) throw new Error(`the new client failed: ${describeError(s.error)}`);
+  await probeInto(this, s, queriesOf(requireClient(this)), CALL_TIMEOUT_MS);
+  if (this.lastError !== undefined) throw new Error(`the new client failed: ${describeError(this.lastError)}`);
 });

@@ -7,7 +7,7 @@
  * the step checks that it answers for X. "a registered aggregate handler for domain X" is
  * checked with a real command. The shared file's domain "test" is our "orders" domain (the one
  * every backend serves a handler for).
- * State lives in world.domainClient and world.notes under "b.dc*" keys.
+ * State lives in world.domainClient and the DOMAIN_CLIENT slot; a failed call is world.lastError.
  */
 import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
@@ -17,12 +17,26 @@ import { ConnectionError } from "../../src/errors.js";
 import type { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import type { EventBook, EventPage } from "../../src/gen/angzarr/types.js";
 import { CreateOrder } from "../../examples/gen/examples/orders.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError } from "../support/world.js";
 
 const CALL = { timeoutMs: CALL_TIMEOUT_MS };
 
+/** What the domain client steps sent and read. */
+interface DomainClientState {
+  /** The domain of "a running aggregate coordinator for domain ...". */
+  domain?: string;
+  /** Root of the aggregate the last command went to. */
+  root?: string;
+  response?: CommandResponse;
+  book?: EventBook;
+  pages?: EventPage[];
+}
+
+const DOMAIN_CLIENT = new StateSlot<DomainClientState>(() => ({}));
+
 function domainOf(world: AngzarrWorld): string {
-  return (world.notes.get("b.dcDomain") as string | undefined) ?? "orders";
+  return world.state(DOMAIN_CLIENT).domain ?? "orders";
 }
 
 function client(world: AngzarrWorld): sdk.DomainClient {
@@ -37,20 +51,21 @@ async function create(world: AngzarrWorld, domain: string): Promise<sdk.DomainCl
 
 /** Sends CreateOrder to a new aggregate through the client's builder; records the response. */
 async function sendCreate(world: AngzarrWorld, builder: sdk.CommandBuilder): Promise<void> {
-  world.notes.set("b.dcRoot", builder.root);
-  world.notes.delete("b.dcResponse");
-  world.notes.delete("b.dcError");
+  const s = world.state(DOMAIN_CLIENT);
+  s.root = builder.root;
+  s.response = undefined;
+  world.lastError = undefined;
   try {
-    world.notes.set("b.dcResponse", await builder.withCommand(CreateOrder, { customerId: `customer-${world.nonce}` }).execute(CALL));
+    s.response = await builder.withCommand(CreateOrder, { customerId: `customer-${world.nonce}` }).execute(CALL);
   } catch (err) {
-    world.notes.set("b.dcError", err);
+    world.lastError = err;
   }
 }
 
 function response(world: AngzarrWorld): CommandResponse {
-  const err = world.notes.get("b.dcError");
+  const err = world.lastError;
   if (err !== undefined) throw new Error(`the command failed: ${describeError(err)}`);
-  const r = world.notes.get("b.dcResponse") as CommandResponse | undefined;
+  const r = world.state(DOMAIN_CLIENT).response;
   if (!r) throw new Error("no command was sent by an earlier step");
   return r;
 }
@@ -58,7 +73,7 @@ function response(world: AngzarrWorld): CommandResponse {
 // ---- Givens -------------------------------------------------------------------------
 
 Given("a running aggregate coordinator for domain {string}", async function (this: AngzarrWorld, domain: string) {
-  this.notes.set("b.dcDomain", domain);
+  this.state(DOMAIN_CLIENT).domain = domain;
   // The backend answers a query for the domain: a never-written root reads as an empty book.
   const book = await this.readBook(domain, newRoot());
   expect(book.pages).to.have.length(0);
@@ -102,7 +117,6 @@ When("I create a DomainClient for the coordinator endpoint", async function (thi
 When("I create a DomainClient from environment variable {string}", function (this: AngzarrWorld, name: string) {
   // The fallback is a port where nothing listens, so only the variable's endpoint can connect.
   this.domainClient = this.track(sdk.DomainClient.fromEnv(name, "127.0.0.1:9", domainOf(this)));
-  this.notes.set("b.dcEnv", name);
 });
 
 When("I send a command", async function (this: AngzarrWorld) {
@@ -115,11 +129,12 @@ When("I use the command builder to send a command", async function (this: Angzar
 });
 
 When("I query for the resulting events", async function (this: AngzarrWorld) {
-  const root = this.notes.get("b.dcRoot") as string;
+  const s = this.state(DOMAIN_CLIENT);
+  if (s.root === undefined) throw new Error("no command was sent by an earlier step");
   try {
-    this.notes.set("b.dcBook", await client(this).getEventBook(root, CALL));
+    s.book = await client(this).getEventBook(s.root, CALL);
   } catch (err) {
-    this.notes.set("b.dcError", err);
+    this.lastError = err;
   }
 });
 
@@ -127,9 +142,9 @@ When("I use the query builder to fetch events for that root", async function (th
   const dc = client(this);
   const { root } = this.requireCurrent();
   try {
-    this.notes.set("b.dcPages", await dc.query(root).getPages(CALL));
+    this.state(DOMAIN_CLIENT).pages = await dc.query(root).getPages(CALL);
   } catch (err) {
-    this.notes.set("b.dcError", err);
+    this.lastError = err;
   }
 });
 
@@ -151,22 +166,23 @@ Then("I should be able to send commands", async function (this: AngzarrWorld) {
 
 Then("I should receive a CommandResponse", function (this: AngzarrWorld) {
   const events = response(this).events;
-  expect(protoToUuid(events?.cover?.root)).to.equal(this.notes.get("b.dcRoot"));
+  expect(protoToUuid(events?.cover?.root)).to.equal(this.state(DOMAIN_CLIENT).root);
   expect(events?.pages.map((p) => headerSequence(p.header))).to.deep.equal([0]);
 });
 
 Then("I should receive {int} EventPages", function (this: AngzarrWorld, count: number) {
-  const err = this.notes.get("b.dcError");
+  const err = this.lastError;
   if (err !== undefined) throw new Error(`the query failed: ${describeError(err)}`);
-  const pages = this.notes.get("b.dcPages") as EventPage[];
-  expect(pages.map((p) => headerSequence(p.header))).to.deep.equal(Array.from({ length: count }, (_, i) => i));
+  const pages = this.state(DOMAIN_CLIENT).pages;
+  expect(pages, "pages were fetched").to.not.equal(undefined);
+  expect(pages!.map((p) => headerSequence(p.header))).to.deep.equal(Array.from({ length: count }, (_, i) => i));
 });
 
 Then("both operations should succeed on the same connection", function (this: AngzarrWorld) {
   const dc = client(this);
   const sent = response(this).events!;
-  const book = this.notes.get("b.dcBook") as EventBook | undefined;
-  expect(book, `the query: ${describeError(this.notes.get("b.dcError"))}`).to.not.equal(undefined);
+  const book = this.state(DOMAIN_CLIENT).book;
+  expect(book, `the query: ${describeError(this.lastError)}`).to.not.equal(undefined);
   expect(book!.pages).to.deep.equal(sent.pages);
   expect(dc.commands.channel, "commands and queries share one channel").to.equal(dc.queries.channel);
   expect(dc.channel).to.equal(dc.commands.channel);

@@ -30,18 +30,11 @@ import { PayloadStorageType, type EventPage } from "../../src/gen/angzarr/types.
 import type { Any } from "../../src/gen/google/protobuf/any.js";
 import type { Timestamp } from "../../src/gen/google/protobuf/timestamp.js";
 import { ItemAdded, OrderCreated, OrderShipped } from "../../examples/gen/examples/orders.js";
-import { codecFor, emptyMessage, fieldsOf, sampleMessage, type Codec } from "../support/messages.js";
+import type { MessageType } from "../../src/core/message.js";
+import { codecFor, sampleMessage } from "../support/messages.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld } from "../support/world.js";
-import {
-  attempt,
-  codecOfUrl,
-  CORRUPT_BYTES,
-  pageOf,
-  recordedError,
-  setSubject,
-  subjectAny,
-  subjectPage,
-} from "./support/b-events.js";
+import { attempt, codecOfUrl, CORRUPT_BYTES, pageOf, setSubject, SHARED_EVENTS, subjectAny, subjectPage } from "./support/b-events.js";
 
 /** What "When I decode" found on the subject page. */
 interface DecodedPage {
@@ -52,6 +45,61 @@ interface DecodedPage {
   message: Record<string, unknown> | undefined;
 }
 
+/** The message a Given encoded into the subject, and its type's message with every field at its default. */
+interface Expected {
+  message: object;
+  defaults: object;
+}
+
+/** One event of a list a Given built, with the message it carries. */
+interface ListedEvent {
+  page: EventPage;
+  message: object;
+}
+
+/** What the event decoding steps set up and found (a decode failure goes to lastError). */
+interface DecodingState {
+  expected?: Expected;
+  /** created_at of the subject page. */
+  timestamp?: Timestamp;
+  /** The decode_event function under test. */
+  decodeEvent?: typeof decodeByName;
+  response?: CommandResponse;
+  events?: ListedEvent[];
+  /** Pages that differ only in their type URL. */
+  urlEvents?: EventPage[];
+  /** What the last decode gave. */
+  decoded?: unknown;
+  decodedPage?: DecodedPage;
+  decodedList?: unknown[];
+  filtered?: EventPage[];
+  match?: boolean;
+  /** One match result per page of urlEvents. */
+  matches?: boolean[];
+  responsePages?: EventPage[];
+}
+
+const DECODING = new StateSlot<DecodingState>(() => ({}));
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** The expected message and defaults of a message type. */
+function expectation<T extends object>(type: MessageType<T> & { fromPartial(object: object): T }, message: T): Expected {
+  return { message, defaults: type.fromPartial({}) };
+}
+
+/** An event of a list: the message packed in a page at the sequence. */
+function listed<T extends object>(sequence: number, type: MessageType<T>, message: T): ListedEvent {
+  return { page: makeEventPage(sequence, packAny(type, message)), message };
+}
+
+/** Fields of a message other than $type, in declaration order. */
+function fields(message: object): Array<[string, unknown]> {
+  return Object.entries(message).filter(([key]) => key !== "$type");
+}
+
 /**
  * The decode_event(event, name) helper of the other SDKs, in our terms: the SDK's anyIs(any,
  * name) decides whether the payload is of that full message name, and unpackAny decodes it
@@ -60,42 +108,50 @@ interface DecodedPage {
  */
 function decodeByName(any: Any | undefined, name: string): Record<string, unknown> | undefined {
   if (!anyIs(any, name)) return undefined;
-  return unpackAny(codecFor(name) as never, any) as Record<string, unknown> | undefined;
+  return unpackAny(codecFor(name), any);
 }
 
+/** What the last decode gave: a message, or undefined for none (or a failure). */
 function decoded(world: AngzarrWorld): Record<string, unknown> | undefined {
-  if (!world.notes.has("b.decodeRan")) throw new Error("no decode step ran");
-  return world.notes.get("b.decoded") as Record<string, unknown> | undefined;
+  if (!world.state(SHARED_EVENTS).decodeRan) throw new Error("no decode step ran");
+  const value = world.state(DECODING).decoded;
+  return isRecord(value) ? value : undefined;
 }
 
 function recordDecode(world: AngzarrWorld, fn: () => unknown): void {
-  world.notes.set("b.decodeRan", true);
-  world.notes.set("b.decoded", attempt(world, fn));
+  world.state(SHARED_EVENTS).decodeRan = true;
+  world.state(DECODING).decoded = attempt(world, fn);
 }
 
 function decodedPage(world: AngzarrWorld): DecodedPage {
-  const result = world.notes.get("b.decodedPage") as DecodedPage | undefined;
-  if (!result) throw new Error(`"When I decode" did not run or failed: ${String(recordedError(world))}`);
+  const result = world.state(DECODING).decodedPage;
+  if (!result) throw new Error(`"When I decode" did not run or failed: ${String(world.lastError)}`);
   return result;
 }
 
-/** The expected message of the subject (what a Given encoded), with its codec. */
-function expected(world: AngzarrWorld): { codec: Codec; message: Record<string, unknown> } {
-  const value = world.notes.get("b.expected") as { codec: Codec; message: Record<string, unknown> } | undefined;
+/** The expected message of the subject (what a Given encoded), with its type's defaults. */
+function expected(world: AngzarrWorld): Expected {
+  const value = world.state(DECODING).expected;
   if (!value) throw new Error("no expected message was set up by an earlier step");
   return value;
 }
 
-function withoutType(message: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  if (!message) return message;
-  const { $type: _ignored, ...rest } = message;
-  return rest;
+function withoutType(message: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(message)) return undefined;
+  return Object.fromEntries(fields(message));
 }
 
 /** Pages of a list of events a Given built. */
-function eventList(world: AngzarrWorld): Array<{ page: EventPage; message: Record<string, unknown> }> {
-  const list = world.notes.get("b.events") as Array<{ page: EventPage; message: Record<string, unknown> }> | undefined;
+function eventList(world: AngzarrWorld): ListedEvent[] {
+  const list = world.state(DECODING).events;
   if (!list) throw new Error("no list of events was set up by an earlier step");
+  return list;
+}
+
+/** The list a "decode each" step decoded. */
+function decodedList(world: AngzarrWorld): unknown[] {
+  const list = world.state(DECODING).decodedList;
+  if (!list) throw new Error("no list was decoded by an earlier step");
   return list;
 }
 
@@ -111,7 +167,7 @@ Given("an event with type_url {string}", function (this: AngzarrWorld, url: stri
   const codec = codecOfUrl(url);
   const message = codec ? sampleMessage(codec, `data-${this.nonce}`) : {};
   setSubject(this, pageOf({ typeUrl: url, value: codec ? Buffer.from(codec.encode(message).finish()) : Buffer.alloc(0) }));
-  if (codec) this.notes.set("b.expected", { codec, message });
+  if (codec) this.state(DECODING).expected = expectation(codec, message);
 });
 
 Given("an event with type_url ending in {string}", function (this: AngzarrWorld, ending: string) {
@@ -119,30 +175,30 @@ Given("an event with type_url ending in {string}", function (this: AngzarrWorld,
   const codec = codecOfUrl(url);
   const message = codec ? sampleMessage(codec, `data-${this.nonce}`) : {};
   setSubject(this, pageOf({ typeUrl: url, value: codec ? Buffer.from(codec.encode(message).finish()) : Buffer.alloc(0) }));
-  if (codec) this.notes.set("b.expected", { codec, message });
+  if (codec) this.state(DECODING).expected = expectation(codec, message);
 });
 
 Given("valid protobuf bytes for OrderCreated", function (this: AngzarrWorld) {
   const message = OrderCreated.fromPartial({ customerId: `customer-${this.nonce}` });
-  const url = this.notes.has("b.page") ? subjectAny(this).typeUrl : `${TYPE_URL_PREFIX}${OrderCreated.$type}`;
+  const url = this.state(SHARED_EVENTS).page ? subjectAny(this).typeUrl : `${TYPE_URL_PREFIX}${OrderCreated.$type}`;
   setSubject(this, pageOf({ typeUrl: url, value: Buffer.from(OrderCreated.encode(message).finish()) }));
-  this.notes.set("b.expected", { codec: OrderCreated, message });
+  this.state(DECODING).expected = expectation(OrderCreated, message);
 });
 
 Given("an event with properly encoded payload", function (this: AngzarrWorld) {
   const message = ItemAdded.fromPartial({ sku: `sku-${this.nonce}`, quantity: 7 });
   setSubject(this, pageOf(packAny(ItemAdded, message)));
-  this.notes.set("b.expected", { codec: ItemAdded, message });
+  this.state(DECODING).expected = expectation(ItemAdded, message);
 });
 
 Given("an event with empty payload bytes", function (this: AngzarrWorld) {
   setSubject(this, pageOf({ typeUrl: `${TYPE_URL_PREFIX}${OrderCreated.$type}`, value: Buffer.alloc(0) }));
-  this.notes.set("b.expected", { codec: OrderCreated, message: emptyMessage(OrderCreated as never) });
+  this.state(DECODING).expected = expectation(OrderCreated, OrderCreated.fromPartial({}));
 });
 
 Given("an Event Any with empty value", function (this: AngzarrWorld) {
   setSubject(this, pageOf({ typeUrl: `${TYPE_URL_PREFIX}${ItemAdded.$type}`, value: Buffer.alloc(0) }));
-  this.notes.set("b.expected", { codec: ItemAdded, message: emptyMessage(ItemAdded as never) });
+  this.state(DECODING).expected = expectation(ItemAdded, ItemAdded.fromPartial({}));
 });
 
 Given("an event with corrupted payload bytes", function (this: AngzarrWorld) {
@@ -155,14 +211,14 @@ Given("an EventPage at sequence {int}", function (this: AngzarrWorld, sequence: 
 
 Given("an EventPage with timestamp", function (this: AngzarrWorld) {
   const at = toTimestamp("2024-01-15T10:30:00.250Z");
-  this.notes.set("b.timestamp", at);
+  this.state(DECODING).timestamp = at;
   setSubject(this, makeEventPage(1, packAny(OrderCreated, { customerId: `customer-${this.nonce}` }), at));
 });
 
 Given("an EventPage with Event payload", function (this: AngzarrWorld) {
   const message = OrderCreated.fromPartial({ customerId: `customer-${this.nonce}` });
   setSubject(this, makeEventPage(2, packAny(OrderCreated, message)));
-  this.notes.set("b.expected", { codec: OrderCreated, message });
+  this.state(DECODING).expected = expectation(OrderCreated, message);
 });
 
 Given("an EventPage with offloaded payload", function (this: AngzarrWorld) {
@@ -192,41 +248,37 @@ Given("an EventPage with payload = None", function (this: AngzarrWorld) {
 
 Given("the decode_event<T>\\(event, type_suffix\\) function", function (this: AngzarrWorld) {
   // Our decode_event is decodeByName above: anyIs + unpackAny, by full message name.
-  this.notes.set("b.decodeEvent", decodeByName);
+  this.state(DECODING).decodeEvent = decodeByName;
 });
 
 Given("a CommandResponse with events", async function (this: AngzarrWorld) {
   // A real response: ProcessOrder on a new order stores three events.
   const { domain, root } = this.newAggregate("orders");
   const command = { ...this.commandFor(domain, { type: "ProcessOrder", data: `note-${this.nonce}`, sequence: 0 }), root };
-  this.notes.set("b.response", await this.execute(command));
+  this.state(DECODING).response = await this.execute(command);
 });
 
 Given("a CommandResponse with no events", function (this: AngzarrWorld) {
   // A response without an events book, as it arrives on the wire (no field set).
-  this.notes.set("b.response", CommandResponse.decode(new Uint8Array(0)));
+  this.state(DECODING).response = CommandResponse.decode(new Uint8Array(0));
 });
 
 Given("{int} events all of type {string}", function (this: AngzarrWorld, count: number, type: string) {
   const codec = codecFor(type);
   const list = Array.from({ length: count }, (_, i) => {
     const message = sampleMessage(codec, `${type}-${i}-${this.nonce}`);
-    return { page: makeEventPage(i, packAny(codec as never, message)), message };
+    return { page: makeEventPage(i, packAny(codec, message)), message };
   });
-  this.notes.set("b.events", list);
+  this.state(DECODING).events = list;
 });
 
 Given("events: OrderCreated, ItemAdded, ItemAdded, OrderShipped", function (this: AngzarrWorld) {
-  const messages = [
-    [OrderCreated, OrderCreated.fromPartial({ customerId: `c-${this.nonce}` })],
-    [ItemAdded, ItemAdded.fromPartial({ sku: "sku-1", quantity: 1 })],
-    [ItemAdded, ItemAdded.fromPartial({ sku: "sku-2", quantity: 2 })],
-    [OrderShipped, OrderShipped.fromPartial({ address: "1 Main St", carrier: "ups" })],
-  ] as unknown as Array<[Codec, Record<string, unknown>]>;
-  this.notes.set(
-    "b.events",
-    messages.map(([codec, message], i) => ({ page: makeEventPage(i, packAny(codec as never, message)), message })),
-  );
+  this.state(DECODING).events = [
+    listed(0, OrderCreated, OrderCreated.fromPartial({ customerId: `c-${this.nonce}` })),
+    listed(1, ItemAdded, ItemAdded.fromPartial({ sku: "sku-1", quantity: 1 })),
+    listed(2, ItemAdded, ItemAdded.fromPartial({ sku: "sku-2", quantity: 2 })),
+    listed(3, OrderShipped, OrderShipped.fromPartial({ address: "1 Main St", carrier: "ups" })),
+  ];
 });
 
 Given("events with type_urls:", function (this: AngzarrWorld, table: DataTable) {
@@ -235,10 +287,7 @@ Given("events with type_urls:", function (this: AngzarrWorld, table: DataTable) 
     .raw()
     .map((row) => row[0]!.trim())
     .filter((cell) => cell !== "" && cell !== "type_url");
-  this.notes.set(
-    "b.urlEvents",
-    urls.map((url) => pageOf({ typeUrl: url, value: Buffer.alloc(0) })),
-  );
+  this.state(DECODING).urlEvents = urls.map((url) => pageOf({ typeUrl: url, value: Buffer.alloc(0) }));
 });
 
 // ---- Whens --------------------------------------------------------------------------
@@ -254,15 +303,14 @@ When("I decode looking for suffix {string}", function (this: AngzarrWorld, name:
 });
 
 When("I call decode_event\\(event, {string}\\)", function (this: AngzarrWorld, name: string) {
-  const decodeEvent = (this.notes.get("b.decodeEvent") as typeof decodeByName | undefined) ?? decodeByName;
+  const decodeEvent = this.state(DECODING).decodeEvent ?? decodeByName;
   const any = subjectAny(this);
-  this.notes.set("b.decodeName", name);
   recordDecode(this, () => decodeEvent(any, name));
 });
 
 When("I decode", function (this: AngzarrWorld) {
   const page = subjectPage(this);
-  this.notes.set("b.decodeRan", true);
+  this.state(SHARED_EVENTS).decodeRan = true;
   const result = attempt(this, (): DecodedPage => {
     const any = pageEvent(page);
     const codec = any ? codecOfUrl(any.typeUrl) : undefined;
@@ -271,11 +319,12 @@ When("I decode", function (this: AngzarrWorld) {
       createdAt: page.createdAt,
       payloadCase: page.payload?.$case,
       any,
-      message: codec ? (unpackAny(codec as never, any) as Record<string, unknown>) : undefined,
+      message: codec ? unpackAny(codec, any) : undefined,
     };
   });
-  this.notes.set("b.decodedPage", result);
-  this.notes.set("b.decoded", result?.message);
+  const s = this.state(DECODING);
+  s.decodedPage = result;
+  s.decoded = result?.message;
 });
 
 When("I decode the payload", function (this: AngzarrWorld) {
@@ -288,69 +337,64 @@ When("I decode the payload bytes", function (this: AngzarrWorld) {
   const any = subjectAny(this);
   const codec = codecOfUrl(any.typeUrl);
   if (!codec) throw new Error(`no example type for ${any.typeUrl}`);
-  recordDecode(this, () => unpackAny(codec as never, any));
+  recordDecode(this, () => unpackAny(codec, any));
 });
 
 When("I attempt to decode", function (this: AngzarrWorld) {
   const any = subjectAny(this);
   const codec = codecOfUrl(any.typeUrl);
   if (!codec) throw new Error(`no example type for ${any.typeUrl}`);
-  recordDecode(this, () => unpackAny(codec as never, any));
+  recordDecode(this, () => unpackAny(codec, any));
 });
 
 When("I decode each as ItemAdded", function (this: AngzarrWorld) {
-  this.notes.set(
-    "b.decodedList",
-    eventList(this).map(({ page }) => attempt(this, () => unpackAny(ItemAdded, pageEvent(page)))),
-  );
+  this.state(DECODING).decodedList = eventList(this).map(({ page }) => attempt(this, () => unpackAny(ItemAdded, pageEvent(page))));
 });
 
 When("I decode by type", function (this: AngzarrWorld) {
   // Each page decoded with the codec its own type URL names.
-  this.notes.set(
-    "b.decodedList",
-    eventList(this).map(({ page }) => {
-      const any = pageEvent(page)!;
-      return attempt(this, () => unpackAny(codecOfUrl(any.typeUrl) as never, any));
-    }),
-  );
+  this.state(DECODING).decodedList = eventList(this).map(({ page }) => {
+    const any = pageEvent(page)!;
+    return attempt(this, () => {
+      const codec = codecOfUrl(any.typeUrl);
+      if (!codec) throw new Error(`no example type for ${any.typeUrl}`);
+      return unpackAny(codec, any);
+    });
+  });
 });
 
 When("I filter for {string} events", function (this: AngzarrWorld, name: string) {
   // anyIs compares the full message name ("examples.orders.ItemAdded").
-  this.notes.set(
-    "b.filtered",
-    eventList(this)
-      .map(({ page }) => page)
-      .filter((page) => anyIs(pageEvent(page), name)),
-  );
+  this.state(DECODING).filtered = eventList(this)
+    .map(({ page }) => page)
+    .filter((page) => anyIs(pageEvent(page), name));
 });
 
 When("I match against suffix {string}", function (this: AngzarrWorld, name: string) {
   // "suffix" is our full message name: anyIs ignores the URL prefix, not the package.
-  this.notes.set("b.match", anyIs(subjectAny(this), name));
+  this.state(DECODING).match = anyIs(subjectAny(this), name);
 });
 
 When("I match against {string}", function (this: AngzarrWorld, target: string) {
   // A whole type URL is compared as is; a message name through anyIs (any prefix).
   const matches = (any: Any | undefined) => (target.includes("/") ? any?.typeUrl === target : anyIs(any, target));
-  const list = this.notes.get("b.urlEvents") as EventPage[] | undefined;
-  if (list) this.notes.set("b.matches", list.map((page) => matches(pageEvent(page))));
-  else this.notes.set("b.match", matches(subjectAny(this)));
+  const s = this.state(DECODING);
+  if (s.urlEvents) s.matches = s.urlEvents.map((page) => matches(pageEvent(page)));
+  else s.match = matches(subjectAny(this));
 });
 
 When("I call events_from_response\\(response\\)", function (this: AngzarrWorld) {
   // TypeScript has no helper for this: the generated `events` field is optional, so the
   // idiom is `response.events?.pages ?? []` (an empty array where Python returns []).
-  const response = this.notes.get("b.response") as CommandResponse | undefined;
-  if (!response) throw new Error("no CommandResponse was set up by an earlier step");
-  this.notes.set("b.responsePages", response.events?.pages ?? []);
+  const s = this.state(DECODING);
+  if (!s.response) throw new Error("no CommandResponse was set up by an earlier step");
+  s.responsePages = s.response.events?.pages ?? [];
 });
 
 // ---- Thens --------------------------------------------------------------------------
 
 Then("decoding should succeed", function (this: AngzarrWorld) {
-  expect(recordedError(this), "decode error").to.equal(undefined);
+  expect(this.lastError, "decode error").to.equal(undefined);
   expect(decoded(this), "decoded message").to.not.equal(undefined);
 });
 
@@ -368,53 +412,53 @@ Then("the full type_url prefix should be ignored", function (this: AngzarrWorld)
 });
 
 Then("decoding should return None\\/null", function (this: AngzarrWorld) {
-  expect(recordedError(this), "decode error").to.equal(undefined);
+  expect(this.lastError, "decode error").to.equal(undefined);
   expect(decoded(this)).to.equal(undefined);
 });
 
 Then("no error should be raised", function (this: AngzarrWorld) {
-  expect(this.notes.has("b.decodeRan"), "a decode step ran").to.equal(true);
-  expect(recordedError(this)).to.equal(undefined);
+  expect(this.state(SHARED_EVENTS).decodeRan, "a decode step ran").to.equal(true);
+  expect(this.lastError).to.equal(undefined);
 });
 
 Then("no crash should occur", function (this: AngzarrWorld) {
-  expect(this.notes.has("b.decodeRan"), "a decode step ran").to.equal(true);
-  expect(recordedError(this), "the decode raised").to.equal(undefined);
+  expect(this.state(SHARED_EVENTS).decodeRan, "a decode step ran").to.equal(true);
+  expect(this.lastError, "the decode raised").to.equal(undefined);
 });
 
 Then("no error should occur \\(empty protobuf is valid\\)", function (this: AngzarrWorld) {
-  expect(recordedError(this)).to.equal(undefined);
+  expect(this.lastError).to.equal(undefined);
   expect(decoded(this), "decoded message").to.not.equal(undefined);
 });
 
 Then("the message should have default values", function (this: AngzarrWorld) {
   const message = decoded(this)!;
-  for (const [key, value] of fieldsOf(expected(this).codec)) expect(message[key], key).to.deep.equal(value);
+  for (const [key, value] of fields(expected(this).defaults)) expect(message[key], key).to.deep.equal(value);
 });
 
 Then("the result should be a default message", function (this: AngzarrWorld) {
   const message = decoded(this);
   expect(message, "decoded message").to.not.equal(undefined);
-  expect(message).to.deep.equal(expected(this).codec.fromPartial({}));
+  expect(message).to.deep.equal(expected(this).defaults);
 });
 
 Then("the protobuf message should deserialize correctly", function (this: AngzarrWorld) {
-  expect(recordedError(this), "decode error").to.equal(undefined);
+  expect(this.lastError, "decode error").to.equal(undefined);
   expect(withoutType(decoded(this))).to.deep.equal(withoutType(expected(this).message));
 });
 
 Then("all fields should be populated", function (this: AngzarrWorld) {
   const message = decoded(this)!;
-  for (const [key, empty] of fieldsOf(expected(this).codec)) expect(message[key], key).to.not.deep.equal(empty);
+  for (const [key, empty] of fields(expected(this).defaults)) expect(message[key], key).to.not.deep.equal(empty);
 });
 
 Then("decoding should fail", function (this: AngzarrWorld) {
-  expect(recordedError(this), "decode error").to.not.equal(undefined);
-  expect(this.notes.get("b.decoded")).to.equal(undefined);
+  expect(this.lastError, "decode error").to.not.equal(undefined);
+  expect(this.state(DECODING).decoded).to.equal(undefined);
 });
 
 Then("an error should indicate deserialization failure", function (this: AngzarrWorld) {
-  const err = recordedError(this);
+  const err = this.lastError;
   expect(err).to.be.instanceOf(PayloadDecodeError);
   expect((err as Error).message).to.match(/cannot decode payload of type .*OrderCreated/);
 });
@@ -432,7 +476,8 @@ Then("event.created_at should be a valid timestamp", function (this: AngzarrWorl
 
 Then("the timestamp should be parseable", function (this: AngzarrWorld) {
   const text = timestampToRfc3339(decodedPage(this).createdAt!);
-  const given = this.notes.get("b.timestamp") as Timestamp;
+  const given = this.state(DECODING).timestamp;
+  if (!given) throw new Error("no timestamp was set up by an earlier step");
   expect(Number.isNaN(Date.parse(text)), text).to.equal(false);
   expect(new Date(text).toISOString()).to.equal(timestampToDate(given).toISOString());
 });
@@ -447,7 +492,7 @@ Then("event.payload should be {word} variant", function (this: AngzarrWorld, var
 Then("the Event should contain the Any wrapper", function (this: AngzarrWorld) {
   const any = decodedPage(this).any;
   expect(any?.typeUrl).to.equal(`${TYPE_URL_PREFIX}${OrderCreated.$type}`);
-  expect(withoutType(unpackAny(OrderCreated, any) as never)).to.deep.equal(withoutType(expected(this).message));
+  expect(withoutType(unpackAny(OrderCreated, any))).to.deep.equal(withoutType(expected(this).message));
 });
 
 Then("the reference should contain storage details", function (this: AngzarrWorld) {
@@ -463,16 +508,15 @@ Then("the reference should contain storage details", function (this: AngzarrWorl
 });
 
 Then("the match should succeed", function (this: AngzarrWorld) {
-  expect(this.notes.get("b.match")).to.equal(true);
+  expect(this.state(DECODING).match).to.equal(true);
 });
 
 Then("the match should fail", function (this: AngzarrWorld) {
-  expect(this.notes.get("b.match")).to.equal(false);
+  expect(this.state(DECODING).match).to.equal(false);
 });
 
 Then("only the v1 event should match", function (this: AngzarrWorld) {
-  const pages = this.notes.get("b.urlEvents") as EventPage[];
-  const matches = this.notes.get("b.matches") as boolean[];
+  const { urlEvents: pages = [], matches = [] } = this.state(DECODING);
   const matched = pages.filter((_, i) => matches[i]).map((p) => pageEvent(p)!.typeUrl);
   expect(matched).to.have.length(1);
   expect(matched[0]).to.match(/v1/i);
@@ -480,44 +524,44 @@ Then("only the v1 event should match", function (this: AngzarrWorld) {
 });
 
 Then("if type matches, Some\\(T\\) is returned", function (this: AngzarrWorld) {
-  expect(recordedError(this)).to.equal(undefined);
+  expect(this.lastError).to.equal(undefined);
   expect(withoutType(decoded(this))).to.deep.equal(withoutType(expected(this).message));
 });
 
 Then("if type doesn't match, None is returned", function (this: AngzarrWorld) {
-  const decodeEvent = (this.notes.get("b.decodeEvent") as typeof decodeByName | undefined) ?? decodeByName;
+  const decodeEvent = this.state(DECODING).decodeEvent ?? decodeByName;
   const any = subjectAny(this);
   const other = anyIs(any, ItemAdded) ? OrderCreated.$type : ItemAdded.$type;
   expect(decodeEvent(any, other)).to.equal(undefined);
 });
 
 Then("I should get a slice\\/list of EventPages", function (this: AngzarrWorld) {
-  const pages = this.notes.get("b.responsePages") as EventPage[];
+  const pages = this.state(DECODING).responsePages;
   expect(Array.isArray(pages)).to.equal(true);
-  expect(pages.map((p) => headerSequence(p.header))).to.deep.equal([0, 1, 2]);
-  for (const page of pages) expect(page.payload?.$case).to.equal("event");
+  expect(pages!.map((p) => headerSequence(p.header))).to.deep.equal([0, 1, 2]);
+  for (const page of pages!) expect(page.payload?.$case).to.equal("event");
 });
 
 Then("I should get an empty slice\\/list", function (this: AngzarrWorld) {
-  const pages = this.notes.get("b.responsePages") as EventPage[];
+  const pages = this.state(DECODING).responsePages;
   expect(Array.isArray(pages)).to.equal(true);
   expect(pages).to.have.length(0);
 });
 
 Then("all {int} should decode successfully", function (this: AngzarrWorld, count: number) {
-  const list = this.notes.get("b.decodedList") as unknown[];
-  expect(recordedError(this)).to.equal(undefined);
+  const list = decodedList(this);
+  expect(this.lastError).to.equal(undefined);
   expect(list).to.have.length(count);
   expect(list.filter((m) => m !== undefined)).to.have.length(count);
 });
 
 Then("each should have correct data", function (this: AngzarrWorld) {
-  const list = this.notes.get("b.decodedList") as Array<Record<string, unknown>>;
+  const list = decodedList(this);
   eventList(this).forEach(({ message }, i) => expect(withoutType(list[i]), `event ${i}`).to.deep.equal(withoutType(message)));
 });
 
 Then("{word} should decode as {word}", function (this: AngzarrWorld, source: string, target: string) {
-  const list = this.notes.get("b.decodedList") as Array<Record<string, unknown> | undefined>;
+  const list = decodedList(this).map((m) => (isRecord(m) ? m : undefined));
   const events = eventList(this);
   const indexes = events.map((e, i) => (shortOf(e.page) === source ? i : -1)).filter((i) => i >= 0);
   expect(indexes.length, `events of type ${source}`).to.be.greaterThan(0);
@@ -528,7 +572,7 @@ Then("{word} should decode as {word}", function (this: AngzarrWorld, source: str
 });
 
 Then("ItemAdded events should decode as ItemAdded", function (this: AngzarrWorld) {
-  const list = this.notes.get("b.decodedList") as Array<Record<string, unknown> | undefined>;
+  const list = decodedList(this).map((m) => (isRecord(m) ? m : undefined));
   const events = eventList(this);
   const indexes = events.map((e, i) => (shortOf(e.page) === "ItemAdded" ? i : -1)).filter((i) => i >= 0);
   expect(indexes.length).to.be.greaterThan(1);
@@ -539,18 +583,19 @@ Then("ItemAdded events should decode as ItemAdded", function (this: AngzarrWorld
 });
 
 Then("I should get {int} events", function (this: AngzarrWorld, count: number) {
-  expect(this.notes.get("b.filtered") as EventPage[]).to.have.length(count);
+  expect(this.state(DECODING).filtered).to.have.length(count);
 });
 
 Then("both should be ItemAdded type", function (this: AngzarrWorld) {
-  const filtered = this.notes.get("b.filtered") as EventPage[];
+  const filtered = this.state(DECODING).filtered;
   expect(filtered).to.have.length(2);
-  for (const page of filtered) expect(unpackAny(ItemAdded, pageEvent(page))?.$type).to.equal(ItemAdded.$type);
+  for (const page of filtered!) expect(unpackAny(ItemAdded, pageEvent(page))?.$type).to.equal(ItemAdded.$type);
 });
 
 // Shared with state_building.feature: the last decode, build or apply raised nothing.
 Then("no error should occur", function (this: AngzarrWorld) {
-  expect(recordedError(this)).to.equal(undefined);
-  const ran = ["b.decodeRan", "b.stateRan"].some((key) => this.notes.has(key));
+  expect(this.lastError).to.equal(undefined);
+  const { decodeRan, stateRan } = this.state(SHARED_EVENTS);
+  const ran = decodeRan || stateRan;
   expect(ran, "a decode or state step ran").to.equal(true);
 });

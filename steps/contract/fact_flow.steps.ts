@@ -12,11 +12,12 @@ import { credentials } from "@grpc/grpc-js";
 import * as sdk from "../../src/index.js";
 import { coverRoot, makeCover, makeEventBook, makeEventPage, packAny, typeNameFromUrl } from "../../src/core/index.js";
 import { GrpcError } from "../../src/errors.js";
-import { SyncMode, type EventBook, type EventPage } from "../../src/gen/angzarr/types.js";
-import { SagaCoordinatorServiceClient, type SagaResponse } from "../../src/gen/angzarr/saga.js";
+import { CascadeErrorMode, SyncMode, type EventBook, type EventPage } from "../../src/gen/angzarr/types.js";
+import { SagaCoordinatorServiceClient, type SagaHandleRequest, type SagaResponse } from "../../src/gen/angzarr/saga.js";
 import type { FactInjectionResponse } from "../../src/gen/angzarr/command_handler.js";
 import { DepositFunds, PlayerRegistered, RegisterPlayer } from "../../examples/gen/examples/player.js";
 import type { MessageType } from "../../src/core/message.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError } from "../support/world.js";
 import {
   ActionRequested,
@@ -47,18 +48,70 @@ interface Poker {
   endpoint: string;
 }
 
+/** A named aggregate of the scenario. */
+interface Named {
+  name: string;
+  root: string;
+}
+
+/** What the fact flow steps set up and saw (a failed saga call or injection goes to lastError). */
+interface FactFlowState {
+  /** Clients of the poker backend, connected on first use. */
+  poker?: Poker;
+  /** The player under test and its next sequence before the When. */
+  player?: Named & { before: number };
+  /** Root of the hand in progress. */
+  hand?: string;
+  factResponse?: FactInjectionResponse;
+  table?: Named;
+  /** The table's next sequence before Charlie's event. */
+  tableBefore?: number;
+  /** The in-process saga, when the scenario uses one. */
+  saga?: ReturnType<typeof handPlayerSaga>;
+  /** The domain the coordinator's saga sends its fact to, when the scenario goes through it. */
+  factDomain?: string;
+  sagaResponse?: SagaResponse;
+  externalId?: string;
+  /** Both answers to the same fact injected twice (the second is undefined when it failed). */
+  injections?: [FactInjectionResponse, FactInjectionResponse | undefined];
+}
+
+const FACT_FLOW = new StateSlot<FactFlowState>(() => ({}));
+
 async function poker(world: AngzarrWorld): Promise<Poker> {
-  let p = world.notes.get("a:poker") as Poker | undefined;
-  if (!p) {
+  const s = world.state(FACT_FLOW);
+  if (!s.poker) {
     const backend = await pokerBackend();
-    p = {
+    s.poker = {
       endpoint: backend.endpoint,
       commands: world.track(await sdk.CommandHandlerClient.connect(backend.endpoint)),
       queries: world.track(await sdk.QueryClient.connect(backend.endpoint)),
     };
-    world.notes.set("a:poker", p);
   }
+  return s.poker;
+}
+
+function playerUnderTest(world: AngzarrWorld): Named & { before: number } {
+  const p = world.state(FACT_FLOW).player;
+  if (!p) throw new Error("no player was set up by an earlier step");
   return p;
+}
+
+function tableUnderTest(world: AngzarrWorld): Named {
+  const t = world.state(FACT_FLOW).table;
+  if (!t) throw new Error("no table was set up by an earlier step");
+  return t;
+}
+
+function inProcessSaga(world: AngzarrWorld): ReturnType<typeof handPlayerSaga> {
+  const saga = world.state(FACT_FLOW).saga;
+  if (!saga) throw new Error("no saga was set up by an earlier step");
+  return saga;
+}
+
+/** What the coordinator sends a saga: the source book (the saga needs no destination sequences). */
+function sagaRequest(source: EventBook, syncMode = SyncMode.SYNC_MODE_ASYNC): SagaHandleRequest {
+  return { source, syncMode, cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST, destinationSequences: {} };
 }
 
 async function book(world: AngzarrWorld, domain: string, root: string): Promise<EventBook> {
@@ -74,7 +127,7 @@ async function send<T>(world: AngzarrWorld, domain: string, root: string, type: 
   const p = await poker(world);
   return p.commands
     .command(domain, root)
-    .withCommand(type as never, message as never)
+    .withCommand(type, message)
     .withSequence(await nextSeq(world, domain, root))
     .withCorrelationId(world.correlation("poker"))
     .withSyncMode(SyncMode.SYNC_MODE_CASCADE)
@@ -109,19 +162,20 @@ async function register(world: AngzarrWorld, name: string): Promise<string> {
 
 Given("a registered player {string}", async function (this: AngzarrWorld, name: string) {
   const root = await register(this, name);
-  this.notes.set("a:player", { name, root, before: await nextSeq(this, "player", root) });
+  this.state(FACT_FLOW).player = { name, root, before: await nextSeq(this, "player", root) };
 });
 
 Given("a hand in progress where it becomes Alice's turn", async function (this: AngzarrWorld) {
   const hand = this.rootFor("hand", "H1");
   await send(this, "hand", hand, StartHand, { handId: "H1", tableId: table(this, "T1") });
-  this.notes.set("a:hand", hand);
+  this.state(FACT_FLOW).hand = hand;
   expect(await nextSeq(this, "hand", hand)).to.equal(1);
 });
 
 When("the hand-player saga processes the turn change", async function (this: AngzarrWorld) {
   // Alice's turn: the hand records TurnChanged; the coordinator runs the hand-player saga (CASCADE).
-  const hand = this.notes.get("a:hand") as string;
+  const hand = this.state(FACT_FLOW).hand;
+  if (hand === undefined) throw new Error("no hand was started by an earlier step");
   const alice = player(this, "Alice");
   const response = await send(this, "hand", hand, PassTurn, { playerId: alice });
   expect(response.events?.pages.map(typeOf)).to.deep.equal([TurnChanged.$type]);
@@ -139,7 +193,7 @@ Then("an ActionRequested fact is injected into Alice's player aggregate", async 
 });
 
 Then("the fact is persisted with the next sequence number", async function (this: AngzarrWorld) {
-  const { root, before } = this.notes.get("a:player") as { root: string; before: number };
+  const { root, before } = playerUnderTest(this);
   const pages = (await book(this, "player", root)).pages;
   const fact = pages.find((p) => typeOf(p) === ActionRequested.$type)!;
   expect(seqOf(fact)).to.equal(before);
@@ -147,7 +201,7 @@ Then("the fact is persisted with the next sequence number", async function (this
 });
 
 Then("the player aggregate contains an ActionRequested event", async function (this: AngzarrWorld) {
-  const { root } = this.notes.get("a:player") as { root: string };
+  const { root } = playerUnderTest(this);
   const state = playerState.rebuild(await book(this, "player", root));
   expect(state.actionsRequested).to.equal(1);
   expect(state.username).to.equal("Alice");
@@ -159,7 +213,7 @@ Given("a player aggregate with {int} existing events", async function (this: Ang
   const root = await register(this, "Pat");
   for (let i = 1; i < count; i++) await send(this, "player", root, DepositFunds, DepositFunds.fromPartial({ amount: 10 }));
   expect(await nextSeq(this, "player", root)).to.equal(count);
-  this.notes.set("a:player", { name: "Pat", root, before: count });
+  this.state(FACT_FLOW).player = { name: "Pat", root, before: count };
 });
 
 async function injectAction(world: AngzarrWorld, root: string, externalId: string): Promise<FactInjectionResponse> {
@@ -171,21 +225,21 @@ async function injectAction(world: AngzarrWorld, root: string, externalId: strin
 }
 
 When("an ActionRequested fact is injected", async function (this: AngzarrWorld) {
-  const { root } = this.notes.get("a:player") as { root: string };
-  this.notes.set("a:factResponse", await injectAction(this, root, `action-${this.nonce}`));
+  const { root } = playerUnderTest(this);
+  this.state(FACT_FLOW).factResponse = await injectAction(this, root, `action-${this.nonce}`);
 });
 
 Then("the fact is persisted with sequence number {int}", async function (this: AngzarrWorld, sequence: number) {
   // The contract's core file says 4 after 3 events; facts land at the next sequence, 3 (docs/contract-differences.md, row 9).
-  const response = this.notes.get("a:factResponse") as FactInjectionResponse;
-  expect(response.events?.pages.map(seqOf)).to.deep.equal([sequence]);
-  const { root } = this.notes.get("a:player") as { root: string };
+  const response = this.state(FACT_FLOW).factResponse;
+  expect(response?.events?.pages.map(seqOf)).to.deep.equal([sequence]);
+  const { root } = playerUnderTest(this);
   const stored = (await book(this, "player", root)).pages.find((p) => typeOf(p) === ActionRequested.$type)!;
   expect(seqOf(stored)).to.equal(sequence);
 });
 
 Then("subsequent events continue from sequence {int}", async function (this: AngzarrWorld, sequence: number) {
-  const { root } = this.notes.get("a:player") as { root: string };
+  const { root } = playerUnderTest(this);
   const response = await send(this, "player", root, DepositFunds, DepositFunds.fromPartial({ amount: 1 }));
   expect(response.events?.pages.map(seqOf)).to.deep.equal([sequence]);
 });
@@ -195,7 +249,7 @@ Then("subsequent events continue from sequence {int}", async function (this: Ang
 async function seat(world: AngzarrWorld, name: string, tableName: string): Promise<void> {
   const root = await register(world, name);
   await send(world, "table", table(world, tableName), SeatPlayer, { playerId: root, tableId: table(world, tableName) });
-  world.notes.set("a:table", { name: tableName, root: table(world, tableName) });
+  world.state(FACT_FLOW).table = { name: tableName, root: table(world, tableName) };
 }
 
 Given("player {string} is seated at table {string}", async function (this: AngzarrWorld, name: string, tableName: string) {
@@ -213,14 +267,14 @@ When("Charlie's player aggregate emits {word}", async function (this: AngzarrWor
   const commands: Record<string, MessageType<Strings>> = { PlayerSittingOut: SitOut, PlayerReturning: SitIn };
   const command = commands[emitted];
   if (!command) throw new Error(`no player command emits ${emitted}`);
-  const { root: tableRoot } = this.notes.get("a:table") as { root: string };
-  this.notes.set("a:tableBefore", await nextSeq(this, "table", tableRoot));
+  const { root: tableRoot } = tableUnderTest(this);
+  this.state(FACT_FLOW).tableBefore = await nextSeq(this, "table", tableRoot);
   const response = await send(this, "player", player(this, "Charlie"), command, { tableId: tableRoot });
   expect(response.events?.pages.map(typeOf)).to.deep.equal([`examples.poker.${emitted}`]);
 });
 
 async function tableFacts(world: AngzarrWorld, type: string): Promise<EventPage[]> {
-  const { root } = world.notes.get("a:table") as { root: string };
+  const { root } = tableUnderTest(world);
   return (await book(world, "table", root)).pages.filter((p) => typeOf(p) === `examples.poker.${type}`);
 }
 
@@ -232,68 +286,71 @@ Then("a {word} fact is injected into the table aggregate", async function (this:
 });
 
 Then("the table records Charlie as sitting out", async function (this: AngzarrWorld) {
-  const { root } = this.notes.get("a:table") as { root: string };
+  const { root } = tableUnderTest(this);
   expect(tableState.rebuild(await book(this, "table", root)).seats[player(this, "Charlie")]).to.equal("sitting_out");
 });
 
 Then("the table records Charlie as active", async function (this: AngzarrWorld) {
-  const { root } = this.notes.get("a:table") as { root: string };
+  const { root } = tableUnderTest(this);
   expect(tableState.rebuild(await book(this, "table", root)).seats[player(this, "Charlie")]).to.equal("active");
 });
 
 Then("the fact has a sequence number in the table's event stream", async function (this: AngzarrWorld) {
   const [fact] = await tableFacts(this, "PlayerSatOut");
-  expect(seqOf(fact!)).to.equal(this.notes.get("a:tableBefore"));
+  expect(seqOf(fact!)).to.equal(this.state(FACT_FLOW).tableBefore);
 });
 
 // ---- fact metadata -------------------------------------------------------------------------
 
 Given("a saga that emits a fact", function (this: AngzarrWorld) {
-  this.notes.set("a:saga", handPlayerSaga());
+  this.state(FACT_FLOW).saga = handPlayerSaga();
 });
 
 Given("a saga that emits a fact to domain {string}", async function (this: AngzarrWorld, domain: string) {
   // The poker coordinator serves the lobby-notifier saga: it sends a command to the player and a
   // fact to the domain its NotifyRequested event names.
   await poker(this);
-  this.notes.set("a:factDomain", domain);
+  this.state(FACT_FLOW).factDomain = domain;
 });
 
 // In-process: the SDK saga handles a hand's TurnChanged and builds its fact.
 When("the fact is constructed", async function (this: AngzarrWorld) {
-  const saga = this.notes.get("a:saga") as ReturnType<typeof handPlayerSaga>;
+  const saga = inProcessSaga(this);
   const source = makeEventBook(makeCover({ domain: "hand", root: this.rootFor("hand", "H9"), correlationId: this.correlation("hand") }), [
     makeEventPage(4, packAny(TurnChanged, { playerId: player(this, "Alice"), handId: "H9" })),
   ]);
-  this.notes.set("a:sagaResponse", await saga.handle({ source, destinationSequences: {} } as never));
+  this.state(FACT_FLOW).sagaResponse = await saga.handle(sagaRequest(source));
 });
 
 When("the saga processes an event", async function (this: AngzarrWorld) {
-  const domain = this.notes.get("a:factDomain") as string | undefined;
+  const s = this.state(FACT_FLOW);
+  const domain = s.factDomain;
   if (domain === undefined) throw new Error("no saga was set up to emit a fact to a domain");
   // Through the coordinator's SagaCoordinatorService, as the bus delivers a source book.
   const alice = await register(this, "Alice");
-  this.notes.set("a:player", { name: "Alice", root: alice, before: await nextSeq(this, "player", alice) });
+  s.player = { name: "Alice", root: alice, before: await nextSeq(this, "player", alice) };
   const p = await poker(this);
   const client = new SagaCoordinatorServiceClient(p.endpoint, credentials.createInsecure());
   const source = makeEventBook(makeCover({ domain: "lobby", root: this.rootFor("lobby", "L1"), correlationId: this.correlation("lobby") }), [
     makeEventPage(0, packAny(NotifyRequested, { playerId: alice, targetDomain: domain })),
   ]);
+  this.lastError = undefined;
   try {
     await new Promise<SagaResponse>((resolve, reject) =>
-      client.execute({ source, syncMode: SyncMode.SYNC_MODE_SIMPLE, cascadeErrorMode: 0, destinationSequences: {} } as never, (err, res) =>
+      client.execute(sagaRequest(source, SyncMode.SYNC_MODE_SIMPLE), (err, res) =>
         err ? reject(GrpcError.fromServiceError(err)) : resolve(res),
       ),
     );
   } catch (err) {
-    this.notes.set("a:sagaError", err);
+    this.lastError = err;
   } finally {
     client.close();
   }
 });
 
 function sagaFacts(world: AngzarrWorld): EventBook[] {
-  const response = world.notes.get("a:sagaResponse") as SagaResponse;
+  const response = world.state(FACT_FLOW).sagaResponse;
+  if (!response) throw new Error("the saga answered nothing");
   expect(response.events, "facts").to.have.length(1);
   return response.events;
 }
@@ -312,15 +369,15 @@ Then("the fact Cover has external_id set for idempotency", async function (this:
   const ids = sagaFacts(this)[0]!.pages.map((p) => (p.header?.sequenceType?.$case === "externalDeferred" ? p.header.sequenceType.value.externalId : ""));
   expect(ids).to.have.length(1);
   expect(ids[0]).to.not.equal("");
-  const first = this.notes.get("a:sagaResponse");
-  const saga = this.notes.get("a:saga") as ReturnType<typeof handPlayerSaga>;
+  const first = this.state(FACT_FLOW).sagaResponse;
+  const saga = inProcessSaga(this);
   const source = makeEventBook(makeCover({ domain: "hand", root: this.rootFor("hand", "H9"), correlationId: this.correlation("hand") }), [
     makeEventPage(4, packAny(TurnChanged, { playerId: player(this, "Alice"), handId: "H9" })),
   ]);
-  const again = await saga.handle({ source, destinationSequences: {} } as never);
+  const again = await saga.handle(sagaRequest(source));
   const header = again.events[0]!.pages[0]!.header?.sequenceType;
   expect(header?.$case === "externalDeferred" ? header.value.externalId : "").to.equal(ids[0]);
-  this.notes.set("a:sagaResponse", first);
+  this.state(FACT_FLOW).sagaResponse = first;
 });
 
 Then("the fact Cover has correlation_id for traceability", function (this: AngzarrWorld) {
@@ -328,7 +385,7 @@ Then("the fact Cover has correlation_id for traceability", function (this: Angza
 });
 
 Then("the saga fails with error containing {string}", function (this: AngzarrWorld, text: string) {
-  const err = this.notes.get("a:sagaError");
+  const err = this.lastError;
   expect(err, "the saga call failed").to.not.equal(undefined);
   // The coordinator's answer: INTERNAL "Saga orchestration failed: facts for <domain> failed:
   // ... NOT_FOUND ... No aggregate registered for domain: <domain>". NOT_FOUND is the status
@@ -340,8 +397,8 @@ Then("the saga fails with error containing {string}", function (this: AngzarrWor
 
 // The lobby-notifier's command is a deposit to Alice's player aggregate: none was stored.
 Then("no commands from that saga are executed", async function (this: AngzarrWorld) {
-  const { root, before } = this.notes.get("a:player") as { root: string; before: number };
-  expect(this.notes.get("a:sagaError"), "the saga call failed").to.not.equal(undefined);
+  const { root, before } = playerUnderTest(this);
+  expect(this.lastError, "the saga call failed").to.not.equal(undefined);
   const pages = (await book(this, "player", root)).pages;
   expect(pages.map(typeOf)).to.deep.equal([PlayerRegistered.$type]);
   expect(pages).to.have.length(before);
@@ -351,33 +408,36 @@ Then("no commands from that saga are executed", async function (this: AngzarrWor
 
 Given("a fact with external_id {string}", async function (this: AngzarrWorld, externalId: string) {
   const root = await register(this, "Alice");
-  this.notes.set("a:player", { name: "Alice", root, before: await nextSeq(this, "player", root) });
-  this.notes.set("a:externalId", externalId);
+  const s = this.state(FACT_FLOW);
+  s.player = { name: "Alice", root, before: await nextSeq(this, "player", root) };
+  s.externalId = externalId;
 });
 
 When("the same fact is injected twice", async function (this: AngzarrWorld) {
-  const { root } = this.notes.get("a:player") as { root: string };
-  const id = this.notes.get("a:externalId") as string;
-  const first = await injectAction(this, root, id);
+  const { root } = playerUnderTest(this);
+  const s = this.state(FACT_FLOW);
+  if (s.externalId === undefined) throw new Error("no external ID was set up by an earlier step");
+  const first = await injectAction(this, root, s.externalId);
   let second: FactInjectionResponse | undefined;
+  this.lastError = undefined;
   try {
-    second = await injectAction(this, root, id);
+    second = await injectAction(this, root, s.externalId);
   } catch (err) {
-    this.notes.set("a:secondError", err);
+    this.lastError = err;
   }
-  this.notes.set("a:injections", [first, second]);
+  s.injections = [first, second];
 });
 
 Then("only one event is stored in the aggregate", async function (this: AngzarrWorld) {
-  const { root, before } = this.notes.get("a:player") as { root: string; before: number };
+  const { root, before } = playerUnderTest(this);
   const pages = (await book(this, "player", root)).pages;
   expect(pages).to.have.length(before + 1);
   expect(pages.filter((p) => typeOf(p) === ActionRequested.$type)).to.have.length(1);
 });
 
 Then("the second injection succeeds without error", function (this: AngzarrWorld) {
-  expect(this.notes.get("a:secondError"), "second injection error").to.equal(undefined);
-  const [first, second] = this.notes.get("a:injections") as FactInjectionResponse[];
+  expect(this.lastError, "second injection error").to.equal(undefined);
+  const [first, second] = this.state(FACT_FLOW).injections ?? [];
   expect(first!.alreadyProcessed).to.equal(false);
   expect(second!.alreadyProcessed).to.equal(true);
   expect(second!.events?.pages.map(seqOf)).to.deep.equal(first!.events?.pages.map(seqOf));

@@ -19,6 +19,7 @@ import { isClientError, GrpcError } from "../../src/errors.js";
 import type { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import { CascadeErrorMode, MergeStrategy, SyncMode, mergeStrategyFromJSON, type CommandBook, type EventBook } from "../../src/gen/angzarr/types.js";
 import { codecFor, pack, sampleMessage, shortName } from "../support/messages.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, pageSequence, pageTypeName, type SentCommand } from "../support/world.js";
 import { AddItem, attemptsFor, holdNextAttempt, ItemAdded, ItemWished, runSaga, setBackend, stopSetBackend, type SetBackend } from "./support/set-backend.js";
 
@@ -63,13 +64,10 @@ interface MsState {
   race?: { before: number; error: unknown };
 }
 
+const MERGE = new StateSlot<MsState>(() => ({ batch: [], skus: new Map() }));
+
 function ms(world: AngzarrWorld): MsState {
-  let s = world.notes.get("merge") as MsState | undefined;
-  if (!s) {
-    s = { batch: [], skus: new Map() };
-    world.notes.set("merge", s);
-  }
-  return s;
+  return world.state(MERGE);
 }
 
 /** STRICT, COMMUTATIVE, AGGREGATE_HANDLES, MANUAL (with or without the MERGE_ prefix). */
@@ -554,7 +552,7 @@ Then("the effective merge_strategy is {word}", async function (this: AngzarrWorl
     const { command } = last(this);
     let builder = (await this.seeder())
       .command(command.domain, command.root)
-      .withCommand(codecFor(command.type, command.domain) as never, command.message as never)
+      .withCommand(codecFor(command.type, command.domain), command.message)
       .withSequence(command.sequence);
     if (command.mergeStrategy !== undefined) builder = builder.withMergeStrategy(command.mergeStrategy);
     strategy = mergeStrategyOf(builder.build().command?.pages[0]?.mergeStrategy);
@@ -583,7 +581,7 @@ Then("AddBonusPoints is retryable", { timeout: STALE_STEP_TIMEOUT_MS }, async fu
   const { command } = cmd;
   const response = await (await this.seeder())
     .command(command.domain, command.root)
-    .withCommand(codecFor(command.type, command.domain) as never, command.message as never)
+    .withCommand(codecFor(command.type, command.domain), command.message)
     .withSequence(command.sequence)
     .withMergeStrategy(command.mergeStrategy!)
     .retryOnSequenceMismatch(3)

@@ -4,34 +4,27 @@
  * backend. The shared file speaks Python (snake_case setters, get_events/get_pages,
  * client.query_domain); each step maps the name to ours and says so.
  *
- * State lives in world.notes under "qb" (see {@link QbState}).
+ * State lives in the QUERY_BUILDER slot (see {@link QbState}); failures go to world.lastError.
  */
 import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import type * as sdk from "../../src/index.js";
 import { parseTimestamp, protoToUuid } from "../../src/core/index.js";
 import { InvalidTimestampError, isClientError } from "../../src/errors.js";
-import type { EventBook, EventPage, Query } from "../../src/gen/angzarr/types.js";
+import type { EventBook, Query, TimeInput } from "../../src/index.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError } from "../support/world.js";
-
-/** One builder under test, the calls made on it, and what building or running it gave. */
-interface QbState {
-  builder?: sdk.QueryBuilder;
-  domain: string;
-  /** Setter calls in order, e.g. ["edition", "test-branch"], for the chained-values check. */
-  calls: Array<[string, unknown[]]>;
-  /** The first error a setter, build() or a run threw. */
-  error?: unknown;
-  built?: Query;
-  book?: EventBook;
-  pages?: EventPage[];
-  /** as_of_time's input, for the parsed-timestamp check. */
-  asOfTime?: string;
-}
+import { QUERY_BUILDER, type QbState } from "./support/query-builder-state.js";
 
 function state(world: AngzarrWorld): QbState {
-  const s = world.notes.get("qb") as QbState | undefined;
+  const s = world.state(QUERY_BUILDER).current;
   if (!s) throw new Error("no query was started by an earlier step");
+  return s;
+}
+
+/** Starts a new builder under test: a new query, so no failure yet. */
+function begin(world: AngzarrWorld, s: QbState): QbState {
+  world.state(QUERY_BUILDER).current = s;
+  world.lastError = undefined;
   return s;
 }
 
@@ -39,35 +32,46 @@ async function start(world: AngzarrWorld, domain: string, rootName?: string): Pr
   const client = await world.queryClientOrDefault();
   const root = rootName === undefined ? "" : world.useAggregate(domain, rootName).root;
   // Our QueryClient.query(domain, root) takes the root as a UUID string; "" means none (checked by build()).
-  const s: QbState = { builder: client.query(domain, root), domain, calls: [] };
-  world.notes.set("qb", s);
-  return s;
+  return begin(world, { builder: client.query(domain, root), domain, calls: [] });
 }
 
-/** Calls one setter (our camelCase name), recording a thrown ClientError instead of failing the step. */
+/**
+ * The setters the steps call, by our method name. Arguments come unchecked from step text and
+ * doc strings: the builder itself must refuse bad ones.
+ */
+const SETTERS: Record<string, (builder: sdk.QueryBuilder, args: unknown[]) => unknown> = {
+  range: (b, [lower]) => b.range(lower as number),
+  rangeTo: (b, [lower, upper]) => b.rangeTo(lower as number, upper as number),
+  sequences: (b, [values]) => b.sequences(values as number[]),
+  asOfSequence: (b, [n]) => b.asOfSequence(n as number),
+  asOfTime: (b, [time]) => b.asOfTime(time as TimeInput),
+  edition: (b, [name]) => b.edition(name as string),
+  byCorrelationId: (b, [id]) => b.byCorrelationId(id as string),
+};
+
+/** Calls one setter (our camelCase name), recording the first ClientError instead of failing the step. */
 function apply(world: AngzarrWorld, method: string, args: unknown[]): void {
   const s = state(world);
   s.calls.push([method, args]);
   try {
-    const builder = s.builder as unknown as Record<string, (...a: unknown[]) => sdk.QueryBuilder>;
-    const fn = builder[method];
-    if (typeof fn !== "function") throw new Error(`QueryBuilder has no method ${method}`);
-    fn.apply(s.builder, args);
+    const setter = SETTERS[method];
+    if (!setter) throw new Error(`QueryBuilder has no method ${method}`);
+    setter(s.builder!, args);
   } catch (err) {
     if (!isClientError(err)) throw err;
-    s.error ??= err;
+    world.lastError ??= err;
   }
 }
 
 /** The built Query (build() runs once, on first use). */
 function built(world: AngzarrWorld): Query {
   const s = state(world);
-  if (s.error !== undefined) throw new Error(`query building failed: ${describeError(s.error)}`);
+  if (world.lastError !== undefined) throw new Error(`query building failed: ${describeError(world.lastError)}`);
   if (!s.built) {
     try {
       s.built = s.builder!.build();
     } catch (err) {
-      s.error = err;
+      world.lastError = err;
       throw new Error(`query building failed: ${describeError(err)}`);
     }
   }
@@ -77,12 +81,12 @@ function built(world: AngzarrWorld): Query {
 /** Builds, keeping a ClientError as the outcome (for "query building should fail"). */
 function tryBuild(world: AngzarrWorld): void {
   const s = state(world);
-  if (s.error !== undefined || s.built) return;
+  if (world.lastError !== undefined || s.built) return;
   try {
     s.built = s.builder!.build();
   } catch (err) {
     if (!isClientError(err)) throw err;
-    s.error = err;
+    world.lastError = err;
   }
 }
 
@@ -152,7 +156,7 @@ When(
     try {
       s.book = await s.builder!.getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
     } catch (err) {
-      s.error = err;
+      this.lastError = err;
     }
   },
 );
@@ -165,7 +169,7 @@ When(
     try {
       s.pages = await s.builder!.getPages({ timeoutMs: CALL_TIMEOUT_MS });
     } catch (err) {
-      s.error = err;
+      this.lastError = err;
     }
   },
 );
@@ -174,7 +178,7 @@ When(
 When("I call client.query\\({string}, root\\)", async function (this: AngzarrWorld, domain: string) {
   const { root } = this.requireCurrent();
   const client = await this.queryClientOrDefault();
-  this.notes.set("qb", { builder: client.query(domain, root), domain, calls: [] } satisfies QbState);
+  begin(this, { builder: client.query(domain, root), domain, calls: [] });
 });
 
 // Python's client.query_domain(domain) is our client.query(domain, "") — a builder without a
@@ -220,14 +224,14 @@ Then("query building should fail", function (this: AngzarrWorld) {
   tryBuild(this);
   const s = state(this);
   expect(s.built, "expected building the query to fail").to.equal(undefined);
-  expect(isClientError(s.error), `expected a ClientError, got ${String(s.error)}`).to.equal(true);
-  expect((s.error as sdk.ClientError).isInvalidArgument(), describeError(s.error)).to.equal(true);
+  expect(isClientError(this.lastError), `expected a ClientError, got ${String(this.lastError)}`).to.equal(true);
+  expect((this.lastError as sdk.ClientError).isInvalidArgument(), describeError(this.lastError)).to.equal(true);
 });
 
 Then("the error should indicate invalid timestamp", function (this: AngzarrWorld) {
-  const s = state(this);
-  expect(s.error, "expected an invalid timestamp error").to.be.instanceOf(InvalidTimestampError);
-  expect((s.error as Error).message).to.match(/timestamp/i);
+  state(this); // a query was started
+  expect(this.lastError, "expected an invalid timestamp error").to.be.instanceOf(InvalidTimestampError);
+  expect((this.lastError as Error).message).to.match(/timestamp/i);
 });
 
 Then("the built query should have domain {string}", function (this: AngzarrWorld, domain: string) {
@@ -353,7 +357,7 @@ Then("all chained query values should be preserved", function (this: AngzarrWorl
 
 function ranBook(world: AngzarrWorld): EventBook {
   const s = state(world);
-  if (s.error !== undefined) throw new Error(`the query failed: ${describeError(s.error)}`);
+  if (world.lastError !== undefined) throw new Error(`the query failed: ${describeError(world.lastError)}`);
   if (!s.book) throw new Error("no EventBook was returned");
   return s.book;
 }
@@ -375,7 +379,7 @@ Then("the query should be sent to the query service", function (this: AngzarrWor
 
 Then("only the event pages should be returned", function (this: AngzarrWorld) {
   const s = state(this);
-  if (s.error !== undefined) throw new Error(`the query failed: ${describeError(s.error)}`);
+  if (this.lastError !== undefined) throw new Error(`the query failed: ${describeError(this.lastError)}`);
   expect(Array.isArray(s.pages), "expected an array of pages").to.equal(true);
   const { root } = this.requireCurrent();
   expect(s.pages!.length).to.equal(this.seededEvents(root).length);

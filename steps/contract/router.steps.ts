@@ -16,7 +16,7 @@ import { CommandRejectedError, isClientError, Status } from "../../src/errors.js
 import { CompensationContext } from "../../src/handlers/compensation.js";
 import { ItemAdded, OrderShipped, OrderState, OrderSummary } from "../../examples/gen/examples/orders.js";
 import { ReserveStock } from "../../examples/gen/examples/inventory.js";
-import type { CommandBook, EventPage } from "../../src/gen/angzarr/types.js";
+import { SnapshotRetention, type CommandBook, type EventPage } from "../../src/gen/angzarr/types.js";
 import { AngzarrWorld, describeError } from "../support/world.js";
 import { codecFor, sampleMessage } from "../support/messages.js";
 import {
@@ -27,7 +27,6 @@ import {
   handleCommand,
   handlePm,
   handleSaga,
-  newScenario,
   orderState,
   packOf,
   page,
@@ -36,17 +35,29 @@ import {
   projectorRouter,
   sagaRouter,
   ROUTER_ROOT,
+  ROUTER_SCENARIO,
   type RouterScenario,
 } from "./support/a-router.js";
 import { comp, compensateInProcess, rejectCommand } from "./support/a-compensation.js";
+import { StateSlot } from "../support/state-slot.js";
+
+/** What only these steps keep, beside the routers of {@link RouterScenario}. */
+interface RouterStepsState {
+  rejectionResult?: Awaited<ReturnType<typeof compensateInProcess>>;
+  /** The correlation ID the flow under test uses. */
+  correlation?: string;
+  /** The destination's next sequence the coordinator would fetch before calling the saga. */
+  fetched?: { domain: string; sequence: number };
+  /** How many events the projector was given in one batch. */
+  batch?: number;
+  /** Type names registered on the router, in order. */
+  registered: string[];
+}
+
+const ROUTER_STEPS = new StateSlot<RouterStepsState>(() => ({ registered: [] }));
 
 function rs(world: AngzarrWorld): RouterScenario {
-  let s = world.notes.get("a:router") as RouterScenario | undefined;
-  if (!s) {
-    s = newScenario();
-    world.notes.set("a:router", s);
-  }
-  return s;
+  return world.state(ROUTER_SCENARIO);
 }
 
 function handlers(rsc: RouterScenario, name: string) {
@@ -99,17 +110,17 @@ Given("an aggregate at sequence {int}", async function (this: AngzarrWorld, sequ
 // ---- When: aggregate -----------------------------------------------------------------------
 
 When("I receive a {string} command", async function (this: AngzarrWorld, type: string) {
-  await handleCommand(rs(this), commandAny(type));
+  await handleCommand(this, commandAny(type));
 });
 
 When("I receive an {string} command", async function (this: AngzarrWorld, type: string) {
-  await handleCommand(rs(this), commandAny(type));
+  await handleCommand(this, commandAny(type));
 });
 
 When("I receive a command for that aggregate", async function (this: AngzarrWorld) {
   const s = rs(this);
   const first = s.aggregate!.commandTypes()[0]!;
-  await handleCommand(s, commandAny(first.slice(first.lastIndexOf(".") + 1)));
+  await handleCommand(this, commandAny(first.slice(first.lastIndexOf(".") + 1)));
 });
 
 When("I receive a command at sequence {int}", async function (this: AngzarrWorld, sequence: number) {
@@ -123,38 +134,39 @@ When("a handler emits {int} events", async function (this: AngzarrWorld, count: 
   const s = rs(this);
   s.emitCount = count;
   s.prior = existingOrder();
-  await handleCommand(s, commandAny("ProcessOrder"));
+  await handleCommand(this, commandAny("ProcessOrder"));
 });
 
 When("a handler returns an error", async function (this: AngzarrWorld) {
   const s = rs(this);
   s.prior = existingOrder();
-  await handleCommand(s, commandAny("FailWith", { code: 14, message: "timeout talking to the gateway" }));
+  await handleCommand(this, commandAny("FailWith", { code: 14, message: "timeout talking to the gateway" }));
 });
 
 When("state building fails", async function (this: AngzarrWorld) {
   // A prior ItemAdded whose bytes do not decode: the StateRouter cannot rebuild the state.
   const s = rs(this);
   s.prior = [existingOrder()[0]!, { ...page(1, ItemAdded, ItemAdded.fromPartial({})), payload: { $case: "event", value: { typeUrl: `type.googleapis.com/${ItemAdded.$type}`, value: Buffer.from([0x0a, 0x7f, 0x61]) } } }];
-  await handleCommand(s, commandAny("AddItem"));
+  await handleCommand(this, commandAny("AddItem"));
 });
 
 When("I send command to non-existent aggregate", async function (this: AngzarrWorld) {
-  await handleCommand(rs(this), commandAny("ShipOrder", { address: "1 Main St", carrier: "rail" }));
+  await handleCommand(this, commandAny("ShipOrder", { address: "1 Main St", carrier: "rail" }));
 });
 
 When("I send command with invalid data", async function (this: AngzarrWorld) {
-  await handleCommand(rs(this), commandAny("ShipOrder", { address: "", carrier: "rail" }));
+  await handleCommand(this, commandAny("ShipOrder", { address: "", carrier: "rail" }));
 });
 
 When("guard and validate pass", async function (this: AngzarrWorld) {
-  await handleCommand(rs(this), commandAny("ShipOrder", { address: "1 Main St", carrier: "rail" }));
+  await handleCommand(this, commandAny("ShipOrder", { address: "1 Main St", carrier: "rail" }));
 });
 
 // ---- Then: aggregate -----------------------------------------------------------------------
 
-function responsePages(s: RouterScenario): EventPage[] {
-  if (s.error !== undefined) throw new Error(`the router failed: ${describeError(s.error)}`);
+function responsePages(world: AngzarrWorld): EventPage[] {
+  const s = rs(world);
+  if (world.lastError !== undefined) throw new Error(`the router failed: ${describeError(world.lastError)}`);
   expect(s.response?.result?.$case).to.equal("events");
   return s.response?.result?.$case === "events" ? s.response.result.value.pages : [];
 }
@@ -172,7 +184,7 @@ Then("the router should load the EventBook first", function (this: AngzarrWorld)
   const call = s.calls[0]!;
   expect(call.priorPages).to.equal(s.prior.length);
   expect(call.nextSequence).to.equal(s.prior.length);
-  expect(responsePages(s).map((p) => p.header?.sequenceType)).to.deep.equal([{ $case: "sequence", value: s.prior.length }]);
+  expect(responsePages(this).map((p) => p.header?.sequenceType)).to.deep.equal([{ $case: "sequence", value: s.prior.length }]);
 });
 
 Then("the handler should receive the reconstructed state", function (this: AngzarrWorld) {
@@ -191,7 +203,7 @@ Then("no handler should be invoked", async function (this: AngzarrWorld) {
   const s = rs(this);
   if (this.lastCommand === undefined) {
     // In-process: the router was asked and answered with an error, and no handler recorded a call.
-    expect(s.error, "the router refused").to.not.equal(undefined);
+    expect(this.lastError, "the router refused").to.not.equal(undefined);
     expect(s.calls).to.have.length(0);
     return;
   }
@@ -205,7 +217,7 @@ Then("no handler should be invoked", async function (this: AngzarrWorld) {
 
 Then("the router should return those events", function (this: AngzarrWorld) {
   const s = rs(this);
-  const pages = responsePages(s);
+  const pages = responsePages(this);
   expect(pages).to.have.length(s.emitCount);
   for (const [i, p] of pages.entries()) {
     const any = p.payload?.$case === "event" ? p.payload.value : undefined;
@@ -216,19 +228,19 @@ Then("the router should return those events", function (this: AngzarrWorld) {
 
 Then("the events should have correct sequences", function (this: AngzarrWorld) {
   const s = rs(this);
-  const seqs = responsePages(s).map((p) => (p.header?.sequenceType?.$case === "sequence" ? p.header.sequenceType.value : -1));
+  const seqs = responsePages(this).map((p) => (p.header?.sequenceType?.$case === "sequence" ? p.header.sequenceType.value : -1));
   expect(seqs).to.deep.equal(Array.from({ length: s.emitCount }, (_, i) => s.prior.length + i));
 });
 
 Then("the error should indicate unknown command type", function (this: AngzarrWorld) {
-  const err = rs(this).error;
+  const err = this.lastError;
   expect(isClientError(err), String(err)).to.equal(true);
   expect((err as { code?: number }).code).to.equal(Status.INVALID_ARGUMENT);
   expect((err as Error).message).to.match(/unknown command type/i);
 });
 
 Then("the router should propagate the error", function (this: AngzarrWorld) {
-  const err = rs(this).error as Error;
+  const err = this.lastError as Error;
   expect(err, "the handler's error").to.be.instanceOf(Error);
   expect(err.message).to.equal("payment gateway unavailable: timeout talking to the gateway");
 });
@@ -236,7 +248,7 @@ Then("the router should propagate the error", function (this: AngzarrWorld) {
 Then("no events should be emitted", function (this: AngzarrWorld) {
   const s = rs(this);
   expect(s.response, "no response carrying events").to.equal(undefined);
-  expect(s.error).to.not.equal(undefined);
+  expect(this.lastError).to.not.equal(undefined);
 });
 
 Then("no event should be emitted", function (this: AngzarrWorld) {
@@ -246,42 +258,42 @@ Then("no event should be emitted", function (this: AngzarrWorld) {
 });
 
 Then("the router should return an error", function (this: AngzarrWorld) {
-  const err = rs(this).error;
+  const err = this.lastError;
   expect(err, "an error").to.be.instanceOf(Error);
   expect(rs(this).response).to.equal(undefined);
 });
 
 Then("guard should reject", function (this: AngzarrWorld) {
   const s = rs(this);
-  expect(s.error).to.be.instanceOf(CommandRejectedError);
-  expect((s.error as CommandRejectedError).code).to.equal(Status.FAILED_PRECONDITION);
+  expect(this.lastError).to.be.instanceOf(CommandRejectedError);
+  expect((this.lastError as CommandRejectedError).code).to.equal(Status.FAILED_PRECONDITION);
   expect(handlers(s, "guard")).to.have.length(1);
   expect(handlers(s, "validate")).to.have.length(0);
 });
 
 Then("validate should reject", function (this: AngzarrWorld) {
   const s = rs(this);
-  expect(s.error).to.be.instanceOf(CommandRejectedError);
-  expect((s.error as CommandRejectedError).code).to.equal(Status.INVALID_ARGUMENT);
+  expect(this.lastError).to.be.instanceOf(CommandRejectedError);
+  expect((this.lastError as CommandRejectedError).code).to.equal(Status.INVALID_ARGUMENT);
   expect(handlers(s, "validate")).to.have.length(1);
   expect(handlers(s, "compute")).to.have.length(0);
 });
 
 Then("rejection reason should describe the issue", function (this: AngzarrWorld) {
-  expect((rs(this).error as Error).message).to.equal("invalid ShipOrder: address is required");
+  expect((this.lastError as Error).message).to.equal("invalid ShipOrder: address is required");
 });
 
 Then("compute should produce events", function (this: AngzarrWorld) {
   const s = rs(this);
   expect(handlers(s, "compute")).to.have.length(1);
-  const pages = responsePages(s);
+  const pages = responsePages(this);
   expect(pages).to.have.length(1);
   expect(pages[0]!.payload?.$case === "event" ? typeNameFromUrl(pages[0]!.payload.value.typeUrl) : "").to.equal(OrderShipped.$type);
 });
 
 Then("events should reflect the state change", function (this: AngzarrWorld) {
   const s = rs(this);
-  const pages = responsePages(s);
+  const pages = responsePages(this);
   const shipped = OrderShipped.decode(pages[0]!.payload?.$case === "event" ? pages[0]!.payload.value.value : new Uint8Array());
   expect({ address: shipped.address, carrier: shipped.carrier }).to.deep.equal({ address: "1 Main St", carrier: "rail" });
   const before = s.aggregate!.rebuildState(makeEventBook(orderCoverFor(), s.prior));
@@ -312,12 +324,14 @@ Given("a saga router with a rejected command", async function (this: AngzarrWorl
 When("the router processes the rejection", async function (this: AngzarrWorld) {
   // In 0.5.1 the rejection goes back, as a Notification, to the aggregate whose event caused
   // the command: its router (an SDK CommandRouter with onRejected) processes it.
-  const result = await compensateInProcess(this, comp(this));
-  this.notes.set("a:rejectionResult", result);
+  const result = await compensateInProcess(comp(this));
+  this.state(ROUTER_STEPS).rejectionResult = result;
 });
 
 Then("the router should build compensation context", function (this: AngzarrWorld) {
-  const { context, response } = this.notes.get("a:rejectionResult") as Awaited<ReturnType<typeof compensateInProcess>>;
+  const result = this.state(ROUTER_STEPS).rejectionResult;
+  if (!result) throw new Error("the router processed no rejection");
+  const { context, response } = result;
   const s = comp(this);
   expect(response.result?.$case).to.equal("events");
   expect(context).to.be.instanceOf(CompensationContext);
@@ -336,8 +350,8 @@ function eventPage(seq: number, name: string, data?: Record<string, unknown>): E
 
 When("I receive an {string} event", async function (this: AngzarrWorld, name: string) {
   const s = rs(this);
-  if (s.kind === "saga") return handleSaga(s, [eventPage(0, name)], `corr-${this.nonce}`);
-  if (s.kind === "projector") return project(s, [eventPage(0, name)]);
+  if (s.kind === "saga") return handleSaga(this, [eventPage(0, name)], `corr-${this.nonce}`);
+  if (s.kind === "projector") return project(this, [eventPage(0, name)]);
   if (s.kind === "pm") {
     await handlePm(s, domainOf(name), [eventPage(0, name)], `corr-${this.nonce}`);
     return;
@@ -348,18 +362,18 @@ When("I receive an {string} event", async function (this: AngzarrWorld, name: st
 When("a handler produces a command", async function (this: AngzarrWorld) {
   const s = rs(this);
   const correlationId = `flow-${this.nonce}`;
-  this.notes.set("a:correlation", correlationId);
+  this.state(ROUTER_STEPS).correlation = correlationId;
   const item = eventPage(4, "ItemAdded", { sku: "sku-7", quantity: 2 });
   if (s.kind === "pm") {
     await handlePm(s, "orders", [item], correlationId);
     return;
   }
-  await handleSaga(s, [item], correlationId);
+  await handleSaga(this, [item], correlationId);
 });
 
 function emittedCommands(world: AngzarrWorld): CommandBook[] {
   const s = rs(world);
-  if (s.error !== undefined) throw new Error(`the router failed: ${describeError(s.error)}`);
+  if (world.lastError !== undefined) throw new Error(`the router failed: ${describeError(world.lastError)}`);
   if (s.kind === "pm") return s.pmResponses.at(-1)!.commands;
   return s.sagaResponse!.commands;
 }
@@ -384,7 +398,7 @@ Then("the command should have correct saga_origin", function (this: AngzarrWorld
 Then("the command should preserve correlation ID", function (this: AngzarrWorld) {
   const commands = emittedCommands(this);
   expect(commands).to.have.length(1);
-  expect(commands[0]!.cover?.correlationId).to.equal(this.notes.get("a:correlation"));
+  expect(commands[0]!.cover?.correlationId).to.equal(this.state(ROUTER_STEPS).correlation);
 });
 
 When("I receive an event that triggers command to {string}", async function (this: AngzarrWorld, domain: string) {
@@ -393,15 +407,15 @@ When("I receive an event that triggers command to {string}", async function (thi
   const scoped = this.rootFor(domain, "sku-dest");
   await this.seedCount(domain, scoped, 2);
   const fetched = await this.currentSequence(domain, scoped);
-  this.notes.set("a:fetched", { domain, sequence: fetched });
+  this.state(ROUTER_STEPS).fetched = { domain, sequence: fetched };
   expect(root).to.be.a("string");
-  await handleSaga(rs(this), [eventPage(1, "ItemAdded", { sku: "sku-dest", quantity: 1 })], `corr-${this.nonce}`, { [domain]: fetched });
+  await handleSaga(this, [eventPage(1, "ItemAdded", { sku: "sku-dest", quantity: 1 })], `corr-${this.nonce}`, { [domain]: fetched });
 });
 
 Then("the router should fetch inventory aggregate state", function (this: AngzarrWorld) {
-  const fetched = this.notes.get("a:fetched") as { domain: string; sequence: number };
-  expect(fetched.domain).to.equal("inventory");
-  expect(fetched.sequence).to.equal(2);
+  const fetched = this.state(ROUTER_STEPS).fetched;
+  expect(fetched?.domain).to.equal("inventory");
+  expect(fetched?.sequence).to.equal(2);
   expect(handlers(rs(this), "destination").map((c) => c.sequence)).to.deep.equal([2]);
 });
 
@@ -413,7 +427,7 @@ Then("the handler should receive destination state for sequence calculation", fu
 
 When("I process two events with same type", async function (this: AngzarrWorld) {
   await handleSaga(
-    rs(this),
+    this,
     [eventPage(1, "ItemAdded", { sku: "sku-a", quantity: 1 }), eventPage(2, "ItemAdded", { sku: "sku-b", quantity: 2 })],
     `corr-${this.nonce}`,
   );
@@ -439,12 +453,12 @@ Then("no state should carry over between events", function (this: AngzarrWorld) 
 When("I receive an event with invalid payload", async function (this: AngzarrWorld) {
   const s = rs(this);
   const bad: EventPage = { ...eventPage(0, "ItemAdded"), payload: { $case: "event", value: { typeUrl: `type.googleapis.com/${ItemAdded.$type}`, value: Buffer.from([0x0a, 0x7f, 0x61]) } } };
-  if (s.kind === "projector") return project(s, [bad]);
-  return handleSaga(s, [bad], `corr-${this.nonce}`);
+  if (s.kind === "projector") return project(this, [bad]);
+  return handleSaga(this, [bad], `corr-${this.nonce}`);
 });
 
 Then("the error should indicate deserialization failure", function (this: AngzarrWorld) {
-  const err = rs(this).error;
+  const err = this.lastError;
   expect(err).to.be.instanceOf(PayloadDecodeError);
   expect((err as Error).message).to.include(ItemAdded.$type);
 });
@@ -466,22 +480,22 @@ function batch(from: number, count: number): EventPage[] {
 }
 
 When("I receive {int} events in a batch", async function (this: AngzarrWorld, count: number) {
-  await project(rs(this), batch(0, count));
-  this.notes.set("a:batch", count);
+  await project(this, batch(0, count));
+  this.state(ROUTER_STEPS).batch = count;
 });
 
 When("I speculatively process events", async function (this: AngzarrWorld) {
-  await project(rs(this), batch(0, 3), true);
-  this.notes.set("a:batch", 3);
+  await project(this, batch(0, 3), true);
+  this.state(ROUTER_STEPS).batch = 3;
 });
 
 When("I process events from sequence {int} to {int}", async function (this: AngzarrWorld, from: number, to: number) {
-  await project(rs(this), batch(from, to - from + 1));
+  await project(this, batch(from, to - from + 1));
 });
 
 function projectionOf(world: AngzarrWorld): OrderSummary {
   const s = rs(world);
-  if (s.error !== undefined) throw new Error(`the projector failed: ${describeError(s.error)}`);
+  if (world.lastError !== undefined) throw new Error(`the projector failed: ${describeError(world.lastError)}`);
   expect(s.projection?.projection, "a projection").to.not.equal(undefined);
   return OrderSummary.decode(s.projection!.projection!.value);
 }
@@ -491,7 +505,8 @@ Then("all {int} events should be processed in order", function (this: AngzarrWor
 });
 
 Then("the projection result should be returned", function (this: AngzarrWorld) {
-  const count = this.notes.get("a:batch") as number;
+  const count = this.state(ROUTER_STEPS).batch;
+  if (count === undefined) throw new Error("no batch was projected by an earlier step");
   const summary = projectionOf(this);
   expect(summary.eventsSeen).to.equal(count);
   expect(summary.items).to.equal(count - 1);
@@ -544,20 +559,26 @@ Then("the event should be skipped", function (this: AngzarrWorld) {
 
 When("I receive correlated events with ID {string}", async function (this: AngzarrWorld, id: string) {
   const s = rs(this);
-  this.notes.set("a:correlation", id);
+  this.state(ROUTER_STEPS).correlation = id;
   await handlePm(s, "orders", [eventPage(1, "ItemAdded", { sku: "x", quantity: 1 })], id);
   await handlePm(s, "orders", [eventPage(2, "ItemAdded", { sku: "y", quantity: 1 })], id);
   await handlePm(s, "orders", [eventPage(1, "ItemAdded", { sku: "z", quantity: 1 })], `${id}-other`);
 });
 
+function correlation(world: AngzarrWorld): string {
+  const id = world.state(ROUTER_STEPS).correlation;
+  if (id === undefined) throw new Error("no correlated events were received by an earlier step");
+  return id;
+}
+
 Then("state should be maintained across events", function (this: AngzarrWorld) {
-  const id = this.notes.get("a:correlation") as string;
+  const id = correlation(this);
   const calls = handlers(rs(this), "ItemAdded").filter((c) => c.correlationId === id);
   expect(calls.map((c) => c.items)).to.deep.equal([0, 1]);
 });
 
 Then("events with different correlation IDs should have separate state", function (this: AngzarrWorld) {
-  const id = this.notes.get("a:correlation") as string;
+  const id = correlation(this);
   const other = handlers(rs(this), "ItemAdded").filter((c) => c.correlationId === `${id}-other`);
   expect(other.map((c) => c.items)).to.deep.equal([0]);
   expect(rs(this).pmBooks.get(id)?.pages).to.have.length(2);
@@ -579,7 +600,7 @@ When("I register handler for type {string}", function (this: AngzarrWorld, name:
 
 When("I register handlers for {string}, {string}, and {string}", function (this: AngzarrWorld, a: string, b: string, c: string) {
   projectorRouter(rs(this), [a, b, c]);
-  this.notes.set("a:registered", [a, b, c]);
+  this.state(ROUTER_STEPS).registered = [a, b, c];
 });
 
 /** An event whose type URL ends with `suffix`: the example type of that name, else that full name. */
@@ -595,8 +616,8 @@ function eventEndingWith(suffix: string): EventPage {
 async function dispatchEnding(world: AngzarrWorld, suffix: string): Promise<number> {
   const s = rs(world);
   const before = s.calls.length;
-  await project(s, [eventEndingWith(suffix)]);
-  if (s.error !== undefined) throw new Error(`dispatch failed: ${describeError(s.error)}`);
+  await project(world, [eventEndingWith(suffix)]);
+  if (world.lastError !== undefined) throw new Error(`dispatch failed: ${describeError(world.lastError)}`);
   return s.calls.length - before;
 }
 
@@ -609,13 +630,13 @@ Then("events ending with {string} should NOT match", async function (this: Angza
 });
 
 Then("all three types should be routable", async function (this: AngzarrWorld) {
-  const names = this.notes.get("a:registered") as string[];
-  await project(rs(this), names.map((n, i) => eventPage(i, n)));
+  const names = this.state(ROUTER_STEPS).registered;
+  await project(this, names.map((n, i) => eventPage(i, n)));
   expect(rs(this).calls.map((c) => c.handler)).to.have.members(names);
 });
 
 Then("each should invoke its specific handler", function (this: AngzarrWorld) {
-  const names = this.notes.get("a:registered") as string[];
+  const names = this.state(ROUTER_STEPS).registered;
   expect(rs(this).calls).to.have.length(names.length);
   for (const [i, call] of rs(this).calls.entries()) {
     expect(call.handler).to.equal(names[i]);
@@ -628,7 +649,7 @@ Given("a router with handler for protobuf message type", function (this: Angzarr
 });
 
 When("I receive an event with that type", async function (this: AngzarrWorld) {
-  await project(rs(this), [page(3, ItemAdded, ItemAdded.fromPartial({ sku: "sku-42", quantity: 3 }))]);
+  await project(this, [page(3, ItemAdded, ItemAdded.fromPartial({ sku: "sku-42", quantity: 3 }))]);
 });
 
 Then("the raw bytes should be deserialized", function (this: AngzarrWorld) {
@@ -660,7 +681,7 @@ Given("a snapshot at sequence {int}", function (this: AngzarrWorld, sequence: nu
   s.prior = existingOrder().slice(0, 1);
   for (let i = 1; i <= sequence; i++) s.prior.push(page(i, ItemAdded, ItemAdded.fromPartial({ sku: `old-${i}`, quantity: 1 })));
   const state = OrderState.fromPartial({ customerId: "from-snapshot", itemCount: 40, eventCount: sequence + 1 });
-  s.snapshot = { sequence, state: packOf(OrderState, state), retention: 0 } as never;
+  s.snapshot = { sequence, state: packOf(OrderState, state), retention: SnapshotRetention.RETENTION_DEFAULT };
 });
 
 Given("events {int}, {int}, {int}", function (this: AngzarrWorld, a: number, b: number, c: number) {

@@ -23,6 +23,7 @@ import { CascadeErrorMode, SyncMode, type EventBook, type EventPage, type Projec
 import { closedPortEndpoint } from "../../src/testing/index.js";
 import { fulfillment, orderSummary, ordersToInventory } from "../../examples/orders/index.js";
 import { codecFor, emptyMessage, pack, sampleMessage, shortName } from "../support/messages.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, pageSequence, pageTypeName, planFor } from "../support/world.js";
 
 interface Speculation {
@@ -37,8 +38,6 @@ interface Speculation {
 
 interface SpecState {
   runs: Speculation[];
-  /** The last error of any speculative call. */
-  error?: unknown;
   /** Books built for saga / PM / projector runs. */
   books: EventBook[];
   saga?: SagaResponse;
@@ -52,13 +51,10 @@ interface SpecState {
   whatIf?: { edition: string; response: CommandResponse };
 }
 
+const SPECULATIVE = new StateSlot<SpecState>(() => ({ runs: [], books: [], pms: [] }));
+
 function spec(world: AngzarrWorld): SpecState {
-  let s = world.notes.get("spec") as SpecState | undefined;
-  if (!s) {
-    s = { runs: [], books: [], pms: [] };
-    world.notes.set("spec", s);
-  }
-  return s;
+  return world.state(SPECULATIVE);
 }
 
 async function client(world: AngzarrWorld): Promise<sdk.SpeculativeClient> {
@@ -67,14 +63,11 @@ async function client(world: AngzarrWorld): Promise<sdk.SpeculativeClient> {
 }
 
 async function capture<T>(world: AngzarrWorld, fn: () => Promise<T>): Promise<T | undefined> {
-  const s = spec(world);
-  s.error = undefined;
   world.lastError = undefined;
   try {
     return await fn();
   } catch (err) {
     expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
-    s.error = err;
     world.lastError = err;
     return undefined;
   }
@@ -101,9 +94,9 @@ async function speculate(
   const asOfSequence = asOf ?? Math.max(base - 1, 0);
   const run: Speculation = { label, base: asOf === undefined ? base : asOf + 1, asOfSequence };
   const speculative = await client(world);
-  const builder = (await world.seeder()).command(domain, root).withCommand(codecFor(type, domain) as never, message as never);
+  const builder = (await world.seeder()).command(domain, root).withCommand(codecFor(type, domain), message);
   run.response = await capture(world, () => speculative.speculateCommand(builder, { asOfSequence }, { timeoutMs: CALL_TIMEOUT_MS }));
-  run.error = spec(world).error;
+  run.error = world.lastError;
   spec(world).runs.push(run);
   return run;
 }
@@ -120,7 +113,7 @@ function okRun(run: Speculation): CommandResponse {
 }
 
 function requireSpecError(world: AngzarrWorld): sdk.ClientError {
-  const err = spec(world).error;
+  const err = world.lastError;
   if (err === undefined) throw new Error("expected the speculative call to fail, but it succeeded");
   return err as sdk.ClientError;
 }
@@ -268,8 +261,8 @@ When("I attempt speculative execution", async function (this: AngzarrWorld) {
   this.useAggregate("orders", "unreachable");
   const speculative = await client(this);
   const builder = (await this.seeder()).command("orders", this.requireCurrent().root).withCommand(
-    codecFor("CreateOrder", "orders") as never,
-    messageFor(this, "CreateOrder", "orders", "c") as never,
+    codecFor("CreateOrder", "orders"),
+    messageFor(this, "CreateOrder", "orders", "c"),
   );
   await capture(this, () => speculative.speculateCommand(builder, { asOfSequence: 0 }, { timeoutMs: 5_000 }));
 });
@@ -279,8 +272,8 @@ When("I attempt speculative execution with missing parameters", async function (
   const { root } = this.useAggregate("orders", "missing-parameters");
   const speculative = await client(this);
   const builder = (await this.seeder()).command("orders", root).withCommand(
-    codecFor("AddItem", "orders") as never,
-    messageFor(this, "AddItem", "orders", "m") as never,
+    codecFor("AddItem", "orders"),
+    messageFor(this, "AddItem", "orders", "m"),
   );
   await capture(this, () => speculative.speculateCommand(builder, undefined as never, { timeoutMs: CALL_TIMEOUT_MS }));
 });
@@ -483,7 +476,7 @@ Then("the speculative operation should fail with invalid argument error", functi
 
 function sagaResponse(world: AngzarrWorld): SagaResponse {
   const s = spec(world);
-  if (s.error !== undefined) throw new Error(`the saga speculation failed: ${describeError(s.error)}`);
+  if (world.lastError !== undefined) throw new Error(`the saga speculation failed: ${describeError(world.lastError)}`);
   if (!s.saga) throw new Error("no saga speculation ran");
   return s.saga;
 }
@@ -549,7 +542,7 @@ Then("the response should preserve the saga origin chain", function (this: Angza
 // fulfillment decides by recording process events (it emits no commands): one per trigger event.
 Then("the response should contain the PM's command decisions", function (this: AngzarrWorld) {
   const s = spec(this);
-  if (s.error !== undefined) throw new Error(`the process manager speculation failed: ${describeError(s.error)}`);
+  if (this.lastError !== undefined) throw new Error(`the process manager speculation failed: ${describeError(this.lastError)}`);
   expect(s.pms).to.have.length(s.books.length);
   const decided = s.pms.flatMap((pm) => (pm.processEvents?.pages ?? []).map(pageTypeName));
   const triggered = s.books.flatMap((b) => b.pages.map(pageTypeName));
@@ -579,7 +572,7 @@ Then("the error should indicate missing correlation ID", function (this: Angzarr
 
 function summary(world: AngzarrWorld): { items: number; eventsSeen: number } {
   const s = spec(world);
-  if (s.error !== undefined) throw new Error(`the projector speculation failed: ${describeError(s.error)}`);
+  if (world.lastError !== undefined) throw new Error(`the projector speculation failed: ${describeError(world.lastError)}`);
   const projection = s.projection?.projection;
   expect(shortName(projection?.typeUrl ?? "")).to.equal("OrderSummary");
   return codecFor("OrderSummary", "orders").decode(projection!.value) as { items: number; eventsSeen: number };

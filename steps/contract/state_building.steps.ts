@@ -29,39 +29,56 @@ import { StateRouter } from "../../src/handlers/state-router.js";
 import { ItemAdded, OrderCreated, OrderShipped, OrderState } from "../../examples/gen/examples/orders.js";
 import { SnapshotRetention, type EventBook, type EventPage } from "../../src/gen/angzarr/types.js";
 import { codecFor, sampleMessage } from "../support/messages.js";
+import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld } from "../support/world.js";
-import { attempt, recordedError, setSubject, subjectAny, subjectPage } from "./support/b-events.js";
+import { attempt, setSubject, SHARED_EVENTS, subjectAny, subjectPage } from "./support/b-events.js";
 
 type State = OrderState;
 interface Applied {
   sequence: number | undefined;
   type: string;
-  message: Record<string, unknown>;
+  message: unknown;
 }
 interface Draft {
   pages: EventPage[];
   snapshot?: { sequence: number; state: State };
 }
 
+/** What the state building steps set up and built (a build failure goes to lastError). */
+interface StateBuildingState {
+  /** Every applier call, in order. */
+  applied: Applied[];
+  router?: StateRouter<State>;
+  /** The book being set up. */
+  book?: Draft;
+  /** The book a build step used, and a copy taken before building. */
+  builtBook?: EventBook;
+  bookBefore?: EventBook;
+  /** The state a build or apply gave. */
+  built?: State;
+  /** A given start state, and a copy taken before applying. */
+  state?: State;
+  stateBefore?: State;
+  /** Pages for "apply all events". */
+  eventPages?: EventPage[];
+  next?: number;
+}
+
+const STATE_BUILDING = new StateSlot<StateBuildingState>(() => ({ applied: [] }));
+
 const COVER = { domain: "orders", root: "00000000-0000-4000-8000-00000000b001" };
 const UNKNOWN_URL = "type.googleapis.com/examples.elsewhere.Unregistered";
 
 function log(world: AngzarrWorld): Applied[] {
-  let entries = world.notes.get("b.applied") as Applied[] | undefined;
-  if (!entries) {
-    entries = [];
-    world.notes.set("b.applied", entries);
-  }
-  return entries;
+  return world.state(STATE_BUILDING).applied;
 }
 
 /** The application's state router: mutating appliers for OrderCreated and ItemAdded, a returning one for OrderShipped. */
 function router(world: AngzarrWorld): StateRouter<State> {
-  let r = world.notes.get("b.router") as StateRouter<State> | undefined;
-  if (r) return r;
-  const record = (type: string, message: unknown, page: EventPage) =>
-    log(world).push({ sequence: headerSequence(page.header), type, message: message as Record<string, unknown> });
-  r = new StateRouter<State>(() => OrderState.create())
+  const s = world.state(STATE_BUILDING);
+  if (s.router) return s.router;
+  const record = (type: string, message: unknown, page: EventPage) => log(world).push({ sequence: headerSequence(page.header), type, message });
+  const r = new StateRouter<State>(() => OrderState.create())
     .on(OrderCreated, (s, e, page) => {
       record(OrderCreated.$type, e, page);
       s.customerId = e.customerId;
@@ -77,22 +94,19 @@ function router(world: AngzarrWorld): StateRouter<State> {
       return { ...s, shipped: true, eventCount: s.eventCount + 1 };
     })
     .withSnapshot(OrderState);
-  world.notes.set("b.router", r);
+  s.router = r;
   return r;
 }
 
 function draft(world: AngzarrWorld): Draft {
-  let d = world.notes.get("b.book") as Draft | undefined;
-  if (!d) {
-    d = { pages: [] };
-    world.notes.set("b.book", d);
-  }
-  return d;
+  const s = world.state(STATE_BUILDING);
+  s.book ??= { pages: [] };
+  return s.book;
 }
 
 function freshDraft(world: AngzarrWorld): Draft {
   const d: Draft = { pages: [] };
-  world.notes.set("b.book", d);
+  world.state(STATE_BUILDING).book = d;
   return d;
 }
 
@@ -116,22 +130,37 @@ function typedPage(sequence: number, type: string, data?: string, quantity?: num
   const codec = codecFor(type, "orders");
   const message = sampleMessage(codec, data);
   if (quantity !== undefined) message.quantity = quantity;
-  return makeEventPage(sequence, packAny(codec as never, message));
+  return makeEventPage(sequence, packAny(codec, message));
 }
 
 function builtState(world: AngzarrWorld): State {
-  const state = world.notes.get("b.built") as State | undefined;
-  if (!state) throw new Error(`no state was built: ${String(recordedError(world))}`);
+  const state = world.state(STATE_BUILDING).built;
+  if (!state) throw new Error(`no state was built: ${String(world.lastError)}`);
   return state;
 }
 
 /** Rebuilds from the draft book, remembering a copy of the book to check it was not mutated. */
 function buildFromDraft(world: AngzarrWorld): void {
   const book = bookOf(draft(world));
-  world.notes.set("b.builtBook", book);
-  world.notes.set("b.bookBefore", structuredClone(book));
-  world.notes.set("b.stateRan", true);
-  world.notes.set("b.built", attempt(world, () => router(world).rebuild(book)));
+  const s = world.state(STATE_BUILDING);
+  s.builtBook = book;
+  s.bookBefore = structuredClone(book);
+  world.state(SHARED_EVENTS).stateRan = true;
+  s.built = attempt(world, () => router(world).rebuild(book));
+}
+
+/** A given start state, with a copy to show applying leaves it alone. */
+function givenState(world: AngzarrWorld, state: State): void {
+  const s = world.state(STATE_BUILDING);
+  s.state = state;
+  s.stateBefore = structuredClone(state);
+}
+
+/** The book the last build step used. */
+function builtBook(world: AngzarrWorld): EventBook {
+  const book = world.state(STATE_BUILDING).builtBook;
+  if (!book) throw new Error("no book was built by an earlier step");
+  return book;
 }
 
 function appliedSequences(world: AngzarrWorld): Array<number | undefined> {
@@ -241,15 +270,11 @@ Given("an event missing a required field", function (this: AngzarrWorld) {
 });
 
 Given("initial state with field value {int}", function (this: AngzarrWorld, value: number) {
-  const state = OrderState.fromPartial({ customerId: "existing", itemCount: value, eventCount: 1 });
-  this.notes.set("b.state", state);
-  this.notes.set("b.stateBefore", structuredClone(state));
+  givenState(this, OrderState.fromPartial({ customerId: "existing", itemCount: value, eventCount: 1 }));
 });
 
 Given("an existing state object", function (this: AngzarrWorld) {
-  const state = OrderState.fromPartial({ customerId: "existing", itemCount: 4, eventCount: 2 });
-  this.notes.set("b.state", state);
-  this.notes.set("b.stateBefore", structuredClone(state));
+  givenState(this, OrderState.fromPartial({ customerId: "existing", itemCount: 4, eventCount: 2 }));
 });
 
 Given("an event that increments field by {int}", function (this: AngzarrWorld, by: number) {
@@ -257,7 +282,7 @@ Given("an event that increments field by {int}", function (this: AngzarrWorld, b
 });
 
 Given("events that increment by {int}, {int}, and {int}", function (this: AngzarrWorld, a: number, b: number, c: number) {
-  this.notes.set("b.eventPages", [itemPage(0, a), itemPage(1, b), itemPage(2, c)]);
+  this.state(STATE_BUILDING).eventPages = [itemPage(0, a), itemPage(1, b), itemPage(2, c)];
 });
 
 // ---- Whens --------------------------------------------------------------------------
@@ -272,17 +297,17 @@ When("I build state from events", function (this: AngzarrWorld) {
 
 When("I attempt to build state", function (this: AngzarrWorld) {
   // The book set up so far, else a book holding "the event".
-  if (!this.notes.has("b.book")) freshDraft(this).pages.push(subjectPage(this));
+  if (!this.state(STATE_BUILDING).book) freshDraft(this).pages.push(subjectPage(this));
   buildFromDraft(this);
 });
 
 function applySubject(world: AngzarrWorld): void {
   const r = router(world);
-  const state = (world.notes.get("b.state") as State | undefined) ?? r.createEmpty();
-  world.notes.set("b.state", state);
-  world.notes.set("b.stateRan", true);
+  const s = world.state(STATE_BUILDING);
+  const state = (s.state ??= r.createEmpty());
+  world.state(SHARED_EVENTS).stateRan = true;
   const any = subjectAny(world);
-  world.notes.set("b.built", attempt(world, () => r.applySingle(state, any, subjectPage(world))));
+  s.built = attempt(world, () => r.applySingle(state, any, subjectPage(world)));
 }
 
 When("I apply the event", function (this: AngzarrWorld) {
@@ -299,24 +324,27 @@ When("I call _apply_event\\(state, event_any\\)", function (this: AngzarrWorld) 
 
 When("I apply all events to state", function (this: AngzarrWorld) {
   const r = router(this);
-  const pages = this.notes.get("b.eventPages") as EventPage[];
-  const start = (this.notes.get("b.state") as State | undefined) ?? r.createEmpty();
-  this.notes.set("b.stateRan", true);
-  this.notes.set("b.built", attempt(this, () => pages.reduce((s, page) => r.applySingle(s, pageEvent(page)!, page), start)));
+  const s = this.state(STATE_BUILDING);
+  const pages = s.eventPages;
+  if (!pages) throw new Error("no events were set up by an earlier step");
+  const start = s.state ?? r.createEmpty();
+  this.state(SHARED_EVENTS).stateRan = true;
+  s.built = attempt(this, () => pages.reduce((state, page) => r.applySingle(state, pageEvent(page)!, page), start));
 });
 
 When("I call build_state\\(state, events\\)", function (this: AngzarrWorld) {
   // build_state from a given start state: applySingle over the book's events in order.
   const r = router(this);
   const pages = draft(this).pages;
-  const start = (this.notes.get("b.state") as State | undefined) ?? r.createEmpty();
-  this.notes.set("b.builtBook", bookOf(draft(this)));
-  this.notes.set("b.stateRan", true);
-  this.notes.set("b.built", attempt(this, () => pages.reduce((s, page) => r.applySingle(s, pageEvent(page)!, page), start)));
+  const s = this.state(STATE_BUILDING);
+  const start = s.state ?? r.createEmpty();
+  s.builtBook = bookOf(draft(this));
+  this.state(SHARED_EVENTS).stateRan = true;
+  s.built = attempt(this, () => pages.reduce((state, page) => r.applySingle(state, pageEvent(page)!, page), start));
 });
 
 When("I get next_sequence", function (this: AngzarrWorld) {
-  this.notes.set("b.next", nextSequence(bookOf(draft(this))));
+  this.state(STATE_BUILDING).next = nextSequence(bookOf(draft(this)));
 });
 
 // ---- Thens --------------------------------------------------------------------------
@@ -326,12 +354,12 @@ Then("the state should be the default state", function (this: AngzarrWorld) {
 });
 
 Then("no events should be applied", function (this: AngzarrWorld) {
-  expect(this.notes.get("b.stateRan"), "a build step ran").to.equal(true);
+  expect(this.state(SHARED_EVENTS).stateRan, "a build step ran").to.equal(true);
   expect(log(this)).to.have.length(0);
 });
 
 Then("no events should have been applied", function (this: AngzarrWorld) {
-  expect(this.notes.get("b.stateRan"), "a build step ran").to.equal(true);
+  expect(this.state(SHARED_EVENTS).stateRan, "a build step ran").to.equal(true);
   expect(log(this)).to.have.length(0);
 });
 
@@ -340,7 +368,7 @@ Then("the state should have order_id set", function (this: AngzarrWorld) {
 });
 
 Then("the state should reflect the OrderCreated event", function (this: AngzarrWorld) {
-  const created = unpackAny(OrderCreated, pageEvent((this.notes.get("b.builtBook") as EventBook).pages[0]!))!;
+  const created = unpackAny(OrderCreated, pageEvent(builtBook(this).pages[0]!))!;
   expect(builtState(this).customerId).to.equal(created.customerId);
   expect(log(this).map((a) => a.type)).to.deep.equal([OrderCreated.$type]);
 });
@@ -389,14 +417,14 @@ Then("only events at seq {int} and {int} should be applied", function (this: Ang
 });
 
 Then("events at seq {int} and {int} should NOT be applied", function (this: AngzarrWorld, a: number, b: number) {
-  const pages = (this.notes.get("b.builtBook") as EventBook).pages.map((p) => headerSequence(p.header));
+  const pages = builtBook(this).pages.map((p) => headerSequence(p.header));
   expect(pages, "the book holds them").to.include.members([a, b]);
   expect(appliedSequences(this)).to.not.include.members([a]);
   expect(appliedSequences(this)).to.not.include.members([b]);
 });
 
 Then("the unknown event should be skipped", function (this: AngzarrWorld) {
-  const book = this.notes.get("b.builtBook") as EventBook;
+  const book = builtBook(this);
   const unknown = book.pages.find((p) => pageEvent(p)?.typeUrl === UNKNOWN_URL)!;
   expect(appliedSequences(this)).to.not.include(headerSequence(unknown.header));
   expect(builtState(this), "the build finished").to.not.equal(undefined);
@@ -415,11 +443,11 @@ Then("the Any wrapper should be unpacked", function (this: AngzarrWorld) {
   const applied = log(this).at(-1)!;
   const any = subjectAny(this);
   expect(applied.type).to.equal(typeNameFromUrl(any.typeUrl));
-  expect(applied.message).to.deep.equal(unpackAny(codecFor(typeNameFromUrl(any.typeUrl)) as never, any));
+  expect(applied.message).to.deep.equal(unpackAny(codecFor(typeNameFromUrl(any.typeUrl)), any));
 });
 
 Then("the typed event should be applied", function (this: AngzarrWorld) {
-  const before = this.notes.get("b.stateBefore") as State | undefined;
+  const before = this.state(STATE_BUILDING).stateBefore;
   const quantity = (log(this).at(-1)!.message as { quantity: number }).quantity;
   expect(builtState(this).itemCount).to.equal((before?.itemCount ?? 0) + quantity);
 });
@@ -427,12 +455,11 @@ Then("the typed event should be applied", function (this: AngzarrWorld) {
 Then("the event should be unpacked", function (this: AngzarrWorld) {
   const applied = log(this);
   expect(applied).to.have.length(1);
-  expect(applied[0]!.message.$type).to.equal(typeNameFromUrl(subjectAny(this).typeUrl));
+  expect(applied[0]!.message).to.have.property("$type", typeNameFromUrl(subjectAny(this).typeUrl));
 });
 
 Then("state should be mutated", function (this: AngzarrWorld) {
-  const given = this.notes.get("b.state") as State;
-  const before = this.notes.get("b.stateBefore") as State;
+  const { state: given, stateBefore: before } = this.state(STATE_BUILDING);
   expect(builtState(this), "the applier changed the given state in place").to.equal(given);
   expect(given).to.not.deep.equal(before);
 });
@@ -449,13 +476,13 @@ Then("the type_url suffix should match the handler", function (this: AngzarrWorl
 });
 
 Then("an error should be raised", function (this: AngzarrWorld) {
-  const err = recordedError(this);
+  const err = this.lastError;
   expect(err).to.be.instanceOf(PayloadDecodeError);
-  expect(this.notes.get("b.built")).to.equal(undefined);
+  expect(this.state(STATE_BUILDING).built).to.equal(undefined);
 });
 
 Then("either default value is used or error is raised", function (this: AngzarrWorld) {
-  const err = recordedError(this);
+  const err = this.lastError;
   if (err !== undefined) return expect(err).to.be.instanceOf(Error);
   const applied = log(this);
   expect(applied).to.have.length(1);
@@ -464,55 +491,57 @@ Then("either default value is used or error is raised", function (this: AngzarrW
 
 Then("the behavior depends on language", function (this: AngzarrWorld) {
   // TypeScript (proto3 through ts-proto): an absent field decodes to its default, no error.
-  expect(recordedError(this)).to.equal(undefined);
+  expect(this.lastError).to.equal(undefined);
   expect(builtState(this)).to.deep.include({ itemCount: 0, eventCount: 1 });
 });
 
 Then("the EventBook should be unchanged", function (this: AngzarrWorld) {
-  expect(this.notes.get("b.builtBook")).to.deep.equal(this.notes.get("b.bookBefore"));
+  const { builtBook, bookBefore } = this.state(STATE_BUILDING);
+  expect(builtBook).to.deep.equal(bookBefore);
 });
 
 Then("the EventBook events should still be present", function (this: AngzarrWorld) {
-  const book = this.notes.get("b.builtBook") as EventBook;
+  const book = builtBook(this);
   expect(book.pages.length).to.be.greaterThan(0);
   expect(book.pages.map((p) => headerSequence(p.header))).to.deep.equal(appliedSequences(this));
 });
 
 Then("a new state object should be returned", function (this: AngzarrWorld) {
-  const given = this.notes.get("b.state") as State;
+  const given = this.state(STATE_BUILDING).state;
   const result = builtState(this);
   expect(result).to.not.equal(given);
   expect(result.shipped).to.equal(true);
 });
 
 Then("the original state should be unchanged", function (this: AngzarrWorld) {
-  expect(this.notes.get("b.state")).to.deep.equal(this.notes.get("b.stateBefore"));
+  const { state, stateBefore } = this.state(STATE_BUILDING);
+  expect(state).to.deep.equal(stateBefore);
 });
 
 Then("_apply_event should be called for each", function (this: AngzarrWorld) {
-  const book = this.notes.get("b.builtBook") as EventBook;
+  const book = builtBook(this);
   expect(appliedSequences(this)).to.deep.equal(book.pages.map((p) => headerSequence(p.header)));
 });
 
 Then("each event should be unpacked from Any", function (this: AngzarrWorld) {
-  const book = this.notes.get("b.builtBook") as EventBook;
+  const book = builtBook(this);
   const applied = log(this);
   expect(applied).to.have.length(book.pages.length);
   book.pages.forEach((page, i) => {
     const any = pageEvent(page)!;
-    expect(applied[i]!.message, `event ${i}`).to.deep.equal(unpackAny(codecFor(typeNameFromUrl(any.typeUrl)) as never, any));
+    expect(applied[i]!.message, `event ${i}`).to.deep.equal(unpackAny(codecFor(typeNameFromUrl(any.typeUrl)), any));
   });
 });
 
 Then("final state should be returned", function (this: AngzarrWorld) {
   const state = builtState(this);
-  expect(state.eventCount).to.equal(log(this).length + ((this.notes.get("b.stateBefore") as State | undefined)?.eventCount ?? 0));
-  const book = this.notes.get("b.builtBook") as EventBook;
+  expect(state.eventCount).to.equal(log(this).length + (this.state(STATE_BUILDING).stateBefore?.eventCount ?? 0));
+  const book = builtBook(this);
   const items = book.pages.reduce((sum, p) => sum + (unpackAny(ItemAdded, pageEvent(p))?.quantity ?? 0), 0);
   expect(items, "the events add items").to.be.greaterThan(0);
-  expect(state.itemCount).to.equal(((this.notes.get("b.stateBefore") as State | undefined)?.itemCount ?? 0) + items);
+  expect(state.itemCount).to.equal((this.state(STATE_BUILDING).stateBefore?.itemCount ?? 0) + items);
 });
 
 Then("next_sequence should be {int}", function (this: AngzarrWorld, next: number) {
-  expect(this.notes.get("b.next")).to.equal(next);
+  expect(this.state(STATE_BUILDING).next).to.equal(next);
 });

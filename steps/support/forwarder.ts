@@ -8,6 +8,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
+import { StateSlot } from "./state-slot.js";
 import type { AngzarrWorld } from "./world.js";
 
 export interface CountingForwarder {
@@ -119,14 +120,16 @@ export async function startCountingForwarder(world: AngzarrWorld, listen: Listen
   return forwarder;
 }
 
+/** The scenario's temporary directory, once made. */
+const TEMP_DIR = new StateSlot<{ dir?: string }>(() => ({}));
+
 /** A temporary directory for the scenario (Unix sockets), removed with it. */
 export async function scenarioTempDir(world: AngzarrWorld): Promise<string> {
-  let dir = world.notes.get("c-tmpdir") as string | undefined;
-  if (!dir) {
-    dir = await mkdtemp(path.join(os.tmpdir(), "angzarr-c-"));
-    const created = dir;
+  const temp = world.state(TEMP_DIR);
+  if (!temp.dir) {
+    const created = await mkdtemp(path.join(os.tmpdir(), "angzarr-c-"));
     world.track({ close: () => rm(created, { recursive: true, force: true }) });
-    world.notes.set("c-tmpdir", dir);
+    temp.dir = created;
   }
-  return dir;
+  return temp.dir;
 }

@@ -7,12 +7,10 @@ import * as orders from "../../examples/gen/examples/orders.js";
 import * as inventory from "../../examples/gen/examples/inventory.js";
 import * as player from "../../examples/gen/examples/player.js";
 import type { Any } from "../../src/gen/google/protobuf/any.js";
+import type { MessageType } from "../../src/core/message.js";
 
-/** A ts-proto codec generated with outputTypeRegistry (the SDK's MessageType). */
-export interface Codec<T = Record<string, unknown>> {
-  readonly $type: string;
-  encode(message: T): { finish(): Uint8Array };
-  decode(input: Uint8Array): T;
+/** A ts-proto codec generated with outputTypeRegistry: the SDK's MessageType, always with fromPartial. */
+export interface Codec<T = Record<string, unknown>> extends MessageType<T> {
   fromPartial(object: unknown): T;
 }
 
@@ -81,8 +79,8 @@ export function emptyMessage(codec: Codec): Record<string, unknown> {
 }
 
 /** Pack with the SDK's type URL convention. */
-export function pack(codec: Codec, message: unknown): Any {
-  return { typeUrl: `type.googleapis.com/${codec.$type}`, value: Buffer.from(codec.encode(message as never).finish()) };
+export function pack<T>(codec: MessageType<T>, message: T): Any {
+  return { typeUrl: `type.googleapis.com/${codec.$type}`, value: Buffer.from(codec.encode(message).finish()) };
 }
 
 /** True when the UTF-8 text appears in the Any's bytes (a payload check that needs no schema). */

@@ -12,9 +12,11 @@ import { computeRoot, nextSequence, typeNameFromUrl } from "../../src/core/index
 import { isClientError, type ClientError } from "../../src/errors.js";
 import type { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import { MergeStrategy, SyncMode, type EventBook, type EventPage } from "../../src/gen/angzarr/types.js";
+import type { Any } from "../../src/gen/google/protobuf/any.js";
 import type { Timestamp } from "../../src/gen/google/protobuf/timestamp.js";
 import { codecFor, pack, sampleMessage } from "./messages.js";
 import { currentBackend, type Backend } from "./backend.js";
+import type { StateSlot } from "./state-slot.js";
 
 /** Deadline of every call a step makes unless the step sets one. */
 export const CALL_TIMEOUT_MS = 20_000;
@@ -122,6 +124,7 @@ export class AngzarrWorld extends World {
   lastCommand?: SentCommand;
   lastCommandSucceeded = false;
   lastResponse?: CommandResponse;
+  /** The failure of the last call a step made: the one error slot of every steps file. */
   lastError?: unknown;
   lastBook?: EventBook;
   lastBooks?: EventBook[];
@@ -129,13 +132,10 @@ export class AngzarrWorld extends World {
   lastQuery?: QuerySpec;
   /** Outcomes of concurrent calls. */
   outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-  /** The error under inspection in error_handling steps and what an accessor returned. */
-  error?: unknown;
+  /** What an accessor of the error under inspection returned (error_handling steps). */
   accessorResult?: unknown;
   /** Real errors of each kind, produced on demand and kept for the scenario. */
   readonly errorsByKind = new Map<string, ClientError>();
-  /** Scenario-specific values set by Given steps and read by later steps. */
-  readonly notes = new Map<string, unknown>();
   /** An operation a Given prepared for "When I attempt ...". */
   pendingOperation?: () => Promise<unknown>;
 
@@ -145,6 +145,11 @@ export class AngzarrWorld extends World {
 
   get backend(): Backend {
     return currentBackend();
+  }
+
+  /** This scenario's value of a steps file's typed state (see {@link StateSlot}). */
+  state<T>(slot: StateSlot<T>): T {
+    return slot.valueFor(this);
   }
 
   // ---- identities -------------------------------------------------------------------
@@ -270,7 +275,7 @@ export class AngzarrWorld extends World {
   async execute(command: SentCommand, client?: sdk.CommandHandlerClient): Promise<CommandResponse> {
     const target = client ?? (await this.commandClient());
     const codec = codecFor(command.type, command.domain);
-    let builder = target.command(command.domain, command.root).withCommand(codec as never, command.message as never);
+    let builder = target.command(command.domain, command.root).withCommand(codec, command.message);
     builder = builder.withSequence(command.sequence);
     if (command.correlationId !== undefined) builder = builder.withCorrelationId(command.correlationId);
     if (command.syncMode !== undefined) builder = builder.withSyncMode(command.syncMode);
@@ -282,13 +287,13 @@ export class AngzarrWorld extends World {
   async executeAny(
     domain: string,
     root: string,
-    any: { typeUrl: string; value: Uint8Array },
+    any: Any,
     sequence: number,
   ): Promise<CommandResponse> {
     const target = await this.commandClient();
     return target
       .command(domain, root)
-      .withCommandAny(any as never)
+      .withCommandAny(any)
       .withSequence(sequence)
       .execute({ timeoutMs: CALL_TIMEOUT_MS });
   }

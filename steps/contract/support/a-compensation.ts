@@ -18,8 +18,20 @@ import { event } from "../../../src/handlers/events.js";
 import { commandBook } from "../../../src/handlers/outbound.js";
 import { ItemAdded, OrderState, OrderValidated, ShipOrder } from "../../../examples/gen/examples/orders.js";
 import { InventoryState, ReserveStock, StockReserved } from "../../../examples/gen/examples/inventory.js";
-import { CommandRequest, MergeStrategy, Notification, SyncMode, RejectionNotification, type CommandBook, type Cover, type EventBook } from "../../../src/gen/angzarr/types.js";
+import {
+  CascadeErrorMode,
+  CommandRequest,
+  MergeStrategy,
+  Notification,
+  SyncMode,
+  RejectionNotification,
+  type CommandBook,
+  type Cover,
+  type EventBook,
+} from "../../../src/gen/angzarr/types.js";
+import type { SagaHandleRequest } from "../../../src/gen/angzarr/saga.js";
 import type { Any } from "../../../src/gen/google/protobuf/any.js";
+import { StateSlot } from "../../support/state-slot.js";
 import { CALL_TIMEOUT_MS, type AngzarrWorld } from "../../support/world.js";
 import type { BusinessResponse } from "../../../src/gen/angzarr/command_handler.js";
 
@@ -54,25 +66,25 @@ export interface CompScenario {
   causes?: Map<string, CommandBook>;
   /** Nested scenario: the outer trigger (orders aggregate and the ItemAdded sequence). */
   outer?: { root: string; seq: number; correlationId: string };
+  /** Which component's router a Given set up to handle rejections. */
+  rejectionRouter?: "saga" | "process_manager";
 }
 
+const COMPENSATION = new StateSlot<CompScenario>((world) => ({
+  sagaName: "order-fulfillment",
+  sourceDomain: "orders",
+  sourceRoot: computeRoot("orders", `order-${world.nonce}`),
+  sourceSeq: 1,
+  correlationId: `corr-${world.nonce}`,
+  reason: "out of stock",
+  sku: `sku-${world.nonce}`,
+  quantity: 2,
+  issuer: "saga",
+}));
+
+/** The scenario's compensation set-up. */
 export function comp(world: AngzarrWorld): CompScenario {
-  let s = world.notes.get("a:comp") as CompScenario | undefined;
-  if (!s) {
-    s = {
-      sagaName: "order-fulfillment",
-      sourceDomain: "orders",
-      sourceRoot: computeRoot("orders", `order-${world.nonce}`),
-      sourceSeq: 1,
-      correlationId: `corr-${world.nonce}`,
-      reason: "out of stock",
-      sku: `sku-${world.nonce}`,
-      quantity: 2,
-      issuer: "saga",
-    };
-    world.notes.set("a:comp", s);
-  }
-  return s;
+  return world.state(COMPENSATION);
 }
 
 /** The SDK saga: every ItemAdded of `sourceDomain` reserves stock in inventory. */
@@ -97,7 +109,7 @@ export async function emitSagaCommand(s: CompScenario): Promise<CommandBook> {
   const source = makeEventBook(makeCover({ domain: s.sourceDomain, root: s.sourceRoot, correlationId: s.correlationId }), [
     makeEventPage(s.sourceSeq, packFor(ItemAdded, ItemAdded.fromPartial({ sku: s.sku, quantity: s.quantity }))),
   ]);
-  const response = await saga.handle({ source, destinationSequences: {} } as never);
+  const response = await saga.handle(sagaRequest(source));
   if (response.commands.length !== 1) throw new Error(`the saga emitted ${response.commands.length} commands, expected 1`);
   s.command = response.commands[0]!;
   s.issuer = "saga";
@@ -121,7 +133,7 @@ export async function emitPmCommand(s: CompScenario): Promise<CommandBook> {
   const trigger = makeEventBook(makeCover({ domain: "orders", root: s.sourceRoot, correlationId: s.correlationId }), [
     makeEventPage(s.sourceSeq, packFor(ItemAdded, ItemAdded.fromPartial({ sku: s.sku, quantity: s.quantity }))),
   ]);
-  const response = await pm.handle({ trigger, processState: undefined, destinationSequences: {} } as never);
+  const response = await pm.handle({ trigger, processState: undefined, destinationSequences: {} });
   if (response.commands.length !== 1) throw new Error(`the process manager emitted ${response.commands.length} commands, expected 1`);
   s.command = response.commands[0]!;
   s.issuer = "process_manager";
@@ -256,7 +268,7 @@ export async function runNestedSagas(s: CompScenario): Promise<void> {
       commands: [commandBook({ domain: "orders", root: e.orderId }, event(ShipOrder, ShipOrder.fromPartial({ address: "dock 4", carrier: "rail" })))],
     })),
   );
-  const innerResponse = await inner.handle({ source: stored, destinationSequences: {} } as never);
+  const innerResponse = await inner.handle(sagaRequest(stored));
   if (innerResponse.commands.length !== 1) throw new Error(`the inner saga emitted ${innerResponse.commands.length} commands`);
   s.sagaName = "inventory-shipping";
   s.command = innerResponse.commands[0]!;
@@ -264,6 +276,11 @@ export async function runNestedSagas(s: CompScenario): Promise<void> {
     throw CommandRejectedError.preconditionFailed(s.reason);
   });
   s.rejection = await refuse(orders as CommandRouter<unknown>, s.command);
+}
+
+/** What the coordinator sends a saga: the source book (these sagas need no destination sequences). */
+function sagaRequest(source: EventBook): SagaHandleRequest {
+  return { source, syncMode: SyncMode.SYNC_MODE_ASYNC, cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST, destinationSequences: {} };
 }
 
 function packFor<T>(type: { $type: string; encode(m: T): { finish(): Uint8Array } }, message: T): Any {
@@ -284,21 +301,23 @@ export async function deliverThroughCoordinator(world: AngzarrWorld, s: CompScen
   });
 }
 
-/** A CommandRouter of `domain` whose rejection handler (for inventory's ReserveStock) records the context it receives. */
-export function compensatingRouter(world: AngzarrWorld, domain: string): CommandRouter<OrderState> {
+/** A CommandRouter of `domain` whose rejection handler (for inventory's ReserveStock) passes the context it receives to `seen`. */
+export function compensatingRouter(domain: string, seen: (context: CompensationContext) => void): CommandRouter<OrderState> {
   return new CommandRouter(domain, new StateRouter<OrderState>(() => OrderState.fromPartial({})))
     .on(OrderValidated, () => undefined)
     .onRejected("inventory", ReserveStock, (ctx) => {
-      world.notes.set("a:routerContext", ctx);
+      seen(ctx);
       return event(OrderValidated, OrderValidated.fromPartial({ note: `compensated: ${ctx.reason}` }));
     });
 }
 
 /** Hands the scenario's notification CommandBook to the source domain's router; returns the context its rejection handler saw. */
-export async function compensateInProcess(world: AngzarrWorld, s: CompScenario): Promise<{ context: CompensationContext | undefined; response: BusinessResponse }> {
-  const router = compensatingRouter(world, originOf(s.command).source.domain);
+export async function compensateInProcess(s: CompScenario): Promise<{ context: CompensationContext | undefined; response: BusinessResponse }> {
+  let context: CompensationContext | undefined;
+  const router = compensatingRouter(originOf(s.command).source.domain, (ctx) => {
+    context = ctx;
+  });
   const delivery = notificationCommandBook(buildNotification(s), s.command!);
-  world.notes.delete("a:routerContext");
   const response = await router.handle({ events: { cover: delivery.cover, pages: [], snapshot: undefined, nextSequence: 0 }, command: delivery });
-  return { context: world.notes.get("a:routerContext") as CompensationContext | undefined, response };
+  return { context, response };
 }

@@ -10,7 +10,7 @@ import { StateRouter } from "../../../src/handlers/state-router.js";
 import { SagaHandlers, SagaRouter } from "../../../src/handlers/saga-router.js";
 import { ProjectorRouter } from "../../../src/handlers/projector-router.js";
 import { ProcessManagerHandlers, ProcessManagerRouter } from "../../../src/handlers/process-manager-router.js";
-import { event, type EventLike } from "../../../src/handlers/events.js";
+import { event } from "../../../src/handlers/events.js";
 import { commandBook } from "../../../src/handlers/outbound.js";
 import type { MessageType } from "../../../src/core/message.js";
 import {
@@ -29,9 +29,11 @@ import { ReserveStock } from "../../../examples/gen/examples/inventory.js";
 import type { BusinessResponse } from "../../../src/gen/angzarr/command_handler.js";
 import type { SagaResponse } from "../../../src/gen/angzarr/saga.js";
 import type { ProcessManagerHandleResponse } from "../../../src/gen/angzarr/process_manager.js";
-import { MergeStrategy, type CommandBook, type Cover, type EventBook, type EventPage, type Projection } from "../../../src/gen/angzarr/types.js";
+import { CascadeErrorMode, MergeStrategy, SyncMode, type CommandBook, type Cover, type EventBook, type EventPage, type Projection } from "../../../src/gen/angzarr/types.js";
 import type { Any } from "../../../src/gen/google/protobuf/any.js";
 import { codecFor, sampleMessage, type Codec } from "../../support/messages.js";
+import { StateSlot } from "../../support/state-slot.js";
+import type { AngzarrWorld } from "../../support/world.js";
 
 export const ROUTER_ROOT = "00000000-0000-4000-8000-00000000a001";
 
@@ -65,7 +67,6 @@ export interface RouterScenario {
   pmResponses: ProcessManagerHandleResponse[];
   /** Process manager books per correlation id, as the coordinator keeps them. */
   pmBooks: Map<string, EventBook>;
-  error?: unknown;
   /** How many events the ProcessOrder handler emits. */
   emitCount: number;
   /** Side effects the projector performs outside its projection (a stand-in external table). */
@@ -81,11 +82,14 @@ export function newScenario(): RouterScenario {
   return { calls: [], prior: [], pmResponses: [], pmBooks: new Map(), emitCount: 0, externalWrites: [], applied: [], registered: new Map() };
 }
 
-export function packOf(codec: Codec | MessageType, message: unknown): Any {
-  return { typeUrl: `type.googleapis.com/${codec.$type}`, value: Buffer.from((codec as Codec).encode(message as never).finish()) };
+/** The scenario's routers and what they answered; a router's failure goes to the World's lastError. */
+export const ROUTER_SCENARIO = new StateSlot<RouterScenario>(newScenario);
+
+export function packOf<T>(codec: MessageType<T>, message: T): Any {
+  return { typeUrl: `type.googleapis.com/${codec.$type}`, value: Buffer.from(codec.encode(message).finish()) };
 }
 
-export function page(seq: number, codec: Codec | MessageType, message: unknown): EventPage {
+export function page<T>(seq: number, codec: MessageType<T>, message: T): EventPage {
   return makeEventPage(seq, packOf(codec, message));
 }
 
@@ -111,47 +115,39 @@ export function orderState(rs: RouterScenario): StateRouter<OrderState> {
     .withSnapshot(OrderState);
 }
 
-type Handler = (cmd: never, state: OrderState, ctx: CommandContext) => EventLike | EventLike[] | undefined;
+/** Registers one of the orders aggregate's handlers on a router. */
+type Registration = (router: CommandRouter<OrderState>) => void;
 
 /** The orders aggregate's handlers by command name; each records its call. */
-function aggregateHandlers(rs: RouterScenario): Record<string, { type: MessageType; fn: Handler }> {
+function aggregateHandlers(rs: RouterScenario): Record<string, Registration> {
   const record = (handler: string, message: unknown, state: OrderState, ctx: CommandContext) =>
     rs.calls.push({ handler, message, exists: ctx.exists, items: state.itemCount, priorPages: ctx.prior.pages.length, nextSequence: ctx.nextSequence });
   return {
-    CreateOrder: {
-      type: CreateOrder as never,
-      fn: ((cmd: CreateOrder, s: OrderState, ctx: CommandContext) => {
+    CreateOrder: (router) =>
+      router.on(CreateOrder, (cmd, s, ctx) => {
         record("CreateOrder", cmd, s, ctx);
         if (ctx.exists) throw CommandRejectedError.preconditionFailed("order already exists");
         return event(OrderCreated, OrderCreated.fromPartial({ customerId: cmd.customerId }));
-      }) as Handler,
-    },
-    AddItem: {
-      type: AddItem as never,
-      fn: ((cmd: AddItem, s: OrderState, ctx: CommandContext) => {
+      }),
+    AddItem: (router) =>
+      router.on(AddItem, (cmd, s, ctx) => {
         record("AddItem", cmd, s, ctx);
         if (!ctx.exists) throw CommandRejectedError.preconditionFailed("order does not exist");
         return event(ItemAdded, ItemAdded.fromPartial({ sku: cmd.sku, quantity: cmd.quantity }));
-      }) as Handler,
-    },
-    ProcessOrder: {
-      type: ProcessOrder as never,
-      fn: ((cmd: ProcessOrder, s: OrderState, ctx: CommandContext) => {
+      }),
+    ProcessOrder: (router) =>
+      router.on(ProcessOrder, (cmd, s, ctx) => {
         record("ProcessOrder", cmd, s, ctx);
         return Array.from({ length: rs.emitCount }, (_, i) => event(ItemAdded, ItemAdded.fromPartial({ sku: `batch-${i}`, quantity: 1 })));
-      }) as Handler,
-    },
-    FailWith: {
-      type: FailWith as never,
-      fn: ((cmd: FailWith, s: OrderState, ctx: CommandContext) => {
+      }),
+    FailWith: (router) =>
+      router.on(FailWith, (cmd, s, ctx) => {
         record("FailWith", cmd, s, ctx);
         throw new Error(`payment gateway unavailable: ${cmd.message}`);
-      }) as Handler,
-    },
+      }),
     // Guard / validate / compute: the three phases of one handler, each recorded.
-    ShipOrder: {
-      type: ShipOrder as never,
-      fn: ((cmd: ShipOrder, s: OrderState, ctx: CommandContext) => {
+    ShipOrder: (router) =>
+      router.on(ShipOrder, (cmd, s, ctx) => {
         record("ShipOrder", cmd, s, ctx);
         rs.calls.push({ handler: "guard" });
         if (!ctx.exists) throw CommandRejectedError.preconditionFailed("order does not exist: cannot ship");
@@ -160,8 +156,7 @@ function aggregateHandlers(rs: RouterScenario): Record<string, { type: MessageTy
         if (!cmd.carrier) throw CommandRejectedError.invalidArgument("invalid ShipOrder: carrier is required");
         rs.calls.push({ handler: "compute" });
         return event(OrderShipped, OrderShipped.fromPartial({ address: cmd.address, carrier: cmd.carrier }));
-      }) as Handler,
-    },
+      }),
   };
 }
 
@@ -169,9 +164,9 @@ export function aggregateRouter(rs: RouterScenario, names?: string[]): CommandRo
   const all = aggregateHandlers(rs);
   const router = new CommandRouter("orders", orderState(rs));
   for (const name of names ?? Object.keys(all)) {
-    const h = all[name];
-    if (!h) throw new Error(`no example handler for ${name}`);
-    router.on(h.type as MessageType<never>, h.fn as never);
+    const register = all[name];
+    if (!register) throw new Error(`no example handler for ${name}`);
+    register(router);
   }
   rs.aggregate = router;
   rs.kind = "aggregate";
@@ -192,12 +187,13 @@ export function orderCover(correlationId = ""): Cover {
 }
 
 /** Sends one command to the aggregate router with the scenario's prior events. */
-export async function handleCommand(rs: RouterScenario, any: Any): Promise<void> {
+export async function handleCommand(world: AngzarrWorld, any: Any): Promise<void> {
+  const rs = world.state(ROUTER_SCENARIO);
   const router = rs.aggregate;
   if (!router) throw new Error("no aggregate router was set up");
   const cover = orderCover();
   rs.response = undefined;
-  rs.error = undefined;
+  world.lastError = undefined;
   try {
     rs.response = await router.handle({
       events: makeEventBook(cover, rs.prior, rs.snapshot),
@@ -207,7 +203,7 @@ export async function handleCommand(rs: RouterScenario, any: Any): Promise<void>
       },
     });
   } catch (err) {
-    rs.error = err;
+    world.lastError = err;
   }
 }
 
@@ -228,12 +224,12 @@ export function commandAny(name: string, data?: Record<string, unknown>): Any {
 export function sagaRouter(rs: RouterScenario, names: string[] = ["OrderCreated", "ItemAdded"]): SagaRouter {
   let handlers = new SagaHandlers();
   for (const name of names) {
-    const codec = codecFor(name, "orders") as unknown as MessageType<Record<string, unknown>>;
+    const codec = codecFor(name, "orders");
     handlers = handlers.on(codec, (e, ctx) => {
       const local = { reserved: 0 }; // per-invocation state: a saga keeps nothing between events
       rs.calls.push({ handler: name, message: e, sequence: ctx.event.sequence, correlationId: ctx.source.cover?.correlationId, items: local.reserved });
       if (name !== "ItemAdded") return undefined;
-      const item = e as unknown as ItemAdded;
+      const item = { sku: String(e.sku), quantity: Number(e.quantity) };
       local.reserved += item.quantity;
       let command: CommandBook = commandBook(
         { domain: "inventory", root: computeRoot("inventory", item.sku) },
@@ -251,14 +247,20 @@ export function sagaRouter(rs: RouterScenario, names: string[] = ["OrderCreated"
   return rs.saga;
 }
 
-export async function handleSaga(rs: RouterScenario, pages: EventPage[], correlationId: string, destinations: Record<string, number> = {}): Promise<void> {
+export async function handleSaga(world: AngzarrWorld, pages: EventPage[], correlationId: string, destinations: Record<string, number> = {}): Promise<void> {
+  const rs = world.state(ROUTER_SCENARIO);
   rs.sagaSource = makeEventBook(orderCover(correlationId), pages);
   rs.sagaResponse = undefined;
-  rs.error = undefined;
+  world.lastError = undefined;
   try {
-    rs.sagaResponse = await rs.saga!.handle({ source: rs.sagaSource, destinationSequences: destinations } as never);
+    rs.sagaResponse = await rs.saga!.handle({
+      source: rs.sagaSource,
+      syncMode: SyncMode.SYNC_MODE_ASYNC,
+      cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST,
+      destinationSequences: destinations,
+    });
   } catch (err) {
-    rs.error = err;
+    world.lastError = err;
   }
 }
 
@@ -273,11 +275,11 @@ export interface ProjectionState {
 export function projectorRouter(rs: RouterScenario, names: string[] = ["OrderCreated", "ItemAdded"]): ProjectorRouter<ProjectionState> {
   let router = new ProjectorRouter<ProjectionState>("order-summary", ["orders"], (_book, speculative) => ({ seen: [], items: 0, speculative }));
   for (const name of names) {
-    const codec = codecFor(name, "orders") as unknown as MessageType<Record<string, unknown>>;
+    const codec = codecFor(name, "orders");
     router = router.on(codec, (state, e, ctx) => {
       rs.calls.push({ handler: name, message: e, sequence: ctx.sequence, speculative: ctx.speculative });
       state.seen.push(ctx.sequence);
-      if (name === "ItemAdded") state.items += (e as unknown as ItemAdded).quantity;
+      if (name === "ItemAdded") state.items += Number(e.quantity);
       // The projector's external write (a read-model row), skipped on speculative runs.
       if (!ctx.speculative) rs.externalWrites.push(`${name}@${ctx.sequence}`);
     });
@@ -287,12 +289,13 @@ export function projectorRouter(rs: RouterScenario, names: string[] = ["OrderCre
   return rs.projector;
 }
 
-export async function project(rs: RouterScenario, pages: EventPage[], speculative = false): Promise<void> {
-  rs.error = undefined;
+export async function project(world: AngzarrWorld, pages: EventPage[], speculative = false): Promise<void> {
+  const rs = world.state(ROUTER_SCENARIO);
+  world.lastError = undefined;
   try {
     rs.projection = await rs.projector!.handle(makeEventBook(orderCover(), pages), speculative);
   } catch (err) {
-    rs.error = err;
+    world.lastError = err;
   }
 }
 
@@ -308,13 +311,13 @@ export function pmRouter(rs: RouterScenario, names: string[] = ["OrderCreated", 
   for (const name of names) {
     const domain = domainOf(name);
     const handlers = byDomain.get(domain) ?? new ProcessManagerHandlers<OrderState>();
-    const codec = codecFor(name) as unknown as MessageType<Record<string, unknown>>;
+    const codec = codecFor(name);
     byDomain.set(
       domain,
       handlers.on(codec, (e, state, ctx) => {
         rs.calls.push({ handler: name, message: e, items: state.itemCount, correlationId: ctx.correlationId });
         if (name !== "ItemAdded") return {};
-        const item = e as unknown as ItemAdded;
+        const item = { sku: String(e.sku), quantity: Number(e.quantity) };
         return {
           // The PM records what it saw (its own state) and asks inventory to reserve.
           processEvents: event(ItemAdded, ItemAdded.fromPartial({ sku: item.sku, quantity: item.quantity })),
@@ -336,7 +339,7 @@ export function pmRouter(rs: RouterScenario, names: string[] = ["OrderCreated", 
 export async function handlePm(rs: RouterScenario, domain: string, pages: EventPage[], correlationId: string): Promise<ProcessManagerHandleResponse> {
   const trigger = makeEventBook(makeCover({ domain, root: ROUTER_ROOT, correlationId }), pages);
   const processState = rs.pmBooks.get(correlationId);
-  const response = await rs.pm!.handle({ trigger, processState, destinationSequences: {} } as never);
+  const response = await rs.pm!.handle({ trigger, processState, destinationSequences: {} });
   rs.pmResponses.push(response);
   const produced = response.processEvents;
   if (produced && produced.pages.length > 0) {

@@ -1,21 +1,36 @@
 /**
  * Shared state of the contract steps of event_decoding.feature and state_building.feature
- * (share B): "the event" a Given set up, and the error the last When raised. Kept in the
- * World's `notes` map under "b." keys, so no World field is needed.
+ * (share B): "the event" a Given set up and which kind of step ran. The error the last When
+ * raised is the World's lastError.
  */
 import { makeEventPage } from "../../../src/core/index.js";
 import type { EventPage } from "../../../src/gen/angzarr/types.js";
 import type { Any } from "../../../src/gen/google/protobuf/any.js";
 import { codecFor, type Codec } from "../../support/messages.js";
+import { StateSlot } from "../../support/state-slot.js";
 import type { AngzarrWorld } from "../../support/world.js";
 
-/** The event page a Given described ("an event with ...", "an EventPage with ..."). */
-export function setSubject(world: AngzarrWorld, page: EventPage): void {
-  world.notes.set("b.page", page);
+/** What event_decoding and state_building steps share within a scenario. */
+export interface SharedEventsState {
+  /** The event page a Given described ("an event with ...", "an EventPage with ..."). */
+  page?: EventPage;
+  /** A decode step (event_decoding) ran. */
+  decodeRan: boolean;
+  /** A build or apply step (state_building) ran. */
+  stateRan: boolean;
 }
 
+/** The slot of {@link SharedEventsState}. */
+export const SHARED_EVENTS = new StateSlot<SharedEventsState>(() => ({ decodeRan: false, stateRan: false }));
+
+/** Makes a page "the event" of the scenario. */
+export function setSubject(world: AngzarrWorld, page: EventPage): void {
+  world.state(SHARED_EVENTS).page = page;
+}
+
+/** "The event" an earlier Given set up. */
 export function subjectPage(world: AngzarrWorld): EventPage {
-  const page = world.notes.get("b.page") as EventPage | undefined;
+  const page = world.state(SHARED_EVENTS).page;
   if (!page) throw new Error("no event was set up by an earlier step");
   return page;
 }
@@ -42,19 +57,15 @@ export function codecOfUrl(url: string): Codec | undefined {
   }
 }
 
-/** Runs `fn`, recording its error (or clearing the last one). */
+/** Runs `fn`, recording its error in lastError (or clearing the last one). */
 export function attempt<T>(world: AngzarrWorld, fn: () => T): T | undefined {
-  world.notes.delete("b.error");
+  world.lastError = undefined;
   try {
     return fn();
   } catch (err) {
-    world.notes.set("b.error", err);
+    world.lastError = err;
     return undefined;
   }
-}
-
-export function recordedError(world: AngzarrWorld): unknown {
-  return world.notes.get("b.error");
 }
 
 /** Bytes that do not decode: field 1 announced as 127 bytes long, one byte present. */

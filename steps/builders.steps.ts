@@ -4,7 +4,8 @@
  */
 import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
-import { isUuid, parseTimestamp, protoToUuid } from "../src/core/index.js";
+import { parseTimestamp, protoToUuid } from "../src/core/index.js";
+import { isUuid } from "../src/core/uuid.js";
 import { isClientError } from "../src/errors.js";
 import { MergeStrategy, SyncMode, type CommandRequest, type Query } from "../src/gen/angzarr/types.js";
 import { anyContainsText, codecFor, sampleMessage } from "./support/messages.js";

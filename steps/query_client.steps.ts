@@ -6,7 +6,8 @@ import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import { closedPortEndpoint } from "../src/testing/index.js";
 import type { GrpcError } from "../src/errors.js";
-import { parseTimestamp, timestampToRfc3339 } from "../src/core/index.js";
+import { parseTimestamp } from "../src/core/index.js";
+import { timestampToRfc3339 } from "../src/core/time.js";
 import { anyContainsText, codecFor, sampleMessage } from "./support/messages.js";
 import { AngzarrWorld, describeError, pageSequence, pageTypeName, planFor } from "./support/world.js";
 

@@ -16,6 +16,7 @@ import { Given, Then, When } from "@cucumber/cucumber";
 import { Channel, connectivityState, credentials, type ChannelInterface } from "@grpc/grpc-js";
 import { expect } from "chai";
 import * as sdk from "../../src/index.js";
+import { parseEndpoint } from "../../src/client/endpoint.js";
 import { InvalidArgumentError, TransportError, isClientError } from "../../src/errors.js";
 import { closedPortEndpoint, startFaultProxy, type FaultProxy } from "../../src/testing/index.js";
 import { codecFor, sampleMessage } from "../support/messages.js";
@@ -333,7 +334,7 @@ Then("the error should indicate connection lost", function (this: AngzarrWorld) 
 // http:// is plaintext: the endpoint parses as such and the probe worked against the plaintext backend.
 Then("the scheme should be treated as insecure", function (this: AngzarrWorld) {
   const s = conn(this);
-  expect(sdk.parseEndpoint(s.endpoint!).security).to.equal("plaintext");
+  expect(parseEndpoint(s.endpoint!).security).to.equal("plaintext");
   if (s.error !== undefined) throw new Error(`the plaintext connection failed: ${describeError(s.error)}`);
 });
 
@@ -341,7 +342,7 @@ Then("the scheme should be treated as insecure", function (this: AngzarrWorld) {
 // reached, because the client insisted on a TLS handshake instead of falling back.
 Then("the connection should use TLS", function (this: AngzarrWorld) {
   const s = conn(this);
-  expect(sdk.parseEndpoint(s.endpoint!).security).to.equal("tls");
+  expect(parseEndpoint(s.endpoint!).security).to.equal("tls");
   const err = requireConnError(s);
   expect(err.isConnectionError(), describeError(err)).to.equal(true);
 });
@@ -349,7 +350,7 @@ Then("the connection should use TLS", function (this: AngzarrWorld) {
 Then("the client should use UDS transport", function (this: AngzarrWorld) {
   const s = conn(this);
   const client = requireClient(s);
-  expect(sdk.parseEndpoint(client.endpoint).transport).to.equal("unix");
+  expect(parseEndpoint(client.endpoint).transport).to.equal("unix");
   expect(s.forwarder?.connections, "nothing connected to the socket").to.be.greaterThan(0);
 });
 

@@ -10,7 +10,7 @@ import {
   SpeculativeClient,
 } from "../../src/client/index.js";
 import { packAny, unpackAny } from "../../src/core/any.js";
-import { headerSequence, makeEventBook, packEventPage } from "../../src/core/books.js";
+import { headerSequence, makeEventBook, makeEventPage } from "../../src/core/books.js";
 import { newRoot } from "../../src/core/uuid.js";
 import { ConnectionError, GrpcError, InvalidArgumentError, Status } from "../../src/errors.js";
 import { Cover, SyncMode, type EventPage } from "../../src/gen/angzarr/types.js";
@@ -92,7 +92,7 @@ describe("CommandHandlerClient against a real gRPC server", () => {
 
   it("injectFacts passes the coordinator's refusal through", async () => {
     const err = await rejectsWith(
-      commands.injectFacts({ events: makeEventBook({ domain: "inventory", root: newRoot() }, [packEventPage(0, Cover, cover("x"))]), syncMode: 0, routeToHandler: false }),
+      commands.injectFacts({ events: makeEventBook({ domain: "inventory", root: newRoot() }, [makeEventPage(0, packAny(Cover, cover("x")))]), syncMode: 0, routeToHandler: false }),
       GrpcError,
     );
     expect(err.code).to.equal(Status.INVALID_ARGUMENT);
@@ -253,7 +253,7 @@ describe("SpeculativeClient", () => {
     sagaFake.stop();
   });
 
-  const source = () => makeEventBook({ domain: "orders", root: newRoot() }, [packEventPage(0, Cover, cover("placed"))]);
+  const source = () => makeEventBook({ domain: "orders", root: newRoot() }, [makeEventPage(0, packAny(Cover, cover("placed")))]);
 
   it("speculates commands, sagas, process managers and projectors on one channel", async () => {
     await using speculative = SpeculativeClient.connect(fake.address);

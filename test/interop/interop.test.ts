@@ -17,7 +17,8 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { Client, computeRoot, GrpcError, Status, uuidToBytes } from "../../src/index.js";
+import { uuidToBytes } from "../../src/core/uuid.js";
+import { Client, computeRoot, GrpcError, Status } from "../../src/index.js";
 import { SyncMode, type EventBook, type EventPage } from "../../src/gen/angzarr/types.js";
 import {
   AddItem,

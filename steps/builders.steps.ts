@@ -233,7 +233,7 @@ When(
 When(
   "I build a query for {string} root {string} in edition {string}",
   async function (this: AngzarrWorld, domain: string, name: string, edition: string) {
-    await buildQuery(this, domain, name, (b) => b.edition(edition));
+    await buildQuery(this, domain, name, (b) => b.withEdition(edition));
   },
 );
 

@@ -18,7 +18,7 @@ import { AngzarrWorld, CALL_TIMEOUT_MS, describeError } from "../support/world.j
 interface QbState {
   builder?: sdk.QueryBuilder;
   domain: string;
-  /** Setter calls in order, e.g. ["edition", "test-branch"], for the chained-values check. */
+  /** Setter calls in order, e.g. ["withEdition", "test-branch"], for the chained-values check. */
   calls: Array<[string, unknown[]]>;
   /** The first error a setter, build() or a run threw. */
   error?: unknown;
@@ -92,7 +92,7 @@ const METHOD_NAMES: Record<string, string> = {
   as_of_sequence: "asOfSequence",
   as_of_time: "asOfTime",
   by_correlation_id: "byCorrelationId",
-  edition: "edition",
+  edition: "withEdition",
   sequences: "sequences",
 };
 
@@ -197,7 +197,7 @@ When("I set by_correlation_id to {string}", function (this: AngzarrWorld, id: st
 });
 
 When("I set edition to {string}", function (this: AngzarrWorld, name: string) {
-  apply(this, "edition", [name]);
+  apply(this, "withEdition", [name]);
 });
 
 When("I set range from {int}", function (this: AngzarrWorld, lower: number) {
@@ -328,7 +328,7 @@ Then("all chained query values should be preserved", function (this: AngzarrWorl
   expect(s.calls.length, "nothing was chained").to.be.greaterThan(0);
   for (const [method, args] of s.calls) {
     switch (method) {
-      case "edition":
+      case "withEdition":
         expect(query.cover?.edition?.name).to.equal(args[0]);
         break;
       case "byCorrelationId":

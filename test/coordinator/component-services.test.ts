@@ -168,7 +168,7 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect(command.cover!.correlationId).to.equal("spec-1");
       expect(typeNameFromUrl((command.pages[0]!.payload as { value: Any }).value.typeUrl)).to.equal(ReserveStock.$type);
       expect((await read("inventory", stock(item).root)).pages).to.deep.equal([]);
-      expect((await queries.query("inventory", stock(item).root).edition("what-if").getEventBook()).pages).to.deep.equal([]);
+      expect((await queries.query("inventory", stock(item).root).withEdition("what-if").getEventBook()).pages).to.deep.equal([]);
     });
 
     it("Execute runs the saga's commands through the command pipeline: the inventory events are stored", async () => {

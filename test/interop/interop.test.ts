@@ -256,7 +256,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
       expect(r.edition_view).to.deep.equal([0, 1, 2, 3, 4, 5]);
       expect(r.main_view).to.deep.equal([0, 1, 2, 3, 4]);
       expect([r.edition_last.type_url, r.edition_last.fields]).to.deep.equal([typeUrl(ItemAdded), { sku: "py-branch-sku", quantity: 1 }]);
-      const ts = await client.queries.query("orders", computeRoot("orders", `py-order-${run}`)).edition("py-branch").getEventBook();
+      const ts = await client.queries.query("orders", computeRoot("orders", `py-order-${run}`)).withEdition("py-branch").getEventBook();
       expect(tsPage(ts.pages.at(-1)!)).to.deep.equal(pyPage(r.edition_last));
     });
 

@@ -100,6 +100,8 @@ export {
   type AggregateRootRef,
   type CallOptions,
   type ClientOptions,
+  type DomainClientOptions,
+  type EnvEndpoint,
   type EventStream,
   type FactInit,
   type MetadataInit,

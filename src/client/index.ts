@@ -2,11 +2,11 @@
  * Clients of the Angzarr coordinator: commands, queries, speculation, builders and options.
  * @module
  */
-export { BaseClient } from "./base-client.js";
+export { BaseClient, type EnvEndpoint } from "./base-client.js";
 export { Client } from "./client.js";
 export { AggregateClient, CommandHandlerClient } from "./command-handler-client.js";
 export { CommandBuilder } from "./command-builder.js";
-export { DomainClient } from "./domain-client.js";
+export { DomainClient, type DomainClientOptions } from "./domain-client.js";
 export type { FactInit, TypedMessage } from "./facts.js";
 export type { CallOptions, ClientOptions, MetadataInit, TlsOptions, TokenSource } from "./options.js";
 export { QueryBuilder } from "./query-builder.js";

@@ -98,7 +98,7 @@ function create(world: AngzarrWorld, kind: string, endpoint: string, opts: sdk.C
     case "SpeculativeClient":
       return world.track(sdk.SpeculativeClient.connect(endpoint, opts));
     case "DomainClient":
-      return world.track(sdk.DomainClient.connect(endpoint, "orders", opts));
+      return world.track(sdk.DomainClient.connect(endpoint, { ...opts, domain: "orders" }));
     case "Client":
       return world.track(sdk.Client.connect(endpoint, opts));
     default:
@@ -219,8 +219,8 @@ When("I connect with keep-alive enabled", async function (this: AngzarrWorld) {
 
 When("I call from_env\\({string}, {string}\\)", async function (this: AngzarrWorld, name: string, fallback: string) {
   const s = conn(this);
-  // from_env is our QueryClient.fromEnv(envVar, fallback).
-  s.client = this.track(sdk.QueryClient.fromEnv(name, await expand(this, fallback)));
+  // from_env is our QueryClient.fromEnv({ envVar, fallback }).
+  s.client = this.track(sdk.QueryClient.fromEnv({ envVar: name, fallback: await expand(this, fallback) }));
   s.endpoint = s.client.endpoint;
 });
 

@@ -203,7 +203,7 @@ export class AngzarrWorld extends World {
   }
 
   async connectDomain(endpoint = this.backend.endpoint, domain = "orders"): Promise<sdk.DomainClient> {
-    return this.track(sdk.DomainClient.connect(endpoint, domain));
+    return this.track(sdk.DomainClient.connect(endpoint, { domain }));
   }
 
   async seeder(): Promise<sdk.CommandHandlerClient> {

@@ -144,7 +144,7 @@ describe("sharing, closing and factories", () => {
     const client = Client.connect(fake.address);
     try {
       expect(() => client.domain("Orders")).to.throw(InvalidArgumentError);
-      expect(() => DomainClient.connect(fake.address, "")).to.throw(InvalidArgumentError);
+      expect(() => DomainClient.connect(fake.address, { domain: "" })).to.throw(InvalidArgumentError);
     } finally {
       await client.close();
     }
@@ -201,20 +201,20 @@ describe("sharing, closing and factories", () => {
     const name = "ANGZARR_TEST_ENDPOINT_" + process.pid;
     try {
       delete process.env[name];
-      const a = QueryClient.fromEnv(name, fake.address);
+      const a = QueryClient.fromEnv({ envVar: name, fallback: fake.address });
       expect(a.endpoint).to.equal(fake.address);
       await a.waitForReady({ timeoutMs: 2000 });
       await a.close();
       process.env[name] = "";
-      const b = DomainClient.fromEnv(name, fake.address, "orders");
+      const b = DomainClient.fromEnv({ envVar: name, fallback: fake.address, domain: "orders" });
       expect(b.endpoint).to.equal(fake.address);
       await b.close();
       process.env[name] = "127.0.0.1:9";
-      const c = Client.fromEnv(name, fake.address);
+      const c = Client.fromEnv({ envVar: name, fallback: fake.address });
       expect(c.endpoint).to.equal("127.0.0.1:9");
       await c.close();
-      for (const factory of [CommandHandlerClient.fromEnv, SpeculativeClient.fromEnv]) {
-        const d = factory(name, fake.address);
+      const fromEnv = { envVar: name, fallback: fake.address };
+      for (const d of [CommandHandlerClient.fromEnv(fromEnv), SpeculativeClient.fromEnv(fromEnv)]) {
         expect(d.endpoint).to.equal("127.0.0.1:9");
         await d.close();
       }
@@ -238,7 +238,7 @@ describe("sharing, closing and factories", () => {
     expect(() => CommandHandlerClient.connect("http://h:1", { tls: true })).to.throw(InvalidArgumentError, /http:\/\//);
     expect(() => SpeculativeClient.connect("https://h:1", { tls: false })).to.throw(InvalidArgumentError, /https:\/\//);
     expect(() => Client.connect("h:1", { timeoutMs: -1 })).to.throw(InvalidArgumentError);
-    expect(() => DomainClient.connect("unix:", "orders")).to.throw(InvalidArgumentError);
+    expect(() => DomainClient.connect("unix:", { domain: "orders" })).to.throw(InvalidArgumentError);
   });
 });
 

@@ -9,7 +9,7 @@
 import { credentials, Metadata, Server, ServerCredentials, type ServiceError } from "@grpc/grpc-js";
 import { Client } from "../src/client/index.js";
 import { packAny } from "../src/core/any.js";
-import { makeEventBook, packEventPage } from "../src/core/books.js";
+import { makeEventBook, makeEventPage } from "../src/core/books.js";
 import { newRoot } from "../src/core/uuid.js";
 import {
   CommandHandlerCoordinatorServiceClient,
@@ -28,7 +28,7 @@ const root = newRoot();
 const message: Cover = { domain: "payload-domain", root: undefined, correlationId: "corr-1", edition: undefined };
 const book: EventBook = makeEventBook(
   { domain, root },
-  Array.from({ length: 5 }, (_, i) => packEventPage(i, Cover, message, { seconds: 1_700_000_000, nanos: 0 })),
+  Array.from({ length: 5 }, (_, i) => makeEventPage(i, packAny(Cover, message), { seconds: 1_700_000_000, nanos: 0 })),
 );
 const response: CommandResponse = { events: makeEventBook({ domain, root }, [book.pages[0]!]), projections: [], cascadeErrors: [] };
 

@@ -17,8 +17,8 @@ import {
 } from "../examples/gen/examples/orders.js";
 import { makeCover } from "../src/core/books.js";
 import type { EventBook } from "../src/gen/angzarr/types.js";
-import { event, type EventLike } from "../src/handlers/index.js";
-import { eventBookOf, uuidFor } from "../src/testing/builders.js";
+import { event, type EventLike, eventBook } from "../src/handlers/index.js";
+import { uuidFor } from "../src/testing/builders.js";
 
 const EVENTS = 100_000;
 const ROUNDS = 9;
@@ -35,7 +35,7 @@ function history(): EventBook {
     event(CheckpointTaken, { note: "checkpoint" }),
   ];
   while (events.length < EVENTS) events.push(cycle[events.length % cycle.length]!);
-  return eventBookOf(makeCover({ domain: "orders", root: uuidFor("bench") }), events);
+  return eventBook(makeCover({ domain: "orders", root: uuidFor("bench") }), events);
 }
 
 const URL_CREATED = `type.googleapis.com/${OrderCreated.$type}`;

@@ -4,7 +4,8 @@
  */
 import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
-import { isUuid, parseTimestamp, protoToUuid } from "../src/core/index.js";
+import { parseTimestamp, protoToUuid } from "../src/core/index.js";
+import { isUuid } from "../src/core/uuid.js";
 import { isClientError } from "../src/errors.js";
 import type { QueryBuilder } from "../src/client/query-builder.js";
 import { MergeStrategy, SyncMode, type CommandRequest, type EventPage, type Query } from "../src/gen/angzarr/types.js";
@@ -235,7 +236,7 @@ When(
 When(
   "I build a query for {string} root {string} in edition {string}",
   async function (this: AngzarrWorld, domain: string, name: string, edition: string) {
-    await buildQuery(this, domain, name, (b) => b.edition(edition));
+    await buildQuery(this, domain, name, (b) => b.withEdition(edition));
   },
 );
 

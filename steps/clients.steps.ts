@@ -299,21 +299,21 @@ function setEnv(world: AngzarrWorld, name: string, value: string | undefined) {
 When(
   "I create a domain client for {string} from {string} with an unreachable fallback",
   async function (this: AngzarrWorld, domain: string, variable: string) {
-    this.domainClient = this.track(sdk.DomainClient.fromEnv(variable, await closedPortEndpoint(), domain));
+    this.domainClient = this.track(sdk.DomainClient.fromEnv({ envVar: variable, fallback: await closedPortEndpoint(), domain }));
   },
 );
 
 When(
   "I create a domain client for {string} from {string} with the backend as fallback",
   function (this: AngzarrWorld, domain: string, variable: string) {
-    this.domainClient = this.track(sdk.DomainClient.fromEnv(variable, this.backend.endpoint, domain));
+    this.domainClient = this.track(sdk.DomainClient.fromEnv({ envVar: variable, fallback: this.backend.endpoint, domain }));
   },
 );
 
 When("I create a domain client for {string} on a channel of another client", async function (this: AngzarrWorld, domain: string) {
   const owner = await this.connectQuery();
   this.state(CLIENTS).channelOwner = owner;
-  this.domainClient = this.track(sdk.DomainClient.fromChannel(owner.channel, domain));
+  this.domainClient = this.track(sdk.DomainClient.fromChannel(owner.channel, { domain }));
 });
 
 Then("the domain client can write and read an aggregate", async function (this: AngzarrWorld) {
@@ -384,12 +384,12 @@ Then("the query through it succeeds", function (this: AngzarrWorld) {
 When(
   "I connect a QueryClient from {string} with fallback {string}",
   async function (this: AngzarrWorld, variable: string, fallback: string) {
-    this.queryClient = this.track(sdk.QueryClient.fromEnv(variable, fallback));
+    this.queryClient = this.track(sdk.QueryClient.fromEnv({ envVar: variable, fallback }));
   },
 );
 
 When("I connect a QueryClient from {string} with the backend as fallback", async function (this: AngzarrWorld, variable: string) {
-  this.queryClient = this.track(sdk.QueryClient.fromEnv(variable, this.backend.endpoint));
+  this.queryClient = this.track(sdk.QueryClient.fromEnv({ envVar: variable, fallback: this.backend.endpoint }));
 });
 
 Then("the client talks to the backend", async function (this: AngzarrWorld) {

@@ -1,5 +1,4 @@
-import { CommandRejectedError } from "../../src/errors.js";
-import { CommandRouter, StateRouter, event } from "../../src/handlers/index.js";
+import { CommandRejectedError, CommandRouter, event, StateRouter } from "angzarr-client";
 import { InventoryState, ReserveStock, StockReserved } from "../gen/examples/inventory.js";
 import { addUint32 } from "../uint32.js";
 

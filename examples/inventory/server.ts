@@ -1,5 +1,5 @@
 // Serves the inventory aggregate alone: `npx tsx examples/inventory/server.ts` (PORT, HOST).
-import { addressFromEnv, runAggregateServer, runMain } from "../../src/server/index.js";
+import { addressFromEnv, runAggregateServer, runMain } from "angzarr-client";
 import { inventory } from "./inventory.js";
 
 const server = await runAggregateServer(inventory, addressFromEnv());

@@ -1,4 +1,4 @@
-import { ProcessManagerHandlers, ProcessManagerRouter, StateRouter, event } from "../../src/handlers/index.js";
+import { ProcessManagerHandlers, ProcessManagerRouter, StateRouter, event } from "angzarr-client";
 import { StockReserved } from "../gen/examples/inventory.js";
 import { ItemAdded } from "../gen/examples/orders.js";
 

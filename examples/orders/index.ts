@@ -1,6 +1,5 @@
-import { serveComponents, type ServerHandle, type ServerOptions } from "../../src/server/index.js";
-import { consoleLogger } from "../../src/server/index.js";
-import type { TestDomain } from "../../src/testing/embedded.js";
+import { consoleLogger, serveComponents, type ServerHandle, type ServerOptions } from "angzarr-client";
+import type { TestDomain } from "angzarr-client/testing";
 import { inventory } from "../inventory/inventory.js";
 import { fulfillment } from "./fulfillment.js";
 import { OrderAggregate } from "./order-aggregate.js";

@@ -1,5 +1,4 @@
-import { CommandRejectedError, Status } from "../../src/errors.js";
-import { Aggregate, aggregate, applies, event, handles } from "../../src/handlers/index.js";
+import { Aggregate, aggregate, applies, CommandRejectedError, event, handles, Status } from "angzarr-client";
 import {
   AddItem,
   Checkpoint,

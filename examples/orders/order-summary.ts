@@ -1,5 +1,4 @@
-import { coverRoot } from "../../src/core/books.js";
-import { ProjectorRouter } from "../../src/handlers/index.js";
+import { coverRoot, ProjectorRouter } from "angzarr-client";
 import { ItemAdded, OrderSummary } from "../gen/examples/orders.js";
 import { addUint32 } from "../uint32.js";
 

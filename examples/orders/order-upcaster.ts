@@ -1,4 +1,4 @@
-import { Upcaster, upcasts } from "../../src/handlers/index.js";
+import { Upcaster, upcasts } from "angzarr-client";
 import { OrderCreated, OrderCreatedV1, OrderCreatedV2 } from "../gen/examples/orders.js";
 
 /** Migrates old OrderCreated versions: V1 -> V2 -> OrderCreated. */

@@ -1,5 +1,4 @@
-import { computeRoot } from "../../src/core/identity.js";
-import { SagaHandlers, SagaRouter, commandBook, event } from "../../src/handlers/index.js";
+import { commandBook, computeRoot, event, SagaHandlers, SagaRouter } from "angzarr-client";
 import { ReserveStock } from "../gen/examples/inventory.js";
 import { ItemAdded } from "../gen/examples/orders.js";
 

@@ -1,6 +1,6 @@
 // The orders test domain as a program: `npx tsx examples/orders/server.ts`.
 // PORT (default 0 = any free port) and HOST (default 127.0.0.1; use 0.0.0.0 in containers).
-import { addressFromEnv, runMain } from "../../src/server/index.js";
+import { addressFromEnv, runMain } from "angzarr-client";
 import { startOrdersHandler } from "./index.js";
 
 const server = await startOrdersHandler(addressFromEnv());

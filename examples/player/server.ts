@@ -1,5 +1,5 @@
 // Serves the player aggregate: `npx tsx examples/player/server.ts` (PORT, HOST).
-import { addressFromEnv, runAggregateServer, runMain } from "../../src/server/index.js";
+import { addressFromEnv, runAggregateServer, runMain } from "angzarr-client";
 import { PlayerAggregate } from "./player-aggregate.js";
 
 const server = await runAggregateServer(PlayerAggregate, addressFromEnv());

@@ -1,11 +1,27 @@
 /**
- * Lifecycle shared by every client: the connection it uses, closing, readiness.
+ * Lifecycle shared by every client: the static factories, the connection it uses, closing,
+ * readiness.
  * @module
  */
 import type { ChannelInterface } from "@grpc/grpc-js";
 import { ConnectionError } from "../errors.js";
-import type { CallKind, Connection, MethodDef } from "./connection.js";
-import type { CallOptions } from "./options.js";
+import { Connection, type CallKind, type MethodDef } from "./connection.js";
+import { endpointFromEnv } from "./endpoint.js";
+import type { CallOptions, ClientOptions } from "./options.js";
+
+/** Where `fromEnv` finds the endpoint: an environment variable, else a fallback. */
+export interface EnvEndpoint {
+  /** Name of the environment variable holding the endpoint, e.g. `ORDERS_ENDPOINT`. */
+  envVar: string;
+  /** Endpoint used when the variable is unset or blank. */
+  fallback: string;
+}
+
+/** A concrete client class as the shared factories build it: from a connection and its options. */
+type ClientClass<C extends BaseClient, O extends ClientOptions> = new (connection: Connection, ownsConnection: boolean, opts: O) => C;
+
+/** The options argument of a factory: optional unless the class requires an option (DomainClient's `domain`). */
+type OptionsArg<O> = {} extends O ? [opts?: O] : [opts: O];
 
 /**
  * Base of the SDK's clients. A client made by `connect`/`fromEnv` owns its channel and closes it
@@ -22,6 +38,40 @@ export abstract class BaseClient implements AsyncDisposable {
   constructor(connection: Connection, ownsConnection: boolean) {
     this.#connection = connection;
     this.#ownsConnection = ownsConnection;
+  }
+
+  /**
+   * A client of the calling class with its own channel to `endpoint` (connected lazily, on the
+   * first call): `QueryClient.connect("localhost:1310", { timeoutMs: 5000 })` is a QueryClient,
+   * `DomainClient.connect("localhost:1310", { domain: "orders" })` a DomainClient.
+   * @param opts - the class's options: {@link ClientOptions}, `SpeculativeClientOptions` or `DomainClientOptions`.
+   * @throws InvalidArgumentError for a malformed endpoint or options.
+   */
+  static connect<C extends BaseClient, O extends ClientOptions>(this: ClientClass<C, O>, endpoint: string, ...opts: OptionsArg<O>): C {
+    const options = (opts[0] ?? {}) as O;
+    return new this(Connection.open(endpoint, options), true, options);
+  }
+
+  /**
+   * `connect` to the endpoint in `process.env[envVar]`, or `fallback` when that is unset or
+   * blank; the other fields are the class's options.
+   * @example
+   * const orders = DomainClient.fromEnv({ envVar: "ORDERS_ENDPOINT", fallback: "localhost:1310", domain: "orders" });
+   * @throws InvalidArgumentError for a malformed endpoint or options.
+   */
+  static fromEnv<C extends BaseClient, O extends ClientOptions>(this: ClientClass<C, O>, opts: EnvEndpoint & O): C {
+    const { envVar, fallback, ...rest } = opts;
+    const options = rest as unknown as O;
+    return new this(Connection.open(endpointFromEnv(envVar, fallback), options), true, options);
+  }
+
+  /**
+   * A client of the calling class on an existing channel; `close()` leaves the channel open.
+   * @param opts - the class's options (channel-level ones such as `tls` do not apply).
+   */
+  static fromChannel<C extends BaseClient, O extends ClientOptions>(this: ClientClass<C, O>, channel: ChannelInterface, ...opts: OptionsArg<O>): C {
+    const options = (opts[0] ?? {}) as O;
+    return new this(Connection.borrow(channel, options), true, options);
   }
 
   /** The grpc-js channel, e.g. to build another client on it with `fromChannel`. */

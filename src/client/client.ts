@@ -2,13 +2,10 @@
  * The all-in-one client: every coordinator service on one channel.
  * @module
  */
-import type { ChannelInterface } from "@grpc/grpc-js";
 import { BaseClient } from "./base-client.js";
 import { CommandHandlerClient } from "./command-handler-client.js";
-import { Connection } from "./connection.js";
+import type { Connection } from "./connection.js";
 import { DomainClient } from "./domain-client.js";
-import { endpointFromEnv } from "./endpoint.js";
-import type { ClientOptions } from "./options.js";
 import { QueryClient } from "./query-client.js";
 import { SpeculativeClient } from "./speculative-client.js";
 
@@ -35,25 +32,7 @@ export class Client extends BaseClient {
     super(connection, ownsConnection);
     this.commands = new CommandHandlerClient(connection, false);
     this.queries = new QueryClient(connection, false);
-    this.speculative = new SpeculativeClient(connection, false);
-  }
-
-  /**
-   * A client with its own channel to `endpoint` (connected lazily).
-   * @throws InvalidArgumentError for a malformed endpoint or options.
-   */
-  static connect(endpoint: string, opts?: ClientOptions): Client {
-    return new Client(Connection.open(endpoint, opts), true);
-  }
-
-  /** {@link connect} to the endpoint in `process.env[envVar]`, or `fallback` when unset or empty. */
-  static fromEnv(envVar: string, fallback: string, opts?: ClientOptions): Client {
-    return Client.connect(endpointFromEnv(envVar, fallback), opts);
-  }
-
-  /** A client on an existing channel; `close()` leaves the channel open. */
-  static fromChannel(channel: ChannelInterface, opts?: ClientOptions): Client {
-    return new Client(Connection.borrow(channel, opts), true);
+    this.speculative = new SpeculativeClient(connection, false, {});
   }
 
   /** The command client, under the name the Angzarr docs use. */
@@ -69,7 +48,7 @@ export class Client extends BaseClient {
   domain(name: string): DomainClient {
     let client = this.#domains.get(name);
     if (!client || client.closed) {
-      client = new DomainClient(this.connection, false, name);
+      client = new DomainClient(this.connection, false, { domain: name });
       this.#domains.set(name, client);
     }
     return client;

@@ -2,7 +2,6 @@
  * Client of `CommandHandlerCoordinatorService`: send commands and facts to aggregates.
  * @module
  */
-import type { ChannelInterface } from "@grpc/grpc-js";
 import { nextSequence } from "../core/books.js";
 import { newRoot } from "../core/uuid.js";
 import {
@@ -15,10 +14,8 @@ import { EventQueryServiceService as QuerySvc } from "../gen/angzarr/query.js";
 import type { CommandRequest, Cover, EventRequest } from "../gen/angzarr/types.js";
 import { BaseClient } from "./base-client.js";
 import { CommandBuilder } from "./command-builder.js";
-import { Connection } from "./connection.js";
-import { endpointFromEnv } from "./endpoint.js";
 import { buildFactRequest, type FactInit } from "./facts.js";
-import type { CallOptions, ClientOptions } from "./options.js";
+import type { CallOptions } from "./options.js";
 import { executeWithRefresh, type RefreshOptions } from "./refresh.js";
 import { speculateCommandRequest, type SpeculationPoint, type SpeculativeCommand } from "./speculative-client.js";
 
@@ -36,24 +33,6 @@ import { speculateCommandRequest, type SpeculationPoint, type SpeculativeCommand
  * console.log(builder.root, response.events?.nextSequence);
  */
 export class CommandHandlerClient extends BaseClient {
-  /**
-   * A client with its own channel to `endpoint` (connected lazily, on the first call).
-   * @throws InvalidArgumentError for a malformed endpoint or options.
-   */
-  static connect(endpoint: string, opts?: ClientOptions): CommandHandlerClient {
-    return new CommandHandlerClient(Connection.open(endpoint, opts), true);
-  }
-
-  /** {@link connect} to the endpoint in `process.env[envVar]`, or `fallback` when unset or empty. */
-  static fromEnv(envVar: string, fallback: string, opts?: ClientOptions): CommandHandlerClient {
-    return CommandHandlerClient.connect(endpointFromEnv(envVar, fallback), opts);
-  }
-
-  /** A client on an existing channel; `close()` leaves the channel open. */
-  static fromChannel(channel: ChannelInterface, opts?: ClientOptions): CommandHandlerClient {
-    return new CommandHandlerClient(Connection.borrow(channel, opts), true);
-  }
-
   /**
    * Send a command (HandleCommand). The response's `events` holds the newly stored pages.
    * @throws GrpcError FAILED_PRECONDITION on a sequence mismatch (`isSequenceMismatch()`,

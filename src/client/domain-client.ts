@@ -2,14 +2,12 @@
  * Everything about one domain on one channel: commands, queries and speculation.
  * @module
  */
-import type { ChannelInterface } from "@grpc/grpc-js";
 import type { CommandResponse } from "../gen/angzarr/command_handler.js";
 import type { CommandRequest, EventBook } from "../gen/angzarr/types.js";
 import { BaseClient } from "./base-client.js";
 import type { CommandBuilder } from "./command-builder.js";
 import { CommandHandlerClient } from "./command-handler-client.js";
-import { Connection } from "./connection.js";
-import { endpointFromEnv } from "./endpoint.js";
+import type { Connection } from "./connection.js";
 import type { CallOptions, ClientOptions } from "./options.js";
 import type { QueryBuilder } from "./query-builder.js";
 import { QueryClient } from "./query-client.js";
@@ -17,12 +15,18 @@ import type { EventStream } from "./result-stream.js";
 import { SpeculativeClient } from "./speculative-client.js";
 import { checkDomain } from "./validate.js";
 
+/** Options of a DomainClient: the usual client options plus the domain. */
+export interface DomainClientOptions extends ClientOptions {
+  /** The domain every shortcut targets, e.g. `orders`. */
+  domain: string;
+}
+
 /**
  * The clients of one domain's coordinator on one shared channel: `.commands`, `.queries` and
  * `.speculative`, plus shortcuts that fill in the domain.
  *
  * @example
- * await using orders = DomainClient.connect("localhost:1310", "orders");
+ * await using orders = DomainClient.connect("localhost:1310", { domain: "orders" });
  * const create = orders.commandNew().withCommand(CreateOrder, { orderId: "o-1" });
  * await create.execute();
  * const book = await orders.getEventBook(create.root);
@@ -41,31 +45,19 @@ export class DomainClient extends BaseClient {
    * @internal Use the static factories or `Client.domain()`.
    * @throws InvalidArgumentError for a malformed domain name.
    */
-  constructor(connection: Connection, ownsConnection: boolean, domain: string) {
-    checkDomain(domain);
+  constructor(connection: Connection, ownsConnection: boolean, opts: DomainClientOptions) {
+    try {
+      checkDomain(opts.domain);
+    } catch (err) {
+      // The factories opened the connection for this client; nobody else will close it.
+      if (ownsConnection) connection.close();
+      throw err;
+    }
     super(connection, ownsConnection);
-    this.domain = domain;
+    this.domain = opts.domain;
     this.commands = new CommandHandlerClient(connection, false);
     this.queries = new QueryClient(connection, false);
-    this.speculative = new SpeculativeClient(connection, false);
-  }
-
-  /**
-   * A client for `domain` with its own channel to `endpoint` (connected lazily).
-   * @throws InvalidArgumentError for a malformed endpoint, domain or options.
-   */
-  static connect(endpoint: string, domain: string, opts?: ClientOptions): DomainClient {
-    return new DomainClient(Connection.open(endpoint, opts), true, domain);
-  }
-
-  /** {@link connect} to the endpoint in `process.env[envVar]`, or `fallback` when unset or empty. */
-  static fromEnv(envVar: string, fallback: string, domain: string, opts?: ClientOptions): DomainClient {
-    return DomainClient.connect(endpointFromEnv(envVar, fallback), domain, opts);
-  }
-
-  /** A client for `domain` on an existing channel; `close()` leaves the channel open. */
-  static fromChannel(channel: ChannelInterface, domain: string, opts?: ClientOptions): DomainClient {
-    return new DomainClient(Connection.borrow(channel, opts), true, domain);
+    this.speculative = new SpeculativeClient(connection, false, {});
   }
 
   /** Start a command to the aggregate `root` of this domain. */

@@ -94,7 +94,7 @@ export class QueryBuilder {
    * Read from an edition (a branch timeline) instead of the main timeline; `""` means the main one.
    * @throws InvalidArgumentError for a malformed edition name.
    */
-  edition(name: string): this {
+  withEdition(name: string): this {
     checkEdition(name);
     this.#edition = name;
     return this;

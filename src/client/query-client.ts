@@ -2,15 +2,12 @@
  * Client of `EventQueryService`: read an aggregate's events.
  * @module
  */
-import type { ChannelInterface } from "@grpc/grpc-js";
 import { protoToUuid } from "../core/uuid.js";
 import { InvalidArgumentError } from "../errors.js";
 import { EventQueryServiceService as Svc } from "../gen/angzarr/query.js";
 import type { AggregateRoot, EventBook, Query } from "../gen/angzarr/types.js";
 import { BaseClient } from "./base-client.js";
-import { Connection } from "./connection.js";
-import { endpointFromEnv } from "./endpoint.js";
-import type { CallOptions, ClientOptions } from "./options.js";
+import type { CallOptions } from "./options.js";
 import { QueryBuilder } from "./query-builder.js";
 import type { EventStream, ResultStream } from "./result-stream.js";
 import { SyncSession } from "./sync-session.js";
@@ -41,24 +38,6 @@ function toRef(message: AggregateRoot): AggregateRootRef {
  * for await (const ref of queries.getAggregateRoots()) console.log(ref.domain, ref.root);
  */
 export class QueryClient extends BaseClient {
-  /**
-   * A client with its own channel to `endpoint` (connected lazily, on the first call).
-   * @throws InvalidArgumentError for a malformed endpoint or options.
-   */
-  static connect(endpoint: string, opts?: ClientOptions): QueryClient {
-    return new QueryClient(Connection.open(endpoint, opts), true);
-  }
-
-  /** {@link connect} to the endpoint in `process.env[envVar]`, or `fallback` when unset or empty. */
-  static fromEnv(envVar: string, fallback: string, opts?: ClientOptions): QueryClient {
-    return QueryClient.connect(endpointFromEnv(envVar, fallback), opts);
-  }
-
-  /** A client on an existing channel; `close()` leaves the channel open. */
-  static fromChannel(channel: ChannelInterface, opts?: ClientOptions): QueryClient {
-    return new QueryClient(Connection.borrow(channel, opts), true);
-  }
-
   /**
    * Read one book (GetEventBook).
    * @throws ClientError: GrpcError (e.g. INVALID_ARGUMENT, DEADLINE_EXCEEDED, CANCELLED), ConnectionError, TransportError.

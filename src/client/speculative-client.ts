@@ -2,7 +2,6 @@
  * What-if execution: run commands, sagas, process managers and projectors without persisting.
  * @module
  */
-import type { ChannelInterface } from "@grpc/grpc-js";
 import { toTimestamp, type TimeInput } from "../core/time.js";
 import { InvalidArgumentError } from "../errors.js";
 import {
@@ -21,7 +20,6 @@ import type { CommandBook, CommandRequest, EventBook, Projection, TemporalQuery 
 import { BaseClient } from "./base-client.js";
 import { CommandBuilder } from "./command-builder.js";
 import { Connection } from "./connection.js";
-import { endpointFromEnv } from "./endpoint.js";
 import type { CallOptions, ClientOptions } from "./options.js";
 import { checkSequence } from "./validate.js";
 
@@ -70,14 +68,14 @@ export interface SpeculativeClientOptions extends ClientOptions {
   projectorEndpoint?: string;
 }
 
-/** @internal Connections to the other coordinators, when they are not on the main channel. */
-export interface SpeculativeTargets {
+/** Connections to the other coordinators, when they are not on the main channel. */
+interface SpeculativeTargets {
   saga?: Connection;
   processManager?: Connection;
   projector?: Connection;
 }
 
-function openTargets(opts: SpeculativeClientOptions = {}): SpeculativeTargets {
+function openTargets(opts: SpeculativeClientOptions): SpeculativeTargets {
   const open = (endpoint: string | undefined) => (endpoint ? Connection.open(endpoint, opts) : undefined);
   return {
     saga: open(opts.sagaEndpoint),
@@ -101,28 +99,10 @@ function openTargets(opts: SpeculativeClientOptions = {}): SpeculativeTargets {
 export class SpeculativeClient extends BaseClient {
   readonly #targets: SpeculativeTargets;
 
-  /** @internal Use the static factories. */
-  constructor(connection: Connection, ownsConnection: boolean, targets: SpeculativeTargets = {}) {
+  /** @internal Use the static factories; opens the connections `opts` asks for. */
+  constructor(connection: Connection, ownsConnection: boolean, opts: SpeculativeClientOptions) {
     super(connection, ownsConnection);
-    this.#targets = targets;
-  }
-
-  /**
-   * A client with its own channel(s) (connected lazily).
-   * @throws InvalidArgumentError for a malformed endpoint or options.
-   */
-  static connect(endpoint: string, opts?: SpeculativeClientOptions): SpeculativeClient {
-    return new SpeculativeClient(Connection.open(endpoint, opts), true, openTargets(opts));
-  }
-
-  /** {@link connect} to the endpoint in `process.env[envVar]`, or `fallback` when unset or empty. */
-  static fromEnv(envVar: string, fallback: string, opts?: SpeculativeClientOptions): SpeculativeClient {
-    return SpeculativeClient.connect(endpointFromEnv(envVar, fallback), opts);
-  }
-
-  /** A client on an existing channel; `close()` leaves that channel open. */
-  static fromChannel(channel: ChannelInterface, opts?: SpeculativeClientOptions): SpeculativeClient {
-    return new SpeculativeClient(Connection.borrow(channel, opts), true, openTargets(opts));
+    this.#targets = openTargets(opts);
   }
 
   /**

@@ -16,14 +16,14 @@ const MAX_UINT32 = 0xffff_ffff;
 
 /** Throws unless `domain` is a valid Angzarr domain name (non-empty, ≤ 64 bytes, `[a-z_][a-z0-9_-]*`). */
 export function checkDomain(domain: string, what = "domain"): void {
-  if (VALID_DOMAIN.test(domain)) return;
+  if (typeof domain === "string" && VALID_DOMAIN.test(domain)) return;
   const problem = typeof domain !== "string" ? "domain name cannot be empty" : domainProblem(domain);
   if (problem) throw new InvalidArgumentError(`invalid ${what} ${JSON.stringify(domain)}: ${problem}`);
 }
 
 /** Throws unless `id` is a valid correlation id (≤ 128 bytes of `[A-Za-z0-9_-]`; empty means none). */
 export function checkCorrelationId(id: string): void {
-  if (VALID_CORRELATION.test(id)) return;
+  if (typeof id === "string" && VALID_CORRELATION.test(id)) return;
   const problem = typeof id !== "string" ? "correlation_id must be a string" : correlationIdProblem(id);
   if (problem) throw new InvalidArgumentError(`invalid correlation id ${JSON.stringify(id)}: ${problem}`);
 }

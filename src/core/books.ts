@@ -2,15 +2,12 @@ import type { Any } from "../gen/google/protobuf/any.js";
 import type { Timestamp } from "../gen/google/protobuf/timestamp.js";
 import {
   MergeStrategy,
-  type CommandBook,
   type CommandPage,
   type Cover,
   type EventBook,
   type EventPage,
   type PageHeader,
 } from "../gen/angzarr/types.js";
-import { packAny } from "./any.js";
-import type { MessageType } from "./message.js";
 import { nowTimestamp } from "./time.js";
 import { protoToUuid, uuidToProto } from "./uuid.js";
 
@@ -44,6 +41,11 @@ export function makeCover(init: CoverInit): Cover {
   };
 }
 
+/** A Cover as given, or built from CoverInit fields (a string root); the book builders take either. */
+export function toCover(cover: Cover | CoverInit): Cover {
+  return typeof cover.root === "string" ? makeCover(cover as CoverInit) : (cover as Cover);
+}
+
 /** The root of a cover as a UUID string, or undefined when absent. */
 export function coverRoot(cover: Cover | undefined): string | undefined {
   return cover?.root ? protoToUuid(cover.root) : undefined;
@@ -70,15 +72,9 @@ export function makeEventPage(sequence: number, event: Any, createdAt: Timestamp
   return { header: sequenceHeader(sequence), createdAt, payload: { $case: "event", value: event }, noCommit: false };
 }
 
-/** Pack a typed event into a page at `sequence`. */
-export function packEventPage<T>(sequence: number, type: MessageType<T>, event: T, createdAt?: Timestamp): EventPage {
-  return makeEventPage(sequence, packAny(type, event), createdAt);
-}
-
 /** An event book for a cover with the given pages; `nextSequence` is computed. */
 export function makeEventBook(cover: Cover | CoverInit, pages: EventPage[] = [], snapshot?: EventBook["snapshot"]): EventBook {
-  const c = "root" in cover && typeof cover.root === "string" ? makeCover(cover as CoverInit) : (cover as Cover);
-  const book: EventBook = { cover: c, pages, snapshot, nextSequence: 0 };
+  const book: EventBook = { cover: toCover(cover), pages, snapshot, nextSequence: 0 };
   book.nextSequence = nextSequence(book);
   return book;
 }
@@ -90,12 +86,6 @@ export function makeCommandPage(
   mergeStrategy: MergeStrategy = MergeStrategy.MERGE_COMMUTATIVE,
 ): CommandPage {
   return { header: sequenceHeader(sequence), mergeStrategy, payload: { $case: "command", value: command } };
-}
-
-/** A one-page command book. */
-export function makeCommandBook(cover: Cover | CoverInit, page: CommandPage): CommandBook {
-  const c = "root" in cover && typeof cover.root === "string" ? makeCover(cover as CoverInit) : (cover as Cover);
-  return { cover: c, pages: [page] };
 }
 
 /** The event payload (Any) of a page, when it carries one inline. */

@@ -1,7 +1,24 @@
-export * from "./message.js";
-export * from "./any.js";
-export * from "./uuid.js";
-export * from "./identity.js";
-export * from "./time.js";
-export * from "./books.js";
-export * from "./names.js";
+/**
+ * Message codecs, Any packing, aggregate roots, timestamps and book helpers: the public part of
+ * src/core. Checks and conversions only the SDK itself needs (name rules, raw UUID bytes, type
+ * URL prefixes) stay importable by path.
+ * @module
+ */
+export type { MessageOf, MessageType } from "./message.js";
+export { anyIs, packAny, PayloadDecodeError, typeNameFromUrl, typeUrl, unpackAny } from "./any.js";
+export { newRoot, protoToUuid, uuidToProto } from "./uuid.js";
+export { computeRoot } from "./identity.js";
+export { parseTimestamp, timestampToDate, toTimestamp, type TimeInput } from "./time.js";
+export {
+  coverEdition,
+  coverRoot,
+  headerSequence,
+  MAIN_EDITION,
+  makeCover,
+  makeEventBook,
+  makeEventPage,
+  nextSequence,
+  pageCommand,
+  pageEvent,
+  type CoverInit,
+} from "./books.js";

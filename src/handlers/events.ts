@@ -1,9 +1,9 @@
 import type { TypedMessage } from "../client/index.js";
-import type { Cover, EventBook, EventPage } from "../gen/angzarr/types.js";
+import type { Cover, EventBook, EventPage, Snapshot } from "../gen/angzarr/types.js";
 import type { Any } from "../gen/google/protobuf/any.js";
 import type { Timestamp } from "../gen/google/protobuf/timestamp.js";
 import { packAny } from "../core/any.js";
-import { makeEventPage } from "../core/books.js";
+import { makeEventPage, toCover, type CoverInit } from "../core/books.js";
 import { assertMessageType, type MessageType } from "../core/message.js";
 import { nowTimestamp } from "../core/time.js";
 
@@ -50,22 +50,31 @@ export function eventList(result: HandlerResult): readonly EventLike[] {
   return Array.isArray(result) ? (result as readonly EventLike[]) : [result as EventLike];
 }
 
-/**
- * An event book holding one event at `sequence`.
- * @example
- * const book = packEvent(cover, event(OrderCreated, { customerId: "c-1" }), 0);
- */
-export function packEvent(cover: Cover, value: EventLike, sequence: number, createdAt?: Timestamp): EventBook {
-  return packEvents(cover, [value], sequence, createdAt);
+/** Event pages at consecutive sequences from `startSequence`, all stamped `createdAt` (default now). */
+export function eventPages(events: readonly EventLike[], startSequence = 0, createdAt: Timestamp = nowTimestamp()): EventPage[] {
+  return events.map((e, i) => makeEventPage(startSequence + i, toAny(e), createdAt));
 }
 
-/** An event book holding `events` at consecutive sequences from `startSequence`, all stamped `createdAt` (default now). */
-export function packEvents(
-  cover: Cover,
-  events: readonly EventLike[],
-  startSequence: number,
-  createdAt: Timestamp = nowTimestamp(),
-): EventBook {
-  const pages: EventPage[] = events.map((e, i) => makeEventPage(startSequence + i, toAny(e), createdAt));
-  return { cover, pages, snapshot: undefined, nextSequence: startSequence + pages.length };
+/** Options of {@link eventBook}. */
+export interface EventBookOptions {
+  /** Sequence of the first event. @default one past the snapshot, else 0 */
+  startSequence?: number;
+  /** Snapshot the events follow. @default none */
+  snapshot?: Snapshot;
+  /** Creation time stamped on every page. @default now */
+  createdAt?: Timestamp;
+}
+
+/**
+ * An event book of typed (or packed) events at consecutive sequences, numbered from 0 or after
+ * the snapshot; `nextSequence` is one past the last event. (`makeEventBook` builds one from
+ * ready pages.)
+ * @example
+ * const prior = eventBook({ domain: "orders", root }, [event(OrderCreated, { customerId: "c-1" })]);
+ * // prior.nextSequence === 1
+ */
+export function eventBook(cover: Cover | CoverInit, events: readonly EventLike[], options: EventBookOptions = {}): EventBook {
+  const start = options.startSequence ?? (options.snapshot ? options.snapshot.sequence + 1 : 0);
+  const pages = eventPages(events, start, options.createdAt);
+  return { cover: toCover(cover), pages, snapshot: options.snapshot, nextSequence: start + pages.length };
 }

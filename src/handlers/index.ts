@@ -1,10 +1,14 @@
-// Business logic served to the coordinator: aggregates (class and function style), state
-// building, sagas, process managers, projectors, upcasters, compensation.
-export { Aggregate, aggregate, aggregateHandler, type AggregateClass } from "./aggregate.js";
+/**
+ * Business logic served to the coordinator: aggregates (class and function style), state
+ * building, sagas, process managers, projectors, upcasters, compensation, and the builders of
+ * the books they emit.
+ * @module
+ */
+export { Aggregate, aggregate, type AggregateClass } from "./aggregate.js";
 export { handles, applies, handlesFact, rejected, upcasts, type StateOf } from "./decorators.js";
 export { CommandRouter, type CommandContext, type CommandHandlerFn, type CommandRouterOptions, type RejectionHandlerFn } from "./command-router.js";
 export { StateRouter, type EventApplier, type RebuildState } from "./state-router.js";
-export { event, packEvent, packEvents, toAny, isAny, type EventLike, type HandlerResult, type HandlerReturn } from "./events.js";
+export { event, eventBook, type EventBookOptions, type EventLike, type HandlerResult, type HandlerReturn } from "./events.js";
 export { commandBook, factBook, type CommandBookOptions, type FactBookOptions } from "./outbound.js";
 export { Destinations } from "./destinations.js";
 export type { SourceEvent } from "./source-event.js";
@@ -26,14 +30,8 @@ export {
   type PrepareReturn,
 } from "./process-manager-router.js";
 export { ProjectorRouter, type ProjectionContext, type ProjectionFn } from "./projector-router.js";
-export { UpcasterRouter, Upcaster, upcasterHandler, type UpcasterClass } from "./upcaster-router.js";
-export {
-  CompensationContext,
-  delegateToFramework,
-  isNotification,
-  isBusinessResponse,
-  type DelegationOptions,
-} from "./compensation.js";
+export { UpcasterRouter, Upcaster, type UpcasterClass } from "./upcaster-router.js";
+export { CompensationContext, delegateToFramework, type DelegationOptions } from "./compensation.js";
 export type { RejectionReturn } from "./execute-command.js";
 export type {
   AggregateComponent,
@@ -43,5 +41,9 @@ export type {
   UpcasterComponent,
 } from "./components.js";
 export { DefinitionError, DispatchError } from "./errors.js";
-export { statusFromError, type HandlerStatus } from "./status.js";
-export * from "./messages.js";
+// Wire messages of the business-logic services that handler code meets (those the client API
+// already exports are not repeated). Each is a type and its codec.
+export { ContextualCommand, Notification, RejectionNotification } from "../gen/angzarr/types.js";
+export { FactRequest, ReplayRequest, ReplayResponse, RevocationResponse } from "../gen/angzarr/command_handler.js";
+export { ProcessManagerPrepareRequest, ProcessManagerPrepareResponse } from "../gen/angzarr/process_manager.js";
+export { UpcastRequest, UpcastResponse } from "../gen/angzarr/upcaster.js";

@@ -1,12 +1,8 @@
 import { MergeStrategy, type CommandBook, type Cover, type EventBook, type EventPage } from "../gen/angzarr/types.js";
-import { makeCover, sequenceHeader, type CoverInit } from "../core/books.js";
+import { sequenceHeader, toCover, type CoverInit } from "../core/books.js";
 import { nowTimestamp } from "../core/time.js";
 import { Destinations } from "./destinations.js";
 import { eventList, toAny, type EventLike, type HandlerResult } from "./events.js";
-
-function toCover(target: Cover | CoverInit): Cover {
-  return typeof target.root === "string" ? makeCover(target as CoverInit) : { ...(target as Cover) };
-}
 
 /** Options of {@link commandBook}. */
 export interface CommandBookOptions {
@@ -23,14 +19,15 @@ export interface CommandBookOptions {
 }
 
 /**
- * A one-page command for another aggregate, as a saga or process manager emits it. Without a
- * `sequence` the page has no header; the router stamps it `angzarr_deferred` with its cause.
+ * A one-page command book for `target`: what a saga or process manager emits, or what a test
+ * hands to an aggregate. Without a `sequence` the page has no header; a saga or process-manager
+ * router stamps it `angzarr_deferred` with its cause.
  * @example
  * commandBook({ domain: "inventory", root: computeRoot("inventory", sku) }, event(ReserveStock, { orderId, sku, quantity }))
  */
 export function commandBook(target: Cover | CoverInit, command: EventLike, options: CommandBookOptions = {}): CommandBook {
   return {
-    cover: toCover(target),
+    cover: { ...toCover(target) },
     pages: [
       {
         header: options.sequence === undefined ? undefined : sequenceHeader(options.sequence),
@@ -69,7 +66,7 @@ export function factBook(target: Cover | CoverInit, events: HandlerResult, optio
     payload: { $case: "event", value: toAny(e) },
     noCommit: false,
   }));
-  return { cover: toCover(target), pages, snapshot: undefined, nextSequence: 0 };
+  return { cover: { ...toCover(target) }, pages, snapshot: undefined, nextSequence: 0 };
 }
 
 function fillCover(cover: Cover | undefined, source: Cover | undefined): Cover | undefined {

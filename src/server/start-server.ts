@@ -52,7 +52,7 @@ export interface ServerHandle extends AsyncDisposable {
   /**
    * Stop: health turns NOT_SERVING, Watch streams end, new calls are refused, in-flight calls
    * may finish for `graceMs`, then remaining ones are cancelled. Idempotent.
-   * @param graceMs - default {@link DEFAULT_GRACE_MS}
+   * @param graceMs - milliseconds in-flight calls may take to finish; default 5000
    */
   stop(graceMs?: number): Promise<void>;
 }

@@ -15,9 +15,10 @@ import { isUuid } from "../core/uuid.js";
 import { Status } from "../errors.js";
 import { aggregateHandler, type AggregateClass } from "../handlers/aggregate.js";
 import type { AggregateComponent, ProcessManagerComponent, SagaComponent } from "../handlers/components.js";
-import { isAny, type EventLike } from "../handlers/events.js";
+import { eventPages, isAny, type EventLike } from "../handlers/events.js";
+import { commandBook } from "../handlers/outbound.js";
 import { statusFromError, type HandlerStatus } from "../handlers/status.js";
-import { commandBookOf, eventPages, snapshotOf, TEST_CORRELATION_ID, uuidFor } from "./builders.js";
+import { snapshotOf, TEST_CORRELATION_ID, uuidFor } from "./builders.js";
 
 /** Identity of a scenario's aggregate (or source). */
 export interface ScenarioOptions {
@@ -187,7 +188,7 @@ export class AggregateScenario<S> {
   when(command: EventLike | CommandBook, options: { sequence?: number } = {}): AggregateExpectation<S> {
     const prior = this.priorBook();
     const book =
-      "pages" in command ? command : commandBookOf(this.#cover, command, { sequence: options.sequence ?? prior.nextSequence });
+      "pages" in command ? command : commandBook(this.#cover, command, { sequence: options.sequence ?? prior.nextSequence });
     return new AggregateExpectation(this.#component, prior, book);
   }
 }

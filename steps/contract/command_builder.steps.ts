@@ -21,7 +21,8 @@
 import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import * as sdk from "../../src/index.js";
-import { headerSequence, isUuid, protoToUuid, typeNameFromUrl } from "../../src/core/index.js";
+import { headerSequence, protoToUuid, typeNameFromUrl } from "../../src/core/index.js";
+import { isUuid } from "../../src/core/uuid.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import type { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import { MergeStrategy, mergeStrategyFromJSON, type CommandRequest } from "../../src/gen/angzarr/types.js";

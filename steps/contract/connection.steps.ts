@@ -16,6 +16,7 @@ import { Given, Then, When } from "@cucumber/cucumber";
 import { Channel, connectivityState, credentials, type ChannelInterface } from "@grpc/grpc-js";
 import { expect } from "chai";
 import * as sdk from "../../src/index.js";
+import { parseEndpoint } from "../../src/client/endpoint.js";
 import { InvalidArgumentError, TransportError, isClientError } from "../../src/errors.js";
 import { closedPortEndpoint, startFaultProxy, type FaultProxy } from "../../src/testing/index.js";
 import { codecFor, sampleMessage } from "../support/messages.js";
@@ -93,7 +94,7 @@ function create(world: AngzarrWorld, kind: string, endpoint: string, opts: sdk.C
     case "SpeculativeClient":
       return world.track(sdk.SpeculativeClient.connect(endpoint, opts));
     case "DomainClient":
-      return world.track(sdk.DomainClient.connect(endpoint, "orders", opts));
+      return world.track(sdk.DomainClient.connect(endpoint, { ...opts, domain: "orders" }));
     case "Client":
       return world.track(sdk.Client.connect(endpoint, opts));
     default:
@@ -216,8 +217,8 @@ When("I connect with keep-alive enabled", async function (this: AngzarrWorld) {
 
 When("I call from_env\\({string}, {string}\\)", async function (this: AngzarrWorld, name: string, fallback: string) {
   const s = conn(this);
-  // from_env is our QueryClient.fromEnv(envVar, fallback).
-  s.client = this.track(sdk.QueryClient.fromEnv(name, await expand(this, fallback)));
+  // from_env is our QueryClient.fromEnv({ envVar, fallback }).
+  s.client = this.track(sdk.QueryClient.fromEnv({ envVar: name, fallback: await expand(this, fallback) }));
   s.endpoint = s.client.endpoint;
 });
 
@@ -331,7 +332,7 @@ Then("the error should indicate connection lost", function (this: AngzarrWorld) 
 // http:// is plaintext: the endpoint parses as such and the probe worked against the plaintext backend.
 Then("the scheme should be treated as insecure", function (this: AngzarrWorld) {
   const s = conn(this);
-  expect(sdk.parseEndpoint(s.endpoint!).security).to.equal("plaintext");
+  expect(parseEndpoint(s.endpoint!).security).to.equal("plaintext");
   if (this.lastError !== undefined) throw new Error(`the plaintext connection failed: ${describeError(this.lastError)}`);
 });
 
@@ -339,7 +340,7 @@ Then("the scheme should be treated as insecure", function (this: AngzarrWorld) {
 // reached, because the client insisted on a TLS handshake instead of falling back.
 Then("the connection should use TLS", function (this: AngzarrWorld) {
   const s = conn(this);
-  expect(sdk.parseEndpoint(s.endpoint!).security).to.equal("tls");
+  expect(parseEndpoint(s.endpoint!).security).to.equal("tls");
   const err = requireConnError(this);
   expect(err.isConnectionError(), describeError(err)).to.equal(true);
 });
@@ -347,7 +348,7 @@ Then("the connection should use TLS", function (this: AngzarrWorld) {
 Then("the client should use UDS transport", function (this: AngzarrWorld) {
   const s = conn(this);
   const client = requireClient(this);
-  expect(sdk.parseEndpoint(client.endpoint).transport).to.equal("unix");
+  expect(parseEndpoint(client.endpoint).transport).to.equal("unix");
   expect(s.forwarder?.connections, "nothing connected to the socket").to.be.greaterThan(0);
 });
 

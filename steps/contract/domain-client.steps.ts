@@ -116,7 +116,7 @@ When("I create a DomainClient for the coordinator endpoint", async function (thi
 
 When("I create a DomainClient from environment variable {string}", function (this: AngzarrWorld, name: string) {
   // The fallback is a port where nothing listens, so only the variable's endpoint can connect.
-  this.domainClient = this.track(sdk.DomainClient.fromEnv(name, "127.0.0.1:9", domainOf(this)));
+  this.domainClient = this.track(sdk.DomainClient.fromEnv({ envVar: name, fallback: "127.0.0.1:9", domain: domainOf(this) }));
 });
 
 When("I send a command", async function (this: AngzarrWorld) {

@@ -19,12 +19,12 @@ import {
   pageEvent,
   PayloadDecodeError,
   timestampToDate,
-  timestampToRfc3339,
   toTimestamp,
-  TYPE_URL_PREFIX,
   typeNameFromUrl,
   unpackAny,
 } from "../../src/core/index.js";
+import { TYPE_URL_PREFIX } from "../../src/core/any.js";
+import { timestampToRfc3339 } from "../../src/core/time.js";
 import { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import { PayloadStorageType, type EventPage } from "../../src/gen/angzarr/types.js";
 import type { Any } from "../../src/gen/google/protobuf/any.js";

@@ -45,7 +45,7 @@ const SETTERS: Record<string, (builder: sdk.QueryBuilder, args: unknown[]) => un
   sequences: (b, [values]) => b.sequences(values as number[]),
   asOfSequence: (b, [n]) => b.asOfSequence(n as number),
   asOfTime: (b, [time]) => b.asOfTime(time as TimeInput),
-  edition: (b, [name]) => b.edition(name as string),
+  withEdition: (b, [name]) => b.withEdition(name as string),
   byCorrelationId: (b, [id]) => b.byCorrelationId(id as string),
 };
 
@@ -96,7 +96,7 @@ const METHOD_NAMES: Record<string, string> = {
   as_of_sequence: "asOfSequence",
   as_of_time: "asOfTime",
   by_correlation_id: "byCorrelationId",
-  edition: "edition",
+  edition: "withEdition",
   sequences: "sequences",
 };
 
@@ -201,7 +201,7 @@ When("I set by_correlation_id to {string}", function (this: AngzarrWorld, id: st
 });
 
 When("I set edition to {string}", function (this: AngzarrWorld, name: string) {
-  apply(this, "edition", [name]);
+  apply(this, "withEdition", [name]);
 });
 
 When("I set range from {int}", function (this: AngzarrWorld, lower: number) {
@@ -332,7 +332,7 @@ Then("all chained query values should be preserved", function (this: AngzarrWorl
   expect(s.calls.length, "nothing was chained").to.be.greaterThan(0);
   for (const [method, args] of s.calls) {
     switch (method) {
-      case "edition":
+      case "withEdition":
         expect(query.cover?.edition?.name).to.equal(args[0]);
         break;
       case "byCorrelationId":

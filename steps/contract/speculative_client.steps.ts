@@ -422,7 +422,7 @@ Then("an edition should be created for the speculation", async function (this: A
   expect(produced).to.have.length(1);
   const main = this.seededEvents(root).length;
   expect(pageSequence(produced[0]!)).to.equal(main);
-  const own = await (await this.reader()).query(domain, root).edition(whatIf.edition).range(0).getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
+  const own = await (await this.reader()).query(domain, root).withEdition(whatIf.edition).range(0).getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
   expect(own.pages.map(pageSequence), "the edition's own events").to.deep.equal([main]);
   const view = await this.readBook(domain, root, whatIf.edition);
   expect(view.cover?.edition?.name).to.equal(whatIf.edition);

@@ -208,7 +208,7 @@ export class AngzarrWorld extends World {
   }
 
   async connectDomain(endpoint = this.backend.endpoint, domain = "orders"): Promise<sdk.DomainClient> {
-    return this.track(sdk.DomainClient.connect(endpoint, domain));
+    return this.track(sdk.DomainClient.connect(endpoint, { domain }));
   }
 
   async seeder(): Promise<sdk.CommandHandlerClient> {
@@ -382,7 +382,7 @@ export class AngzarrWorld extends World {
   async readBook(domain: string, root: string, edition?: string): Promise<EventBook> {
     const client = await this.reader();
     let builder = client.query(domain, root);
-    if (edition) builder = builder.edition(edition);
+    if (edition) builder = builder.withEdition(edition);
     return builder.getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
   }
 
@@ -395,7 +395,7 @@ export class AngzarrWorld extends World {
     try {
       const target = client ?? (await this.queryClientOrDefault());
       let builder = target.query(spec.domain, spec.root ?? "");
-      if (spec.edition !== undefined) builder = builder.edition(spec.edition);
+      if (spec.edition !== undefined) builder = builder.withEdition(spec.edition);
       if (spec.from !== undefined && spec.to !== undefined) builder = builder.rangeTo(spec.from, spec.to);
       else if (spec.from !== undefined) builder = builder.range(spec.from);
       if (spec.sequences !== undefined) builder = builder.sequences(spec.sequences);

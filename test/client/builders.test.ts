@@ -172,8 +172,8 @@ describe("QueryBuilder", () => {
     });
     expect(q().asOfTime(new Date(1500)).build().selection).to.have.nested.property("value.pointInTime.value.nanos", 500_000_000);
     expect(q().asOfTime({ seconds: 10, nanos: 1 }).build().selection).to.have.nested.property("value.pointInTime.value.seconds", 10);
-    expect(q().edition("branch").build().cover!.edition).to.deep.equal({ name: "branch", divergences: [] });
-    expect(q().edition("").build().cover!.edition).to.equal(undefined);
+    expect(q().withEdition("branch").build().cover!.edition).to.deep.equal({ name: "branch", divergences: [] });
+    expect(q().withEdition("").build().cover!.edition).to.equal(undefined);
     expect(q().byCorrelationId("corr-1").build().cover!.correlationId).to.equal("corr-1");
   });
 
@@ -198,7 +198,7 @@ describe("QueryBuilder", () => {
     throwsWith(() => q().rangeTo(1, -2), InvalidArgumentError);
     throwsWith(() => q().sequences([1, -1]), InvalidArgumentError);
     throwsWith(() => q().asOfSequence(Number.NaN), InvalidArgumentError);
-    throwsWith(() => q().edition("Branch"), InvalidArgumentError);
+    throwsWith(() => q().withEdition("Branch"), InvalidArgumentError);
     throwsWith(() => q().byCorrelationId("a b"), InvalidArgumentError);
     expect(throwsWith(() => queries.query("", ROOT).build(), InvalidArgumentError).message).to.match(/cannot be empty/);
     expect(throwsWith(() => queries.query("orders", "nope").build(), InvalidArgumentError).message).to.match(/UUID/);

@@ -10,7 +10,7 @@ import {
   SpeculativeClient,
 } from "../../src/client/index.js";
 import { packAny, unpackAny } from "../../src/core/any.js";
-import { headerSequence, makeEventBook, packEventPage } from "../../src/core/books.js";
+import { headerSequence, makeEventBook, makeEventPage } from "../../src/core/books.js";
 import { newRoot } from "../../src/core/uuid.js";
 import { ConnectionError, GrpcError, InvalidArgumentError, Status } from "../../src/errors.js";
 import { Cover, Notification, SyncMode, type EventPage } from "../../src/gen/angzarr/types.js";
@@ -95,7 +95,7 @@ describe("CommandHandlerClient against the embedded coordinator", () => {
 
   it("injectFacts passes the coordinator's refusal through", async () => {
     const err = await rejectsWith(
-      commands.injectFacts({ events: makeEventBook({ domain: "inventory", root: newRoot() }, [packEventPage(0, Cover, cover("x"))]), syncMode: 0, routeToHandler: false }),
+      commands.injectFacts({ events: makeEventBook({ domain: "inventory", root: newRoot() }, [makeEventPage(0, packAny(Cover, cover("x")))]), syncMode: 0, routeToHandler: false }),
       GrpcError,
     );
     expect(err.code).to.equal(Status.INVALID_ARGUMENT);
@@ -148,7 +148,7 @@ describe("sharing, closing and factories", () => {
     const client = Client.connect(coordinator.address);
     try {
       expect(() => client.domain("Orders")).to.throw(InvalidArgumentError);
-      expect(() => DomainClient.connect(coordinator.address, "")).to.throw(InvalidArgumentError);
+      expect(() => DomainClient.connect(coordinator.address, { domain: "" })).to.throw(InvalidArgumentError);
     } finally {
       await client.close();
     }
@@ -205,20 +205,20 @@ describe("sharing, closing and factories", () => {
     const name = "ANGZARR_TEST_ENDPOINT_" + process.pid;
     try {
       delete process.env[name];
-      const a = QueryClient.fromEnv(name, coordinator.address);
+      const a = QueryClient.fromEnv({ envVar: name, fallback: coordinator.address });
       expect(a.endpoint).to.equal(coordinator.address);
       await a.waitForReady({ timeoutMs: 2000 });
       await a.close();
       process.env[name] = "";
-      const b = DomainClient.fromEnv(name, coordinator.address, "orders");
+      const b = DomainClient.fromEnv({ envVar: name, fallback: coordinator.address, domain: "orders" });
       expect(b.endpoint).to.equal(coordinator.address);
       await b.close();
       process.env[name] = "127.0.0.1:9";
-      const c = Client.fromEnv(name, coordinator.address);
+      const c = Client.fromEnv({ envVar: name, fallback: coordinator.address });
       expect(c.endpoint).to.equal("127.0.0.1:9");
       await c.close();
-      for (const factory of [CommandHandlerClient.fromEnv, SpeculativeClient.fromEnv]) {
-        const d = factory(name, coordinator.address);
+      const fromEnv = { envVar: name, fallback: coordinator.address };
+      for (const d of [CommandHandlerClient.fromEnv(fromEnv), SpeculativeClient.fromEnv(fromEnv)]) {
         expect(d.endpoint).to.equal("127.0.0.1:9");
         await d.close();
       }
@@ -242,7 +242,7 @@ describe("sharing, closing and factories", () => {
     expect(() => CommandHandlerClient.connect("http://h:1", { tls: true })).to.throw(InvalidArgumentError, /http:\/\//);
     expect(() => SpeculativeClient.connect("https://h:1", { tls: false })).to.throw(InvalidArgumentError, /https:\/\//);
     expect(() => Client.connect("h:1", { timeoutMs: -1 })).to.throw(InvalidArgumentError);
-    expect(() => DomainClient.connect("unix:", "orders")).to.throw(InvalidArgumentError);
+    expect(() => DomainClient.connect("unix:", { domain: "orders" })).to.throw(InvalidArgumentError);
   });
 });
 
@@ -261,7 +261,7 @@ describe("SpeculativeClient", () => {
     await coordinator.stop();
   });
 
-  const source = () => makeEventBook({ domain: "orders", root: newRoot() }, [packEventPage(0, Cover, cover("placed"))]);
+  const source = () => makeEventBook({ domain: "orders", root: newRoot() }, [makeEventPage(0, packAny(Cover, cover("placed")))]);
 
   it("speculates commands, sagas, process managers and projectors on one channel", async () => {
     await using speculative = SpeculativeClient.connect(tap.address);

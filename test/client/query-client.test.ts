@@ -80,7 +80,7 @@ describe("QueryClient against the embedded coordinator", () => {
   });
 
   it("reads an edition and a never-written aggregate", async () => {
-    expect(seqs(await queries.query("orders", root).edition("branch").getPages())).to.deep.equal([0]);
+    expect(seqs(await queries.query("orders", root).withEdition("branch").getPages())).to.deep.equal([0]);
     const empty = await queries.query("orders", newRoot()).getEventBook();
     expect(empty.pages).to.deep.equal([]);
     expect(empty.nextSequence).to.equal(0);

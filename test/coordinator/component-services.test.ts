@@ -31,9 +31,10 @@ import {
   DispatchError,
   event,
   type ProcessManagerComponent,
+  eventBook,
 } from "../../src/handlers/index.js";
 import { serveComponents, silentLogger as quietServer, type ServerHandle } from "../../src/server/index.js";
-import { eventBookOf } from "../../src/testing/builders.js";
+
 import { call, callError } from "../server/support.js";
 import { Status } from "./helpers.js";
 import { eventually, rejectsWith } from "../support/assertions.js";
@@ -92,7 +93,7 @@ const sku = () => `sku-${randomUUID()}`;
 
 /** An orders book (not stored) whose last event adds `quantity` of `item`. */
 function ordersBook(item: string, opts: { correlationId?: string; edition?: string; quantity?: number } = {}): EventBook {
-  return eventBookOf({ domain: "orders", root: randomUUID(), correlationId: opts.correlationId ?? "", edition: opts.edition }, [
+  return eventBook({ domain: "orders", root: randomUUID(), correlationId: opts.correlationId ?? "", edition: opts.edition }, [
     event(ItemAdded, { sku: item, quantity: opts.quantity ?? 1 }),
   ]);
 }
@@ -156,7 +157,7 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect(command.cover!.correlationId).to.equal("spec-1");
       expect(typeNameFromUrl((command.pages[0]!.payload as { value: Any }).value.typeUrl)).to.equal(ReserveStock.$type);
       expect((await read("inventory", stock(item).root)).pages).to.deep.equal([]);
-      expect((await queries.query("inventory", stock(item).root).edition("what-if").getEventBook()).pages).to.deep.equal([]);
+      expect((await queries.query("inventory", stock(item).root).withEdition("what-if").getEventBook()).pages).to.deep.equal([]);
     });
 
     it("Execute runs the saga's commands through the command pipeline: the inventory events are stored", async () => {
@@ -285,7 +286,7 @@ describe("saga, process-manager and projector coordinator services", () => {
     const summaryOf = (projection: { projection?: Any }) => unpackAny(OrderSummary, projection.projection!);
 
     it("HandleSpeculative returns the projection of the book", async () => {
-      const book = eventBookOf({ domain: "orders", root: randomUUID() }, [
+      const book = eventBook({ domain: "orders", root: randomUUID() }, [
         event(ItemAdded, { sku: "a", quantity: 2 }),
         event(ItemAdded, { sku: "b", quantity: 3 }),
       ]);
@@ -308,7 +309,7 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "SpeculateProjectorRequest must have events"]);
       err = await callError(projectors, projectors.handle, { pages: [], nextSequence: 0 });
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "EventBook must have a cover"]);
-      const sdkErr = await rejectsWith(speculative.speculateProjector(eventBookOf({ domain: "inventory", root: randomUUID() }, [])), ClientError);
+      const sdkErr = await rejectsWith(speculative.speculateProjector(eventBook({ domain: "inventory", root: randomUUID() }, [])), ClientError);
       expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([Status.NOT_FOUND, "No projector registered for domain: inventory"]);
     });
   });

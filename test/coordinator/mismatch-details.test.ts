@@ -7,7 +7,7 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { MAX_DETAILS_BYTES, mismatchDetails } from "../../src/coordinator/pipeline/handle-command.js";
-import { packEventPage } from "../../src/core/books.js";
+import { makeEventPage } from "../../src/core/books.js";
 import { uuidToProto } from "../../src/core/uuid.js";
 import { EventBook } from "../../src/gen/angzarr/types.js";
 import { ItemAdded, OrderState } from "../../examples/gen/examples/orders.js";
@@ -22,7 +22,7 @@ function book(skuBytes: number, snapshotBytes = 0): EventBook {
   return {
     cover: { domain: "orders", root: uuidToProto("0f0e0d0c-0b0a-4908-8706-050403020100"), correlationId: "", edition: { name: "angzarr", divergences: [] } },
     snapshot: snapshotBytes ? { sequence: 0, state: packAny(OrderState, { customerId: "c".repeat(snapshotBytes), itemCount: 0, shipped: false, eventCount: 1 }), retention: 0 } : undefined,
-    pages: [packEventPage(1, ItemAdded, { sku: "s".repeat(skuBytes), quantity: 1 })],
+    pages: [makeEventPage(1, packAny(ItemAdded, { sku: "s".repeat(skuBytes), quantity: 1 }))],
     nextSequence: 2,
   };
 }

@@ -6,22 +6,21 @@ import {
   coverRoot,
   headerSequence,
   MAIN_EDITION,
-  makeCommandBook,
   makeCommandPage,
   makeCover,
   makeEventBook,
   makeEventPage,
   nextSequence,
-  packEventPage,
   pageCommand,
   pageEvent,
   sequenceHeader,
 } from "../../src/core/books.js";
 import { MergeStrategy, NoOp, type EventBook, type EventPage } from "../../src/gen/angzarr/types.js";
+import { commandBook } from "../../src/handlers/outbound.js";
 
 const ROOT = "f520dbd7-0692-5a5a-b315-48c73f2fff1b";
 const noop = (n: number): NoOp => ({ originalSequence: n, cascadeId: "", reason: "" });
-const pages = (...seqs: number[]): EventPage[] => seqs.map((s) => packEventPage(s, NoOp, noop(s), { seconds: 1, nanos: 0 }));
+const pages = (...seqs: number[]): EventPage[] => seqs.map((s) => makeEventPage(s, packAny(NoOp, noop(s)), { seconds: 1, nanos: 0 }));
 
 describe("covers", () => {
   it("builds a cover with a 16-byte root and optional correlation id and edition", () => {
@@ -64,7 +63,7 @@ describe("pages and headers", () => {
     expect(command.mergeStrategy).to.equal(MergeStrategy.MERGE_COMMUTATIVE);
     expect(pageCommand(command)).to.equal(any);
     expect(makeCommandPage(2, any, MergeStrategy.MERGE_STRICT).mergeStrategy).to.equal(MergeStrategy.MERGE_STRICT);
-    const book = makeCommandBook({ domain: "cart", root: ROOT }, command);
+    const book = commandBook({ domain: "cart", root: ROOT }, any, { sequence: 2 });
     expect(book.pages).to.deep.equal([command]);
     expect(coverRoot(book.cover)).to.equal(ROOT);
     const external = { ...event, payload: { $case: "external" as const, value: { storageType: 0, uri: "s3://x", contentHash: Buffer.alloc(0), originalSize: 1 } } };

@@ -22,7 +22,8 @@ import {
   TransportError,
   type RetryKind,
 } from "../../src/errors.js";
-import { makeEventBook, packEventPage } from "../../src/core/books.js";
+import { packAny } from "../../src/core/any.js";
+import { makeEventBook, makeEventPage } from "../../src/core/books.js";
 import { EventBook, NoOp } from "../../src/gen/angzarr/types.js";
 
 const serviceError = (code: Status, details: string, metadata = new Metadata()): ServiceError =>
@@ -186,8 +187,8 @@ describe("toClientError", () => {
 describe("currentState from a real trailer", () => {
   it("decodes the EventBook a server sends in grpc-status-details-bin", async () => {
     const book = makeEventBook({ domain: "orders", root: "f520dbd7-0692-5a5a-b315-48c73f2fff1b" }, [
-      packEventPage(0, NoOp, { originalSequence: 0, cascadeId: "", reason: "a" }),
-      packEventPage(1, NoOp, { originalSequence: 1, cascadeId: "", reason: "b" }),
+      makeEventPage(0, packAny(NoOp, { originalSequence: 0, cascadeId: "", reason: "a" })),
+      makeEventPage(1, packAny(NoOp, { originalSequence: 1, cascadeId: "", reason: "b" })),
     ]);
     const method = {
       path: "/test.Mismatch/Call",

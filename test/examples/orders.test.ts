@@ -23,9 +23,9 @@ import { typeNameFromUrl, unpackAny } from "../../src/core/any.js";
 import { headerSequence, makeCover, pageEvent } from "../../src/core/books.js";
 import { Status } from "../../src/errors.js";
 import type { EventBook } from "../../src/gen/angzarr/types.js";
-import { event, type EventLike } from "../../src/handlers/index.js";
+import { event, type EventLike, eventBook, commandBook } from "../../src/handlers/index.js";
 import { silentLogger, type ServerHandle } from "../../src/server/index.js";
-import { commandBookOf, contextualCommand, eventBookOf, uuidFor } from "../../src/testing/builders.js";
+import { contextualCommand, uuidFor } from "../../src/testing/builders.js";
 import { testAggregate } from "../../src/testing/harness.js";
 import { call, callError, clients } from "../server/support.js";
 
@@ -36,9 +36,9 @@ describe("examples/orders through startOrdersHandler (real gRPC)", () => {
   let c: ReturnType<typeof clients>;
   const cover = makeCover({ domain: "orders", root: uuidFor("order-42"), correlationId: "corr-42" });
   const send = (prior: EventLike[], command: EventLike) =>
-    call(c.commands, c.commands.handle, contextualCommand(eventBookOf(cover, prior), commandBookOf(cover, command, { sequence: prior.length })));
+    call(c.commands, c.commands.handle, contextualCommand(eventBook(cover, prior), commandBook(cover, command, { sequence: prior.length })));
   const fail = (prior: EventLike[], command: EventLike) =>
-    callError(c.commands, c.commands.handle, contextualCommand(eventBookOf(cover, prior), commandBookOf(cover, command, { sequence: prior.length })));
+    callError(c.commands, c.commands.handle, contextualCommand(eventBook(cover, prior), commandBook(cover, command, { sequence: prior.length })));
   const types = (book: EventBook) => book.pages.map((p) => typeNameFromUrl(pageEvent(p)!.typeUrl));
 
   before(async () => {
@@ -105,11 +105,11 @@ describe("examples/orders: the fulfillment process manager (real gRPC)", () => {
     const c = clients(server.address);
     try {
       const correlationId = uuidFor("flow-1");
-      const ordered = eventBookOf(makeCover({ domain: "orders", root: uuidFor("order-1"), correlationId }), [event(ItemAdded, { sku: "a", quantity: 2 })]);
+      const ordered = eventBook(makeCover({ domain: "orders", root: uuidFor("order-1"), correlationId }), [event(ItemAdded, { sku: "a", quantity: 2 })]);
       const first = await call(c.processManagers, c.processManagers.handle, { trigger: ordered, processState: undefined, destinationSequences: {} });
       expect(types(first.processEvents!)).to.deep.equal([ItemAdded.$type]);
       expect(first.commands).to.deep.equal([]);
-      const reserved = eventBookOf(makeCover({ domain: "inventory", root: uuidFor("stock-a"), correlationId }), [
+      const reserved = eventBook(makeCover({ domain: "inventory", root: uuidFor("stock-a"), correlationId }), [
         event(StockReserved, { orderId: "order-1", sku: "a", quantity: 2 }),
       ]);
       const second = await call(c.processManagers, c.processManagers.handle, { trigger: reserved, processState: first.processEvents, destinationSequences: {} });

@@ -24,16 +24,18 @@ import {
   DefinitionError,
   DispatchError,
   aggregate,
-  aggregateHandler,
   applies,
   delegateToFramework,
   event,
   handles,
   handlesFact,
   rejected,
-  statusFromError,
+  eventBook,
+  commandBook,
 } from "../../src/handlers/index.js";
-import { commandBookOf, contextualCommand, eventBookOf, snapshotOf, uuidFor } from "../../src/testing/builders.js";
+import { aggregateHandler } from "../../src/handlers/aggregate.js";
+import { statusFromError } from "../../src/handlers/status.js";
+import { contextualCommand, snapshotOf, uuidFor } from "../../src/testing/builders.js";
 
 const cover = makeCover({ domain: "orders", root: uuidFor("order-1"), correlationId: "corr-1" });
 const orders = aggregateHandler(OrderAggregate);
@@ -51,8 +53,8 @@ const created = event(OrderCreated, { customerId: "c-1" });
 
 describe("Aggregate dispatch", () => {
   it("numbers emitted events from the prior book's next sequence and carries the command's cover", async () => {
-    const prior = eventBookOf(cover, [created, event(ItemAdded, { sku: "a", quantity: 1 })]);
-    const book = eventsOf(await orders.handle(contextualCommand(prior, commandBookOf(cover, event(ProcessOrder, { note: "n" }), { sequence: 2 }))));
+    const prior = eventBook(cover, [created, event(ItemAdded, { sku: "a", quantity: 1 })]);
+    const book = eventsOf(await orders.handle(contextualCommand(prior, commandBook(cover, event(ProcessOrder, { note: "n" }), { sequence: 2 }))));
     expect(typesOf(book)).to.deep.equal(["examples.orders.OrderValidated", "examples.orders.PaymentCaptured", "examples.orders.OrderConfirmed"]);
     expect(book.pages.map((p) => headerSequence(p.header))).to.deep.equal([2, 3, 4]);
     expect(book.nextSequence).to.equal(5);
@@ -63,13 +65,13 @@ describe("Aggregate dispatch", () => {
 
   it("starts at the prior book's stated next_sequence when its pages are empty (everything in a snapshot)", async () => {
     const state = OrderState.create({ customerId: "c-1", eventCount: 8 });
-    const prior = eventBookOf(cover, [], { snapshot: snapshotOf(OrderState, state, 7) });
-    const book = eventsOf(await orders.handle(contextualCommand(prior, commandBookOf(cover, event(AddItem, { sku: "a", quantity: 2 })))));
+    const prior = eventBook(cover, [], { snapshot: snapshotOf(OrderState, state, 7) });
+    const book = eventsOf(await orders.handle(contextualCommand(prior, commandBook(cover, event(AddItem, { sku: "a", quantity: 2 })))));
     expect(headerSequence(book.pages[0]!.header)).to.equal(8);
   });
 
   it("refuses an unknown command type with INVALID_ARGUMENT naming the type", async () => {
-    const err = await orders.handle(contextualCommand(undefined, commandBookOf(cover, event(ReserveStock, { orderId: "", sku: "x", quantity: 1 })))).catch((e: unknown) => e);
+    const err = await orders.handle(contextualCommand(undefined, commandBook(cover, event(ReserveStock, { orderId: "", sku: "x", quantity: 1 })))).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(DispatchError);
     expect(statusFromError(err)).to.include({ code: Status.INVALID_ARGUMENT });
     expect((err as Error).message).to.contain("examples.inventory.ReserveStock");
@@ -77,13 +79,13 @@ describe("Aggregate dispatch", () => {
 
   it("refuses an undecodable payload with INVALID_ARGUMENT", async () => {
     const corrupt: Any = { typeUrl: "type.googleapis.com/examples.orders.CreateOrder", value: Buffer.from([0x0a, 0x05, 0x01]) };
-    const err = await orders.handle(contextualCommand(undefined, commandBookOf(cover, corrupt))).catch((e: unknown) => e);
+    const err = await orders.handle(contextualCommand(undefined, commandBook(cover, corrupt))).catch((e: unknown) => e);
     expect(statusFromError(err).code).to.equal(Status.INVALID_ARGUMENT);
   });
 
   it("maps CommandRejectedError to its status and message", async () => {
-    const prior = eventBookOf(cover, [created]);
-    const err = await orders.handle(contextualCommand(prior, commandBookOf(cover, event(CreateOrder, { customerId: "c-2" }), { sequence: 1 }))).catch((e: unknown) => e);
+    const prior = eventBook(cover, [created]);
+    const err = await orders.handle(contextualCommand(prior, commandBook(cover, event(CreateOrder, { customerId: "c-2" }), { sequence: 1 }))).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CommandRejectedError);
     expect(statusFromError(err)).to.deep.equal({ code: Status.FAILED_PRECONDITION, details: "order already exists", ref: undefined });
   });
@@ -97,12 +99,12 @@ describe("Aggregate dispatch", () => {
 
   it("accepts type URLs with the framework prefix", async () => {
     const cmd: Any = { ...packAny(CreateOrder, { customerId: "c" }), typeUrl: FRAMEWORK_TYPE_URL_PREFIX + CreateOrder.$type };
-    const book = eventsOf(await orders.handle(contextualCommand(undefined, commandBookOf(cover, cmd))));
+    const book = eventsOf(await orders.handle(contextualCommand(undefined, commandBook(cover, cmd))));
     expect(typesOf(book)).to.deep.equal(["examples.orders.OrderCreated"]);
   });
 
   it("handles every page of a multi-page command, later pages seeing earlier events", async () => {
-    const command = commandBookOf(cover, event(CreateOrder, { customerId: "c" }));
+    const command = commandBook(cover, event(CreateOrder, { customerId: "c" }));
     command.pages.push(makeCommandPage(1, packAny(AddItem, { sku: "a", quantity: 3 })));
     const book = eventsOf(await orders.handle(contextualCommand(undefined, command)));
     expect(typesOf(book)).to.deep.equal(["examples.orders.OrderCreated", "examples.orders.ItemAdded"]);
@@ -113,14 +115,14 @@ describe("Aggregate dispatch", () => {
 describe("Aggregate state", () => {
   it("rebuilds from the snapshot and skips pages it covers", () => {
     const snapshot = snapshotOf(OrderState, OrderState.create({ customerId: "snap", itemCount: 10, eventCount: 5 }), 4);
-    const book = eventBookOf(cover, [event(ItemAdded, { sku: "old", quantity: 100 }), event(ItemAdded, { sku: "b", quantity: 2 })], { startSequence: 4, snapshot });
+    const book = eventBook(cover, [event(ItemAdded, { sku: "old", quantity: 100 }), event(ItemAdded, { sku: "b", quantity: 2 })], { startSequence: 4, snapshot });
     const state = orders.rebuildState(book);
     expect(state).to.include({ customerId: "snap", itemCount: 12, eventCount: 6 });
   });
 
   it("skips unknown event types and starts empty without events", () => {
-    expect(orders.rebuildState(eventBookOf(cover, []))).to.deep.equal(OrderState.create());
-    const state = orders.rebuildState(eventBookOf(cover, [created, event(ReserveStock, { orderId: "", sku: "x", quantity: 1 })]));
+    expect(orders.rebuildState(eventBook(cover, []))).to.deep.equal(OrderState.create());
+    const state = orders.rebuildState(eventBook(cover, [created, event(ReserveStock, { orderId: "", sku: "x", quantity: 1 })]));
     expect(state.eventCount).to.equal(1);
   });
 
@@ -147,10 +149,10 @@ describe("Aggregate state", () => {
       }
     }
     const handler = aggregateHandler(Counting);
-    const prior = eventBookOf(makeCover({ domain: "counting", root: uuidFor("c") }), [created, created]);
-    await handler.handle(contextualCommand(prior, commandBookOf(prior.cover!, event(CreateOrder, { customerId: "" }))));
+    const prior = eventBook(makeCover({ domain: "counting", root: uuidFor("c") }), [created, created]);
+    await handler.handle(contextualCommand(prior, commandBook(prior.cover!, event(CreateOrder, { customerId: "" }))));
     expect(applied).to.equal(0);
-    const book = eventsOf(await handler.handle(contextualCommand(prior, commandBookOf(prior.cover!, event(AddItem, { sku: "", quantity: 1 })))));
+    const book = eventsOf(await handler.handle(contextualCommand(prior, commandBook(prior.cover!, event(AddItem, { sku: "", quantity: 1 })))));
     expect(applied).to.equal(2);
     expect(unpackAny(ItemAdded, pageEvent(book.pages[0]!))?.sku).to.equal("2");
   });
@@ -169,7 +171,7 @@ describe("Aggregate state", () => {
         return created;
       }
     }
-    const state = aggregateHandler(ByHand).rebuildState(eventBookOf(makeCover({ domain: "byhand", root: uuidFor("b") }), [created, event(ItemAdded, { sku: "", quantity: 0 })]));
+    const state = aggregateHandler(ByHand).rebuildState(eventBook(makeCover({ domain: "byhand", root: uuidFor("b") }), [created, event(ItemAdded, { sku: "", quantity: 0 })]));
     expect(state).to.deep.equal(["examples.orders.OrderCreated", "examples.orders.ItemAdded"]);
   });
 
@@ -194,16 +196,16 @@ describe("Aggregate state", () => {
         return event(ItemAdded, { sku: this.state.customerId, quantity: 1 });
       }
     }
-    const prior = eventBookOf(makeCover({ domain: "derived", root: uuidFor("d") }), [created]);
-    const book = eventsOf(await aggregateHandler(Derived).handle(contextualCommand(prior, commandBookOf(prior.cover!, event(AddItem, { sku: "", quantity: 1 })))));
+    const prior = eventBook(makeCover({ domain: "derived", root: uuidFor("d") }), [created]);
+    const book = eventsOf(await aggregateHandler(Derived).handle(contextualCommand(prior, commandBook(prior.cover!, event(AddItem, { sku: "", quantity: 1 })))));
     expect(unpackAny(ItemAdded, pageEvent(book.pages[0]!))?.sku).to.equal("c-1");
   });
 });
 
 describe("Aggregate snapshots", () => {
   it("attaches a snapshot of the state after the events when the handler asks", async () => {
-    const prior = eventBookOf(cover, [created, event(ItemAdded, { sku: "a", quantity: 2 })]);
-    const book = eventsOf(await orders.handle(contextualCommand(prior, commandBookOf(cover, event(Checkpoint, { note: "x" })))));
+    const prior = eventBook(cover, [created, event(ItemAdded, { sku: "a", quantity: 2 })]);
+    const book = eventsOf(await orders.handle(contextualCommand(prior, commandBook(cover, event(Checkpoint, { note: "x" })))));
     expect(typesOf(book)).to.deep.equal([CheckpointTaken.$type]);
     expect(book.snapshot?.sequence).to.equal(2);
     expect(unpackAny(OrderState, book.snapshot?.state)).to.include({ customerId: "c-1", itemCount: 2, eventCount: 3 });
@@ -229,7 +231,7 @@ describe("Aggregate snapshots", () => {
     const handler = aggregateHandler(Every);
     const c = makeCover({ domain: "every", root: uuidFor("e") });
     const item = event(ItemAdded, { sku: "a", quantity: 1 });
-    const at = async (n: number) => eventsOf(await handler.handle(contextualCommand(eventBookOf(c, Array(n).fill(item)), commandBookOf(c, event(AddItem, { sku: "a", quantity: 1 })))));
+    const at = async (n: number) => eventsOf(await handler.handle(contextualCommand(eventBook(c, Array(n).fill(item)), commandBook(c, event(AddItem, { sku: "a", quantity: 1 })))));
     expect((await at(0)).snapshot).to.equal(undefined);
     expect((await at(1)).snapshot).to.equal(undefined);
     const third = await at(2);
@@ -250,15 +252,15 @@ describe("Aggregate snapshots", () => {
       @applies(OrderCreated)
       a() {}
     }
-    const book = eventBookOf(cover, [], { snapshot: snapshotOf(OrderState, OrderState.create(), 3) });
+    const book = eventBook(cover, [], { snapshot: snapshotOf(OrderState, OrderState.create(), 3) });
     expect(() => aggregateHandler(NoCodec).rebuildState(book)).to.throw(DispatchError, /declares no stateType/);
   });
 });
 
 describe("Aggregate facts and replay", () => {
   it("records facts as they are by default, renumbered after the prior events", async () => {
-    const prior = eventBookOf(cover, [created]);
-    const facts = eventBookOf(cover, [event(ItemAdded, { sku: "f", quantity: 1 })], { startSequence: 99 });
+    const prior = eventBook(cover, [created]);
+    const facts = eventBook(cover, [event(ItemAdded, { sku: "f", quantity: 1 })], { startSequence: 99 });
     const book = await orders.handleFact({ facts, priorEvents: prior });
     expect(typesOf(book)).to.deep.equal([ItemAdded.$type]);
     expect(headerSequence(book.pages[0]!.header)).to.equal(1);
@@ -282,14 +284,14 @@ describe("Aggregate facts and replay", () => {
       @applies(ItemAdded)
       a() {}
     }
-    const book = await aggregateHandler(FactAware).handleFact({ facts: eventBookOf(cover, [event(ItemAdded, { sku: "f", quantity: 2 })]), priorEvents: undefined });
+    const book = await aggregateHandler(FactAware).handleFact({ facts: eventBook(cover, [event(ItemAdded, { sku: "f", quantity: 2 })]), priorEvents: undefined });
     expect(typesOf(book)).to.deep.equal([ItemAdded.$type, CheckpointTaken.$type]);
     expect(unpackAny(ItemAdded, pageEvent(book.pages[0]!))?.quantity).to.equal(20);
   });
 
   it("replays a base snapshot plus events into packed state", async () => {
     const base = snapshotOf(OrderState, OrderState.create({ customerId: "b", eventCount: 1 }), 0);
-    const pages = eventBookOf(cover, [event(ItemAdded, { sku: "a", quantity: 4 })], { startSequence: 1 }).pages;
+    const pages = eventBook(cover, [event(ItemAdded, { sku: "a", quantity: 4 })], { startSequence: 1 }).pages;
     const response = await orders.replay({ baseSnapshot: base, events: pages });
     expect(unpackAny(OrderState, response.state)).to.include({ customerId: "b", itemCount: 4, eventCount: 2 });
   });
@@ -338,7 +340,7 @@ describe("Aggregate rejections", () => {
   const handler = aggregateHandler(Compensating);
 
   function notification(commandType: Any, prefix: string): Any {
-    const rejectedCommand = commandBookOf(makeCover({ domain: "inventory", root: uuidFor("sku") }), commandType);
+    const rejectedCommand = commandBook(makeCover({ domain: "inventory", root: uuidFor("sku") }), commandType);
     const payload = { ...packAny(RejectionNotification, { rejectedCommand, rejectionReason: "out of stock" }), typeUrl: `${prefix}angzarr.RejectionNotification` };
     return { ...packAny(Notification, { cover, payload, sentAt: undefined, metadata: {} }), typeUrl: `${prefix}angzarr.Notification` };
   }
@@ -346,7 +348,7 @@ describe("Aggregate rejections", () => {
   for (const prefix of ["type.googleapis.com/", "type.angzarr.io/"]) {
     it(`routes a Notification (${prefix}) to the matching @rejected method`, async () => {
       const n = notification(packAny(ReserveStock, { orderId: "o", sku: "s-1", quantity: 1 }), prefix);
-      const book = eventsOf(await handler.handle(contextualCommand(eventBookOf(cover, [created]), commandBookOf(cover, n))));
+      const book = eventsOf(await handler.handle(contextualCommand(eventBook(cover, [created]), commandBook(cover, n))));
       expect(unpackAny(CheckpointTaken, pageEvent(book.pages[0]!))?.note).to.equal("released s-1: out of stock");
       expect(headerSequence(book.pages[0]!.header)).to.equal(1);
     });
@@ -354,14 +356,14 @@ describe("Aggregate rejections", () => {
 
   it("returns a handler's delegateToFramework as a revocation", async () => {
     const n = notification({ typeUrl: "type.googleapis.com/examples.inventory.Other", value: Buffer.alloc(0) }, "type.angzarr.io/");
-    const response = await handler.handle(contextualCommand(undefined, commandBookOf(cover, n)));
+    const response = await handler.handle(contextualCommand(undefined, commandBook(cover, n)));
     expect(response.result?.$case).to.equal("revocation");
     expect(response.result?.value).to.include({ reason: "cannot undo: out of stock", sendToDeadLetterQueue: true, emitSystemRevocation: true });
   });
 
   it("delegates to the framework when no handler matches", async () => {
     const n = notification(packAny(CreateOrder, { customerId: "" }), "type.angzarr.io/");
-    const response = await handler.handle(contextualCommand(undefined, commandBookOf(cover, n)));
+    const response = await handler.handle(contextualCommand(undefined, commandBook(cover, n)));
     expect(response.result?.$case).to.equal("revocation");
     expect((response.result?.value as { reason: string }).reason).to.contain("out of stock");
   });
@@ -482,14 +484,14 @@ describe("Aggregate definition errors", () => {
       }
     }
     const c = makeCover({ domain: "async", root: uuidFor("a") });
-    const book = eventsOf(await aggregateHandler(Async).handle(contextualCommand(undefined, commandBookOf(c, event(CreateOrder, { customerId: "x" })))));
+    const book = eventsOf(await aggregateHandler(Async).handle(contextualCommand(undefined, commandBook(c, event(CreateOrder, { customerId: "x" })))));
     expect(book.pages).to.have.length(2);
   });
 });
 
 describe("CompensationContext", () => {
   it("reads the refused command and its source sequence", () => {
-    const rejectedCommand = commandBookOf(makeCover({ domain: "inventory", root: uuidFor("s") }), event(ReserveStock, { orderId: "o", sku: "k", quantity: 1 }));
+    const rejectedCommand = commandBook(makeCover({ domain: "inventory", root: uuidFor("s") }), event(ReserveStock, { orderId: "o", sku: "k", quantity: 1 }));
     rejectedCommand.pages[0]!.header = { sequenceType: { $case: "angzarrDeferred", value: { source: cover, sourceSeq: 5 } } };
     const ctx = CompensationContext.fromNotification({ cover, payload: packAny(RejectionNotification, { rejectedCommand, rejectionReason: "r" }), sentAt: undefined, metadata: {} })!;
     expect(ctx.rejectedDomain).to.equal("inventory");

@@ -13,9 +13,11 @@ import {
   StateRouter,
   delegateToFramework,
   event,
-  statusFromError,
+  eventBook,
+  commandBook,
 } from "../../src/handlers/index.js";
-import { commandBookOf, contextualCommand, eventBookOf, snapshotOf, uuidFor } from "../../src/testing/builders.js";
+import { statusFromError } from "../../src/handlers/status.js";
+import { contextualCommand, snapshotOf, uuidFor } from "../../src/testing/builders.js";
 
 const cover = makeCover({ domain: "inventory", root: uuidFor("sku-1"), correlationId: "corr" });
 const reserved = (quantity: number) => event(StockReserved, { orderId: "o", sku: "sku-1", quantity });
@@ -35,13 +37,13 @@ function stateRouter() {
 
 describe("StateRouter", () => {
   it("folds events in order, skipping unknown types", () => {
-    const book = eventBookOf(cover, [reserved(2), event(OrderCreated, { customerId: "" }), reserved(3)]);
+    const book = eventBook(cover, [reserved(2), event(OrderCreated, { customerId: "" }), reserved(3)]);
     expect(stateRouter().rebuild(book).reserved).to.equal(5);
   });
 
   it("starts from the snapshot and skips pages at or before it", () => {
     const snapshot = snapshotOf(InventoryState, { reserved: 100 }, 5);
-    const book = eventBookOf(cover, [reserved(1000), reserved(1)], { startSequence: 5, snapshot });
+    const book = eventBook(cover, [reserved(1000), reserved(1)], { startSequence: 5, snapshot });
     expect(stateRouter().rebuild(book).reserved).to.equal(101);
   });
 
@@ -55,7 +57,7 @@ describe("StateRouter", () => {
   });
 
   it("does not mutate the book it reads", () => {
-    const book = eventBookOf(cover, [reserved(1)]);
+    const book = eventBook(cover, [reserved(1)]);
     const before = JSON.stringify(book);
     stateRouter().rebuild(book);
     expect(JSON.stringify(book)).to.equal(before);
@@ -74,8 +76,8 @@ describe("CommandRouter", () => {
     });
 
   it("dispatches by type with rebuilt state and numbers events after the prior ones", async () => {
-    const prior = eventBookOf(cover, [reserved(2)]);
-    const book = eventsOf(await router().handle(contextualCommand(prior, commandBookOf(cover, event(ReserveStock, { orderId: "o", sku: "sku-1", quantity: 1 }), { sequence: 1 }))));
+    const prior = eventBook(cover, [reserved(2)]);
+    const book = eventsOf(await router().handle(contextualCommand(prior, commandBook(cover, event(ReserveStock, { orderId: "o", sku: "sku-1", quantity: 1 }), { sequence: 1 }))));
     expect(headerSequence(book.pages[0]!.header)).to.equal(1);
     expect(unpackAny(StockReserved, pageEvent(book.pages[0]!))?.quantity).to.equal(3);
     expect(book.cover?.correlationId).to.equal("corr");
@@ -88,12 +90,12 @@ describe("CommandRouter", () => {
       const reserve = unpackAny(ReserveStock, cmd)!;
       return packAny(StockReserved, { orderId: reserve.orderId, sku: reserve.sku, quantity: reserve.quantity });
     });
-    const book = eventsOf(await raw.handle(contextualCommand(undefined, commandBookOf(cover, event(ReserveStock, { orderId: "o", sku: "k", quantity: 7 })))));
+    const book = eventsOf(await raw.handle(contextualCommand(undefined, commandBook(cover, event(ReserveStock, { orderId: "o", sku: "k", quantity: 7 })))));
     expect(unpackAny(StockReserved, pageEvent(book.pages[0]!))?.quantity).to.equal(7);
   });
 
   it("refuses an unknown command type with INVALID_ARGUMENT naming it", async () => {
-    const err = await router().handle(contextualCommand(undefined, commandBookOf(cover, event(CreateOrder, { customerId: "" })))).catch((e: unknown) => e);
+    const err = await router().handle(contextualCommand(undefined, commandBook(cover, event(CreateOrder, { customerId: "" })))).catch((e: unknown) => e);
     expect(statusFromError(err).code).to.equal(Status.INVALID_ARGUMENT);
     expect((err as Error).message).to.contain("examples.orders.CreateOrder");
   });
@@ -101,15 +103,15 @@ describe("CommandRouter", () => {
   it("works with a plain rebuild function and answers Replay with an explicit stateType", async () => {
     const fn = (book: EventBook): InventoryState => InventoryState.create({ reserved: book.pages.length });
     const plain = new CommandRouter("inventory", fn, { stateType: InventoryState }).on(ReserveStock, (_cmd, state) => event(StockReserved, { orderId: "", sku: "", quantity: state.reserved }));
-    const pages = eventBookOf(cover, [reserved(1), reserved(1)]).pages;
+    const pages = eventBook(cover, [reserved(1), reserved(1)]).pages;
     const replayed = await plain.replay({ baseSnapshot: undefined, events: pages });
     expect(unpackAny(InventoryState, replayed.state)?.reserved).to.equal(2);
   });
 
   it("transforms facts with onFact and keeps other facts", async () => {
     const withFacts = router().onFact(StockReserved, (fact) => event(ItemAdded, { sku: fact.sku, quantity: fact.quantity }));
-    const facts = eventBookOf(cover, [reserved(4), event(OrderCreated, { customerId: "kept" })]);
-    const book = await withFacts.handleFact({ facts, priorEvents: eventBookOf(cover, [reserved(1)]) });
+    const facts = eventBook(cover, [reserved(4), event(OrderCreated, { customerId: "kept" })]);
+    const book = await withFacts.handleFact({ facts, priorEvents: eventBook(cover, [reserved(1)]) });
     expect(book.pages.map((p) => typeNameFromUrl(pageEvent(p)!.typeUrl))).to.deep.equal([ItemAdded.$type, OrderCreated.$type]);
     expect(book.pages.map((p) => headerSequence(p.header))).to.deep.equal([1, 2]);
   });
@@ -118,9 +120,9 @@ describe("CommandRouter", () => {
     const compensating = router()
       .onRejected("orders", CreateOrder, (rejection, state) => event(StockReserved, { orderId: rejection.reason, sku: "", quantity: state.reserved }))
       .onRejected("orders", "examples.orders.Other", (rejection) => delegateToFramework(rejection.reason, { escalate: true }));
-    const rejectedCommand = commandBookOf(makeCover({ domain: "orders", root: uuidFor("o") }), event(CreateOrder, { customerId: "" }));
+    const rejectedCommand = commandBook(makeCover({ domain: "orders", root: uuidFor("o") }), event(CreateOrder, { customerId: "" }));
     const notification = packAny(Notification, { cover, payload: packAny(RejectionNotification, { rejectedCommand, rejectionReason: "nope" }), sentAt: undefined, metadata: {} });
-    const book = eventsOf(await compensating.handle(contextualCommand(eventBookOf(cover, [reserved(6)]), commandBookOf(cover, notification))));
+    const book = eventsOf(await compensating.handle(contextualCommand(eventBook(cover, [reserved(6)]), commandBook(cover, notification))));
     expect(unpackAny(StockReserved, pageEvent(book.pages[0]!))).to.include({ orderId: "nope", quantity: 6 });
   });
 
@@ -129,7 +131,7 @@ describe("CommandRouter", () => {
     expect(() => router().on(ReserveStock, () => undefined)).to.throw(DefinitionError, /CommandRouter\(inventory\): duplicate command handler for examples.inventory.ReserveStock/);
     expect(() => new CommandRouter("x", (b: EventBook) => b.pages.length, { snapshotEvery: 5 })).to.throw(DefinitionError, /snapshotEvery needs a state codec/);
     const empty = new CommandRouter("x", stateRouter());
-    const err = await empty.handle(contextualCommand(undefined, commandBookOf(cover, reserved(1)))).catch((e: unknown) => e);
+    const err = await empty.handle(contextualCommand(undefined, commandBook(cover, reserved(1)))).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(DefinitionError);
   });
 });

@@ -8,8 +8,8 @@ import { AddItem, CheckpointTaken, CreateOrder, ItemAdded, OrderCreated, OrderSt
 import { packAny } from "../../src/core/any.js";
 import { computeRoot } from "../../src/core/identity.js";
 import { Status } from "../../src/errors.js";
-import { Aggregate, ProcessManagerHandlers, ProcessManagerRouter, StateRouter, applies, commandBook, event, handles } from "../../src/handlers/index.js";
-import { DEFAULT_TEST_NAMESPACE, TEST_CORRELATION_ID, eventBookOf, testCover, uuidBytesFor, uuidFor } from "../../src/testing/builders.js";
+import { Aggregate, ProcessManagerHandlers, ProcessManagerRouter, StateRouter, applies, commandBook, event, handles, eventBook } from "../../src/handlers/index.js";
+import { DEFAULT_TEST_NAMESPACE, TEST_CORRELATION_ID, testCover, uuidBytesFor, uuidFor } from "../../src/testing/builders.js";
 import { testAggregate, testProcessManager, testSaga } from "../../src/testing/harness.js";
 
 const created = event(OrderCreated, { customerId: "c-1" });
@@ -26,9 +26,9 @@ describe("test builders", () => {
   it("builds covers and numbered books", () => {
     const cover = testCover("orders", "o-1");
     expect(cover.correlationId).to.equal(TEST_CORRELATION_ID);
-    const book = eventBookOf(cover, [created, created], { startSequence: 3 });
+    const book = eventBook(cover, [created, created], { startSequence: 3 });
     expect(book.nextSequence).to.equal(5);
-    expect(eventBookOf(cover, []).nextSequence).to.equal(0);
+    expect(eventBook(cover, []).nextSequence).to.equal(0);
   });
 });
 

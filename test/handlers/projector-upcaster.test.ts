@@ -11,16 +11,17 @@ import {
   Upcaster,
   UpcasterRouter,
   event,
-  upcasterHandler,
   upcasts,
+  eventBook,
 } from "../../src/handlers/index.js";
-import { eventBookOf, uuidFor } from "../../src/testing/builders.js";
+import { upcasterHandler } from "../../src/handlers/upcaster-router.js";
+import { uuidFor } from "../../src/testing/builders.js";
 
 const cover = makeCover({ domain: "orders", root: uuidFor("order-7") });
 
 describe("ProjectorRouter", () => {
   it("folds the book into its output and reports the last sequence", async () => {
-    const book = eventBookOf(cover, [event(OrderCreated, { customerId: "c" }), event(ItemAdded, { sku: "a", quantity: 2 }), event(ItemAdded, { sku: "b", quantity: 3 })], { startSequence: 10 });
+    const book = eventBook(cover, [event(OrderCreated, { customerId: "c" }), event(ItemAdded, { sku: "a", quantity: 2 }), event(ItemAdded, { sku: "b", quantity: 3 })], { startSequence: 10 });
     const projection = await orderSummary.handle(book, false);
     expect(projection.projector).to.equal("order-summary");
     expect(projection.sequence).to.equal(12);
@@ -33,7 +34,7 @@ describe("ProjectorRouter", () => {
     const projector = new ProjectorRouter("log", undefined, () => undefined).on(OrderCreated, async (_s, e, ctx) => {
       if (!ctx.speculative) writes.push(e.customerId);
     });
-    const book = eventBookOf(cover, [event(OrderCreated, { customerId: "x" })]);
+    const book = eventBook(cover, [event(OrderCreated, { customerId: "x" })]);
     await projector.handle(book, true);
     expect(writes).to.deep.equal([]);
     await projector.handle(book, false);
@@ -41,7 +42,7 @@ describe("ProjectorRouter", () => {
   });
 
   it("answers books of other domains with an empty projection", async () => {
-    const projection = await orderSummary.handle(eventBookOf(makeCover({ domain: "inventory", root: uuidFor("i") }), [event(ItemAdded, { sku: "a", quantity: 1 })]), false);
+    const projection = await orderSummary.handle(eventBook(makeCover({ domain: "inventory", root: uuidFor("i") }), [event(ItemAdded, { sku: "a", quantity: 1 })]), false);
     expect(projection.projection).to.equal(undefined);
   });
 
@@ -52,7 +53,7 @@ describe("ProjectorRouter", () => {
 });
 
 describe("Upcasters", () => {
-  const v1 = eventBookOf(cover, [event(OrderCreatedV1, { customer: "old" }), event(ItemAdded, { sku: "a", quantity: 1 })], { startSequence: 4 });
+  const v1 = eventBook(cover, [event(OrderCreatedV1, { customer: "old" }), event(ItemAdded, { sku: "a", quantity: 1 })], { startSequence: 4 });
 
   it("chains V1 -> V2 -> current and keeps headers and timestamps", async () => {
     const { events } = await upcasterHandler(OrderUpcaster).upcast({ domain: "orders", events: v1.pages });

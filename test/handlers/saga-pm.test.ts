@@ -17,14 +17,15 @@ import {
   commandBook,
   event,
   factBook,
+  eventBook,
 } from "../../src/handlers/index.js";
-import { eventBookOf, uuidFor } from "../../src/testing/builders.js";
+import { uuidFor } from "../../src/testing/builders.js";
 import { ordersToInventory } from "../../examples/orders/orders-to-inventory.js";
 
 const source = makeCover({ domain: "orders", root: uuidFor("order-1"), correlationId: "corr-9", edition: "what-if" });
 
-function request(events: Parameters<typeof eventBookOf>[1], startSequence = 0, destinations: Record<string, number> = {}): SagaHandleRequest {
-  return { source: eventBookOf(source, events, { startSequence }), syncMode: 0, cascadeErrorMode: 0, destinationSequences: destinations };
+function request(events: Parameters<typeof eventBook>[1], startSequence = 0, destinations: Record<string, number> = {}): SagaHandleRequest {
+  return { source: eventBook(source, events, { startSequence }), syncMode: 0, cascadeErrorMode: 0, destinationSequences: destinations };
 }
 
 describe("SagaRouter", () => {
@@ -112,8 +113,8 @@ describe("ProcessManagerRouter", () => {
       )
       .domain("inventory", new ProcessManagerHandlers<OrderState>().on(StockReserved, () => ({ processEvents: event(CheckpointTaken, { note: "reserved" }) })));
   const correlationId = uuidFor("flow-1");
-  const trigger = (domain: string, events: Parameters<typeof eventBookOf>[1]) => eventBookOf(makeCover({ domain, root: uuidFor("t"), correlationId }), events);
-  const own = eventBookOf(makeCover({ domain: "fulfillment", root: correlationId, correlationId }), [event(CheckpointTaken, { note: "a" }), event(CheckpointTaken, { note: "b" })]);
+  const trigger = (domain: string, events: Parameters<typeof eventBook>[1]) => eventBook(makeCover({ domain, root: uuidFor("t"), correlationId }), events);
+  const own = eventBook(makeCover({ domain: "fulfillment", root: correlationId, correlationId }), [event(CheckpointTaken, { note: "a" }), event(CheckpointTaken, { note: "b" })]);
 
   it("names destinations in prepare", async () => {
     const response = await pm().prepare({ trigger: trigger("orders", [event(ItemAdded, { sku: "z", quantity: 1 })]), processState: own });
@@ -136,7 +137,7 @@ describe("ProcessManagerRouter", () => {
   it("reacts only to the newest page and only with a correlation id", async () => {
     const stale = await pm().handle({ trigger: trigger("orders", [event(ItemAdded, { sku: "z", quantity: 2 }), event(OrderCreated, { customerId: "" })]), processState: own, destinationSequences: {} });
     expect(stale.commands).to.deep.equal([]);
-    const anonymous = eventBookOf(makeCover({ domain: "orders", root: uuidFor("t") }), [event(ItemAdded, { sku: "z", quantity: 2 })]);
+    const anonymous = eventBook(makeCover({ domain: "orders", root: uuidFor("t") }), [event(ItemAdded, { sku: "z", quantity: 2 })]);
     expect((await pm().handle({ trigger: anonymous, processState: undefined, destinationSequences: {} })).processEvents).to.equal(undefined);
   });
 

@@ -17,7 +17,8 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { Client, computeRoot, GrpcError, Status, uuidToBytes } from "../../src/index.js";
+import { uuidToBytes } from "../../src/core/uuid.js";
+import { Client, computeRoot, GrpcError, Status } from "../../src/index.js";
 import { SyncMode, type EventBook, type EventPage } from "../../src/gen/angzarr/types.js";
 import {
   AddItem,
@@ -246,7 +247,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
       expect(r.edition_view).to.deep.equal([0, 1, 2, 3, 4, 5]);
       expect(r.main_view).to.deep.equal([0, 1, 2, 3, 4]);
       expect([r.edition_last.type_url, r.edition_last.fields]).to.deep.equal([typeUrl(ItemAdded), { sku: "py-branch-sku", quantity: 1 }]);
-      const ts = await client.queries.query("orders", computeRoot("orders", `py-order-${run}`)).edition("py-branch").getEventBook();
+      const ts = await client.queries.query("orders", computeRoot("orders", `py-order-${run}`)).withEdition("py-branch").getEventBook();
       expect(tsPage(ts.pages.at(-1)!)).to.deep.equal(pyPage(r.edition_last));
     });
 

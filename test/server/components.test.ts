@@ -18,9 +18,10 @@ import {
   StateRouter,
   commandBook,
   event,
+  eventBook,
 } from "../../src/handlers/index.js";
 import { addressFromEnv, serveComponents, silentLogger, type ServerHandle } from "../../src/server/index.js";
-import { eventBookOf, uuidFor } from "../../src/testing/builders.js";
+import { uuidFor } from "../../src/testing/builders.js";
 import { call, callError, clients } from "./support.js";
 import { rejectionOf } from "../support/assertions.js";
 
@@ -58,13 +59,13 @@ describe("serveComponents over gRPC", () => {
   });
 
   it("runs every saga of the source domain and concatenates their commands in order", async () => {
-    const source = eventBookOf(orders, [event(ItemAdded, { sku: "k", quantity: 1 })]);
+    const source = eventBook(orders, [event(ItemAdded, { sku: "k", quantity: 1 })]);
     const response = await call(c.sagas, c.sagas.handle, { source, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} });
     expect(response.commands.map((b) => typeNameFromUrl(pageCommand(b.pages[0]!)!.typeUrl))).to.deep.equal([ReserveStock.$type, CheckpointTaken.$type]);
   });
 
   it("serves a process manager's Prepare and Handle", async () => {
-    const trigger = eventBookOf(makeCover({ domain: "inventory", root: uuidFor("i"), correlationId: uuidFor("corr") }), [event(StockReserved, { orderId: "", sku: "s", quantity: 1 })]);
+    const trigger = eventBook(makeCover({ domain: "inventory", root: uuidFor("i"), correlationId: uuidFor("corr") }), [event(StockReserved, { orderId: "", sku: "s", quantity: 1 })]);
     const prepared = await call(c.processManagers, c.processManagers.prepare, { trigger, processState: undefined });
     expect(prepared.destinations.map((d) => d.domain)).to.deep.equal(["orders"]);
     const handled = await call(c.processManagers, c.processManagers.handle, { trigger, processState: undefined, destinationSequences: { orders: 3 } });
@@ -72,18 +73,18 @@ describe("serveComponents over gRPC", () => {
   });
 
   it("serves projections, speculative ones too, and NOT_FOUND for other domains", async () => {
-    const book = eventBookOf(orders, [event(OrderCreated, { customerId: "c" }), event(ItemAdded, { sku: "k", quantity: 4 })]);
+    const book = eventBook(orders, [event(OrderCreated, { customerId: "c" }), event(ItemAdded, { sku: "k", quantity: 4 })]);
     for (const method of [c.projectors.handle, c.projectors.handleSpeculative]) {
       const projection = await call(c.projectors, method, book);
       expect(projection.projector).to.equal("order-summary");
       expect(unpackAny(OrderSummary, projection.projection)).to.include({ eventsSeen: 2, items: 4 });
     }
-    const err = await callError(c.projectors, c.projectors.handle, eventBookOf(makeCover({ domain: "billing", root: uuidFor("b") }), []));
+    const err = await callError(c.projectors, c.projectors.handle, eventBook(makeCover({ domain: "billing", root: uuidFor("b") }), []));
     expect(err.code).to.equal(Status.NOT_FOUND);
   });
 
   it("serves upcasting", async () => {
-    const pages = eventBookOf(orders, [event(OrderCreatedV1, { customer: "v1" })]).pages;
+    const pages = eventBook(orders, [event(OrderCreatedV1, { customer: "v1" })]).pages;
     const response = await call(c.upcasters, c.upcasters.upcast, { domain: "orders", events: pages });
     expect(unpackAny(OrderCreated, pageEvent(response.events[0]!))?.customerId).to.equal("v1");
   });

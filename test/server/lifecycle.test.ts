@@ -4,9 +4,10 @@ import { OrderAggregate } from "../../examples/orders/order-aggregate.js";
 import { CreateOrder, OrderCreated } from "../../examples/gen/examples/orders.js";
 import { makeCover } from "../../src/core/books.js";
 import { Status } from "../../src/errors.js";
-import { Aggregate, applies, event, handles } from "../../src/handlers/index.js";
-import { ServingStatus, runAggregateServer, runMain, silentLogger, type HealthCheckResponse } from "../../src/server/index.js";
-import { commandBookOf, contextualCommand, uuidFor } from "../../src/testing/builders.js";
+import { Aggregate, applies, event, handles, commandBook } from "../../src/handlers/index.js";
+import { ServingStatus, type HealthCheckResponse } from "../../src/server/health.js";
+import { runAggregateServer, runMain, silentLogger } from "../../src/server/index.js";
+import { contextualCommand, uuidFor } from "../../src/testing/builders.js";
 import { call, callError, clients } from "./support.js";
 
 /** An aggregate whose CreateOrder waits until the test opens the gate. */
@@ -32,7 +33,7 @@ function gated() {
   return { Slow, entered, open };
 }
 
-const slowCommand = contextualCommand(undefined, commandBookOf(makeCover({ domain: "slow", root: uuidFor("s") }), event(CreateOrder, { customerId: "late" })));
+const slowCommand = contextualCommand(undefined, commandBook(makeCover({ domain: "slow", root: uuidFor("s") }), event(CreateOrder, { customerId: "late" })));
 
 describe("health", () => {
   it("answers Check for the server and each served service, NOT_FOUND for others", async () => {

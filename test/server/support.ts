@@ -13,7 +13,7 @@ import { ProcessManagerServiceClient } from "../../src/gen/angzarr/process_manag
 import { ProjectorServiceClient } from "../../src/gen/angzarr/projector.js";
 import { SagaServiceClient } from "../../src/gen/angzarr/saga.js";
 import { UpcasterServiceClient } from "../../src/gen/angzarr/upcaster.js";
-import { HealthService, type HealthCheckRequest, type HealthCheckResponse } from "../../src/server/index.js";
+import { HealthService, type HealthCheckRequest, type HealthCheckResponse } from "../../src/server/health.js";
 import { rejectionOf } from "../support/assertions.js";
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;

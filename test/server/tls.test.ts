@@ -7,7 +7,8 @@ import { credentials } from "@grpc/grpc-js";
 import { expect } from "chai";
 import { OrderAggregate } from "../../examples/orders/order-aggregate.js";
 import { Status } from "../../src/errors.js";
-import { ServingStatus, runAggregateServer, silentLogger, type ServerHandle } from "../../src/server/index.js";
+import { ServingStatus } from "../../src/server/health.js";
+import { runAggregateServer, silentLogger, type ServerHandle } from "../../src/server/index.js";
 import { call, callError, clients } from "./support.js";
 
 interface Pki {

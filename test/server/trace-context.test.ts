@@ -11,7 +11,7 @@ import { startOrdersHandler } from "../../examples/orders/index.js";
 import { Client } from "../../src/client/index.js";
 import { newRoot } from "../../src/core/uuid.js";
 import { startCoordinator, type CoordinatorHandle } from "../../src/coordinator/index.js";
-import { formatTraceparent, parseTraceparent } from "../../src/index.js";
+import { formatTraceparent, parseTraceparent } from "../../src/tracing.js";
 import { createLogger, type ServerHandle } from "../../src/server/index.js";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -12,7 +12,7 @@ import { StateSlot } from "../../support/state-slot.js";
 export interface QbState {
   builder?: QueryBuilder;
   domain: string;
-  /** Setter calls in order, e.g. ["edition", "test-branch"], for the chained-values check. */
+  /** Setter calls in order, e.g. ["withEdition", "test-branch"], for the chained-values check. */
   calls: Array<[string, unknown[]]>;
   built?: Query;
   book?: EventBook;

@@ -17,11 +17,8 @@ export { startCoordinator, type CoordinatorHandle } from "./coordinator.js";
 export { ConfigError, DEFAULTS, type CoordinatorConfig, type CoordinatorTlsConfig } from "./config/types.js";
 export { validateConfig } from "./config/validate.js";
 export { loadConfigFromEnv } from "./config/env.js";
-export { SETTINGS, type Setting } from "./config/settings.js";
 export {
   createLogger,
-  isLogFormat,
-  isLogLevel,
   LOG_FORMATS,
   LOG_LEVELS,
   silentLogger,
@@ -35,4 +32,24 @@ export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } fr
 export { MAX_DETAILS_BYTES } from "./pipeline/handle-command.js";
 export { MAX_CASCADE_DEPTH } from "./delivery/delivery.js";
 export { ServingStatus } from "../server/health.js";
-export * from "./storage/index.js";
+export {
+  MAIN_EDITION,
+  MemoryEventStore,
+  PostgresEventStore,
+  RETENTION_TRANSIENT,
+  SequenceConflictError,
+  SqliteEventStore,
+  StorageError,
+  openEventStore,
+  openPostgresEventStore,
+  openSqliteEventStore,
+  type AggregateKey,
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  type NewEvent,
+  type SequenceRange,
+  type StorageConfig,
+  type StoredEvent,
+  type StoredSnapshot,
+} from "./storage/index.js";

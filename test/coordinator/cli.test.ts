@@ -9,7 +9,7 @@ import { credentials, Metadata } from "@grpc/grpc-js";
 import { CommandHandlerCoordinatorServiceClient, type CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import { EventQueryServiceClient } from "../../src/gen/angzarr/query.js";
 import type { EventBook } from "../../src/gen/angzarr/types.js";
-import { SETTINGS } from "../../src/coordinator/index.js";
+import { SETTINGS } from "../../src/coordinator/config/settings.js";
 import { ownGroup } from "../support/process-group.js";
 import { command, newRoot, query, seqOf, startBusiness, type Business } from "./helpers.js";
 

@@ -3,7 +3,21 @@ import { openPostgresEventStore } from "./postgres.js";
 import { openSqliteEventStore } from "./sqlite.js";
 import type { EventStore } from "./types.js";
 
-export * from "./types.js";
+
+export {
+  MAIN_EDITION,
+  RETENTION_TRANSIENT,
+  SequenceConflictError,
+  StorageError,
+  type AggregateKey,
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  type NewEvent,
+  type SequenceRange,
+  type StoredEvent,
+  type StoredSnapshot,
+} from "./types.js";
 export { normaliseTimestamp } from "./timestamp.js";
 export { MemoryEventStore } from "./memory.js";
 export { SqliteEventStore, openSqliteEventStore } from "./sqlite.js";

@@ -42,7 +42,7 @@ export function loadProcessOptions(env: NodeJS.ProcessEnv = process.env, argv: r
 
 /**
  * Builds a configuration from environment variables, overridden by command-line flags
- * (`--flag value` or `--flag=value`, see {@link SETTINGS}). Reads the routes file when one is
+ * (`--flag value` or `--flag=value`; `npx angzarr-coordinator --help` lists them). Reads the routes file when one is
  * named; never writes the environment.
  * @throws ConfigError naming the variable or flag and the bad value.
  * @example

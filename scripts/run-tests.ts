@@ -54,21 +54,24 @@ function tapCounts(path: string, status: number): Counts {
   return counts;
 }
 
+/** The part of cucumber's JSON report the counts need: each scenario's step results. */
+type CucumberReport = Array<{ elements?: Array<{ type: string; steps?: Array<{ result?: { status: string } }> }> }>;
+
 function cucumberCounts(path: string, status: number): Counts {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   // A run that crashed (e.g. a backend that never started) may leave an empty or partial report.
-  let report: any[] = [];
+  let report: CucumberReport = [];
   try {
-    if (existsSync(path)) report = JSON.parse(readFileSync(path, "utf8")) as any[];
+    if (existsSync(path)) report = JSON.parse(readFileSync(path, "utf8")) as CucumberReport;
   } catch {
     counts.failed++;
   }
   for (const feature of report) {
     for (const el of feature.elements ?? []) {
       if (el.type !== "scenario") continue;
-      const results = (el.steps ?? []).map((s: any) => s.result?.status);
-      if (results.some((r: string) => r === "failed" || r === "undefined" || r === "ambiguous" || r === "pending")) counts.failed++;
-      else if (results.some((r: string) => r === "skipped")) counts.skipped++;
+      const results = (el.steps ?? []).map((s) => s.result?.status);
+      if (results.some((r) => r === "failed" || r === "undefined" || r === "ambiguous" || r === "pending")) counts.failed++;
+      else if (results.some((r) => r === "skipped")) counts.skipped++;
       else counts.passed++;
     }
   }
@@ -102,7 +105,7 @@ function pythonSdkReady(): true | string {
   const line = (r.stdout ?? "").trim().split("\n").at(-1) ?? "";
   let ready: { ok: boolean; reason?: string; dir?: string; versions?: Record<string, string> };
   try {
-    ready = JSON.parse(line);
+    ready = JSON.parse(line) as typeof ready;
   } catch {
     return `virtualenv set-up failed: ${r.error?.message ?? (line || `exit status ${r.status}`)}`;
   }
@@ -176,7 +179,7 @@ for (const stage of stages) {
     c = stage.run();
   } catch (err) {
     // A stage that crashes is one failure; the others still run and the summary still prints.
-    console.error(`${stage.name}: crashed: ${(err as Error).stack ?? err}`);
+    console.error(`${stage.name}: crashed: ${(err as Error).stack ?? String(err)}`);
     c = { passed: 0, failed: 1, skipped: 0 };
   }
   total.passed += c.passed;

@@ -5,6 +5,7 @@
 import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import { isUuid, parseTimestamp, protoToUuid } from "../src/core/index.js";
+import type { QueryBuilder } from "../src/client/index.js";
 import { isClientError } from "../src/errors.js";
 import { MergeStrategy, SyncMode, type CommandRequest, type Query } from "../src/gen/angzarr/types.js";
 import { anyContainsText, codecFor, sampleMessage } from "./support/messages.js";
@@ -189,7 +190,7 @@ Then("the error message mentions {string}", function (this: AngzarrWorld, text: 
 
 // ---- query builder ------------------------------------------------------------------------
 
-async function buildQuery(world: AngzarrWorld, domain: string, name: string | undefined, shape: (b: any) => any) {
+async function buildQuery(world: AngzarrWorld, domain: string, name: string | undefined, shape: (b: QueryBuilder) => QueryBuilder) {
   const client = await world.queryClientOrDefault();
   world.notes.set(
     "builtQuery",
@@ -245,7 +246,7 @@ When(
 
 When("I build a query by correlation ID {string}", async function (this: AngzarrWorld, id: string) {
   const client = await this.queryClientOrDefault();
-  this.notes.set("builtQuery", capture(this, () => (client as any).queryByCorrelation(id).build()));
+  this.notes.set("builtQuery", capture(this, () => client.queryByCorrelation(id).build()));
 });
 
 When(

@@ -452,7 +452,7 @@ When("I wait for a client to a closed port to be ready within {int}ms", async fu
 Then("waiting fails with a connection error within {int}ms", function (this: AngzarrWorld, limit: number) {
   const err = this.requireError();
   expect(err.isConnectionError(), describeError(err)).to.equal(true);
-  expect(this.notes.get("elapsedMs") as number).to.be.lessThan(limit);
+  expect(this.notes.get("elapsedMs")).to.be.lessThan(limit);
 });
 
 // ---- umbrella client ------------------------------------------------------------------------

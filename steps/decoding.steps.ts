@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { anyIs, PayloadDecodeError, unpackAny } from "../src/core/index.js";
 import type { Any } from "../src/gen/google/protobuf/any.js";
 import { codecFor, emptyMessage, fieldsOf, pack, sampleMessage } from "./support/messages.js";
-import { AngzarrWorld } from "./support/world.js";
+import { AngzarrWorld, describeError } from "./support/world.js";
 
 function subject(world: AngzarrWorld): Any {
   return world.notes.get("any") as Any;
@@ -47,7 +47,7 @@ When("I decode it as {string}", function (this: AngzarrWorld, type: string) {
 
 Then("the decoded message has data {string}", function (this: AngzarrWorld, data: string) {
   const decoded = this.notes.get("decoded") as Record<string, unknown> | undefined;
-  expect(decoded, String(this.notes.get("decodeError") ?? "")).to.not.equal(undefined);
+  expect(decoded, describeError(this.notes.get("decodeError") ?? "")).to.not.equal(undefined);
   const firstString = fieldsOf(codecFor(this.notes.get("decodeType") as string)).find(([, v]) => typeof v === "string")!;
   expect(decoded![firstString[0]]).to.equal(data);
 });
@@ -68,7 +68,7 @@ Then("the event is not of type {string}", function (this: AngzarrWorld, name: st
 Then("the decoded message has every field at its default", function (this: AngzarrWorld) {
   const codec = codecFor(this.notes.get("decodeType") as string);
   const decoded = this.notes.get("decoded") as Record<string, unknown>;
-  expect(decoded, String(this.notes.get("decodeError") ?? "")).to.not.equal(undefined);
+  expect(decoded, describeError(this.notes.get("decodeError") ?? "")).to.not.equal(undefined);
   for (const [key, value] of Object.entries(emptyMessage(codec))) expect(decoded[key], key).to.deep.equal(value);
 });
 

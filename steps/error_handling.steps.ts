@@ -29,7 +29,7 @@ async function failureOf(operation: () => Promise<unknown>): Promise<ClientError
   try {
     result = await operation();
   } catch (err) {
-    expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
+    expect(isClientError(err), `expected a ClientError, got ${describeError(err)}`).to.equal(true);
     return err as ClientError;
   }
   throw new Error(`the operation was expected to fail but returned ${inspect(result, { depth: 2 })}`);
@@ -96,7 +96,7 @@ async function errorOf(world: AngzarrWorld, kind: string): Promise<ClientError> 
 function current(world: AngzarrWorld): ClientError {
   const err = world.error ?? world.lastError;
   if (err === undefined) throw new Error("no error was produced by an earlier step");
-  expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
+  expect(isClientError(err), `expected a ClientError, got ${describeError(err)}`).to.equal(true);
   return err as ClientError;
 }
 
@@ -185,18 +185,18 @@ Given("various error types", function () {
 Given("an error with retry-after metadata", async function (this: AngzarrWorld) {
   const server = new grpc.Server();
   const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
-    callback({ code: Status.UNIMPLEMENTED, details: "not served" } as grpc.ServiceError, null);
+    callback({ code: Status.UNIMPLEMENTED, details: "not served" }, null);
   server.addService(EventQueryServiceService, {
     getEventBook: (_call: unknown, callback: grpc.sendUnaryData<never>) => {
       const metadata = new grpc.Metadata();
       metadata.set("retry-after-ms", "1500");
-      callback({ code: Status.RESOURCE_EXHAUSTED, details: "too many queries, slow down", metadata } as grpc.ServiceError, null);
+      callback({ code: Status.RESOURCE_EXHAUSTED, details: "too many queries, slow down", metadata }, null);
     },
     getEvents: (call: grpc.ServerWritableStream<unknown, unknown>) => call.destroy(new Error("not served")),
     synchronize: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.destroy(new Error("not served")),
     getAggregateRoots: (call: grpc.ServerWritableStream<unknown, unknown>) => call.destroy(new Error("not served")),
     unused: unimplemented,
-  } as never);
+  });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
@@ -251,7 +251,7 @@ When("I send a malformed request to the server", async function (this: AngzarrWo
     syncMode: 0,
     cascadeErrorMode: 0,
   };
-  setError(this, await failureOf(() => client.handleCommand(request as never, { timeoutMs: CALL_TIMEOUT_MS })));
+  setError(this, await failureOf(() => client.handleCommand(request, { timeoutMs: CALL_TIMEOUT_MS })));
 });
 
 When("I build a command without required fields", async function (this: AngzarrWorld) {

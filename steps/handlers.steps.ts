@@ -20,7 +20,7 @@ import type { BusinessResponse } from "../src/gen/angzarr/command_handler.js";
 import type { SagaResponse } from "../src/gen/angzarr/saga.js";
 import { MergeStrategy, Notification, RejectionNotification, type CommandBook, type EventPage } from "../src/gen/angzarr/types.js";
 import { codecFor, pack, sampleMessage, shortName } from "./support/messages.js";
-import { AngzarrWorld, pageSequence, pageTypeName } from "./support/world.js";
+import { AngzarrWorld, describeError, pageSequence, pageTypeName } from "./support/world.js";
 
 type State = ReturnType<typeof OrderState.fromPartial>;
 interface Call {
@@ -107,7 +107,7 @@ When("I register a second {string} handler on the router", function (this: Angza
 
 function routerEvents(world: AngzarrWorld): EventPage[] {
   const error = world.notes.get("routerError");
-  if (error) throw new Error(`the router failed: ${String(error)}`);
+  if (error) throw new Error(`the router failed: ${describeError(error)}`);
   const response = world.notes.get("routerResponse") as BusinessResponse;
   expect(response.result?.$case).to.equal("events");
   return response.result?.$case === "events" ? response.result.value.pages : [];
@@ -211,7 +211,7 @@ Then(
   "the router hands the rejection back to the framework with a reason mentioning {string}",
   function (this: AngzarrWorld, text: string) {
     const error = this.notes.get("routerError");
-    if (error) throw new Error(`the router failed: ${String(error)}`);
+    if (error) throw new Error(`the router failed: ${describeError(error)}`);
     const response = this.notes.get("routerResponse") as BusinessResponse;
     expect(response.result?.$case).to.equal("revocation");
     if (response.result?.$case !== "revocation") return;
@@ -251,7 +251,7 @@ When(
         syncMode: 0,
         cascadeErrorMode: 0,
         destinationSequences: (this.notes.get("destinationSequences") as Record<string, number> | undefined) ?? {},
-      } as never),
+      }),
     );
   },
 );
@@ -346,7 +346,7 @@ When(
             pmCover,
             Array.from({ length: count }, (_, i) => makeEventPage(i, pack(ItemAdded as never, ItemAdded.fromPartial({ sku: `old-${i}`, quantity: 1 })))),
           );
-    this.notes.set("pmResponse", await pm.handle({ trigger, processState, destinationSequences: {} } as never));
+    this.notes.set("pmResponse", await pm.handle({ trigger, processState, destinationSequences: {} }));
   },
 );
 

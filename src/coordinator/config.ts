@@ -568,5 +568,5 @@ function readRoutesFile(path: string, setting: string): RoutesFile {
   ) {
     throw bad('"processManagers" must be an array of {name, address, pmDomain, sourceDomains: [..]}');
   }
-  return file as RoutesFile;
+  return file;
 }

@@ -95,7 +95,7 @@ function strategy(word: string): MergeStrategy {
   const table = MergeStrategy as unknown as Record<string, number>;
   const value = table[word] ?? table[`MERGE_${word}`];
   if (value === undefined) throw new Error(`unknown merge strategy ${word}`);
-  return value as MergeStrategy;
+  return value;
 }
 
 // ---- Givens -------------------------------------------------------------------------

@@ -128,7 +128,7 @@ function requireClient(s: ConnState): AnyClient {
 
 function requireConnError(s: ConnState): sdk.ClientError {
   if (s.error === undefined) throw new Error("expected the connection to fail, but it worked");
-  expect(isClientError(s.error), String(s.error)).to.equal(true);
+  expect(isClientError(s.error), describeError(s.error)).to.equal(true);
   return s.error as sdk.ClientError;
 }
 
@@ -175,7 +175,7 @@ Given("an established connection", async function (this: AngzarrWorld) {
   s.proxy = this.track(await startFaultProxy(this.backend.endpoint));
   s.endpoint = s.proxy.endpoint;
   s.client = this.track(sdk.QueryClient.connect(s.proxy.endpoint));
-  await probe(this, s.client as sdk.QueryClient, CALL_TIMEOUT_MS);
+  await probe(this, s.client, CALL_TIMEOUT_MS);
 });
 
 // A client to a closed port whose first call failed.
@@ -425,7 +425,7 @@ Then("the client should be able to perform speculative operations", async functi
   const { domain, root } = this.newAggregate("orders");
   const codec = codecFor("CreateOrder", domain);
   const builder = (await this.seeder()).command(domain, root).withCommand(codec as never, sampleMessage(codec) as never);
-  const response = await speculative.speculateCommand(builder, { asOfSequence: 0 } as never, { timeoutMs: CALL_TIMEOUT_MS });
+  const response = await speculative.speculateCommand(builder, { asOfSequence: 0 }, { timeoutMs: CALL_TIMEOUT_MS });
   expect(response.events?.pages.length).to.be.greaterThan(0);
   // Speculation stores nothing.
   expect(await this.currentSequence(domain, root)).to.equal(0);

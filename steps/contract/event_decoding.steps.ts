@@ -60,7 +60,7 @@ interface DecodedPage {
  */
 function decodeByName(any: Any | undefined, name: string): Record<string, unknown> | undefined {
   if (!anyIs(any, name)) return undefined;
-  return unpackAny(codecFor(name) as never, any) as Record<string, unknown> | undefined;
+  return unpackAny<Record<string, unknown>>(codecFor(name) as never, any);
 }
 
 function decoded(world: AngzarrWorld): Record<string, unknown> | undefined {
@@ -271,7 +271,7 @@ When("I decode", function (this: AngzarrWorld) {
       createdAt: page.createdAt,
       payloadCase: page.payload?.$case,
       any,
-      message: codec ? (unpackAny(codec as never, any) as Record<string, unknown>) : undefined,
+      message: codec ? (unpackAny(codec as never, any)) : undefined,
     };
   });
   this.notes.set("b.decodedPage", result);
@@ -539,7 +539,7 @@ Then("ItemAdded events should decode as ItemAdded", function (this: AngzarrWorld
 });
 
 Then("I should get {int} events", function (this: AngzarrWorld, count: number) {
-  expect(this.notes.get("b.filtered") as EventPage[]).to.have.length(count);
+  expect(this.notes.get("b.filtered")).to.have.length(count);
 });
 
 Then("both should be ItemAdded type", function (this: AngzarrWorld) {

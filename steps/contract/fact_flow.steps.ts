@@ -53,8 +53,8 @@ async function poker(world: AngzarrWorld): Promise<Poker> {
     const backend = await pokerBackend();
     p = {
       endpoint: backend.endpoint,
-      commands: world.track(await sdk.CommandHandlerClient.connect(backend.endpoint)),
-      queries: world.track(await sdk.QueryClient.connect(backend.endpoint)),
+      commands: world.track(sdk.CommandHandlerClient.connect(backend.endpoint)),
+      queries: world.track(sdk.QueryClient.connect(backend.endpoint)),
     };
     world.notes.set("a:poker", p);
   }
@@ -280,7 +280,7 @@ When("the saga processes an event", async function (this: AngzarrWorld) {
   ]);
   try {
     await new Promise<SagaResponse>((resolve, reject) =>
-      client.execute({ source, syncMode: SyncMode.SYNC_MODE_SIMPLE, cascadeErrorMode: 0, destinationSequences: {} } as never, (err, res) =>
+      client.execute({ source, syncMode: SyncMode.SYNC_MODE_SIMPLE, cascadeErrorMode: 0, destinationSequences: {} }, (err, res) =>
         err ? reject(GrpcError.fromServiceError(err)) : resolve(res),
       ),
     );

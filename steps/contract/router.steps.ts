@@ -660,7 +660,7 @@ Given("a snapshot at sequence {int}", function (this: AngzarrWorld, sequence: nu
   s.prior = existingOrder().slice(0, 1);
   for (let i = 1; i <= sequence; i++) s.prior.push(page(i, ItemAdded, ItemAdded.fromPartial({ sku: `old-${i}`, quantity: 1 })));
   const state = OrderState.fromPartial({ customerId: "from-snapshot", itemCount: 40, eventCount: sequence + 1 });
-  s.snapshot = { sequence, state: packOf(OrderState, state), retention: 0 } as never;
+  s.snapshot = { sequence, state: packOf(OrderState, state), retention: 0 };
 });
 
 Given("events {int}, {int}, {int}", function (this: AngzarrWorld, a: number, b: number, c: number) {

@@ -172,7 +172,7 @@ describe("validateConfig (programmatic configuration)", () => {
 
   it("startCoordinator refuses an invalid configuration", async () => {
     let caught: unknown;
-    await startCoordinator({ target: { domain: "orders", address: "bad" } }).catch((e) => (caught = e));
+    await startCoordinator({ target: { domain: "orders", address: "bad" } }).catch((e: unknown) => (caught = e));
     expect(caught).to.be.instanceOf(ConfigError);
   });
 });

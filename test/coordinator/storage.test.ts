@@ -489,8 +489,8 @@ function postgresBackend(): Backend {
       // the tests poll for release.
       const holds = async () => {
         await connected;
-        const r = await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [app]);
-        return Number(r.rows[0].n) > 0;
+        const r = await admin.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [app]);
+        return Number(r.rows[0]!.n) > 0;
       };
       return { config: { ...config, uri: withApp(app) }, holds };
     },
@@ -513,11 +513,11 @@ function postgresBackend(): Backend {
           let waiting = 0;
           for (let i = 0; i < 250 && waiting === 0; i++) {
             await sleep(20);
-            const r = await admin.query(
+            const r = await admin.query<{ n: string }>(
               "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
               [`%${schema}%`],
             );
-            waiting = Number(r.rows[0].n);
+            waiting = Number(r.rows[0]!.n);
           }
           expect(waiting).to.equal(1);
           await intruder.query("COMMIT");

@@ -121,7 +121,7 @@ export async function emitPmCommand(s: CompScenario): Promise<CommandBook> {
   const trigger = makeEventBook(makeCover({ domain: "orders", root: s.sourceRoot, correlationId: s.correlationId }), [
     makeEventPage(s.sourceSeq, packFor(ItemAdded, ItemAdded.fromPartial({ sku: s.sku, quantity: s.quantity }))),
   ]);
-  const response = await pm.handle({ trigger, processState: undefined, destinationSequences: {} } as never);
+  const response = await pm.handle({ trigger, processState: undefined, destinationSequences: {} });
   if (response.commands.length !== 1) throw new Error(`the process manager emitted ${response.commands.length} commands, expected 1`);
   s.command = response.commands[0]!;
   s.issuer = "process_manager";
@@ -153,7 +153,7 @@ export async function refuse(router: CommandRouter<unknown>, command: CommandBoo
 /** The saga's command sent to the real inventory router, refused with the scenario's reason. */
 export async function rejectCommand(s: CompScenario): Promise<CommandRejectedError> {
   if (!s.command) await emitSagaCommand(s);
-  s.rejection = await refuse(inventoryRouter(s.reason) as CommandRouter<unknown>, s.command!);
+  s.rejection = await refuse(inventoryRouter(s.reason), s.command!);
   return s.rejection;
 }
 
@@ -263,7 +263,7 @@ export async function runNestedSagas(s: CompScenario): Promise<void> {
   const orders = new CommandRouter("orders", new StateRouter<OrderState>(() => OrderState.fromPartial({}))).on(ShipOrder, () => {
     throw CommandRejectedError.preconditionFailed(s.reason);
   });
-  s.rejection = await refuse(orders as CommandRouter<unknown>, s.command);
+  s.rejection = await refuse(orders, s.command);
 }
 
 function packFor<T>(type: { $type: string; encode(m: T): { finish(): Uint8Array } }, message: T): Any {

@@ -119,38 +119,38 @@ function aggregateHandlers(rs: RouterScenario): Record<string, { type: MessageTy
     rs.calls.push({ handler, message, exists: ctx.exists, items: state.itemCount, priorPages: ctx.prior.pages.length, nextSequence: ctx.nextSequence });
   return {
     CreateOrder: {
-      type: CreateOrder as never,
+      type: CreateOrder,
       fn: ((cmd: CreateOrder, s: OrderState, ctx: CommandContext) => {
         record("CreateOrder", cmd, s, ctx);
         if (ctx.exists) throw CommandRejectedError.preconditionFailed("order already exists");
         return event(OrderCreated, OrderCreated.fromPartial({ customerId: cmd.customerId }));
-      }) as Handler,
+      }),
     },
     AddItem: {
-      type: AddItem as never,
+      type: AddItem,
       fn: ((cmd: AddItem, s: OrderState, ctx: CommandContext) => {
         record("AddItem", cmd, s, ctx);
         if (!ctx.exists) throw CommandRejectedError.preconditionFailed("order does not exist");
         return event(ItemAdded, ItemAdded.fromPartial({ sku: cmd.sku, quantity: cmd.quantity }));
-      }) as Handler,
+      }),
     },
     ProcessOrder: {
-      type: ProcessOrder as never,
+      type: ProcessOrder,
       fn: ((cmd: ProcessOrder, s: OrderState, ctx: CommandContext) => {
         record("ProcessOrder", cmd, s, ctx);
         return Array.from({ length: rs.emitCount }, (_, i) => event(ItemAdded, ItemAdded.fromPartial({ sku: `batch-${i}`, quantity: 1 })));
-      }) as Handler,
+      }),
     },
     FailWith: {
-      type: FailWith as never,
+      type: FailWith,
       fn: ((cmd: FailWith, s: OrderState, ctx: CommandContext) => {
         record("FailWith", cmd, s, ctx);
         throw new Error(`payment gateway unavailable: ${cmd.message}`);
-      }) as Handler,
+      }),
     },
     // Guard / validate / compute: the three phases of one handler, each recorded.
     ShipOrder: {
-      type: ShipOrder as never,
+      type: ShipOrder,
       fn: ((cmd: ShipOrder, s: OrderState, ctx: CommandContext) => {
         record("ShipOrder", cmd, s, ctx);
         rs.calls.push({ handler: "guard" });
@@ -160,7 +160,7 @@ function aggregateHandlers(rs: RouterScenario): Record<string, { type: MessageTy
         if (!cmd.carrier) throw CommandRejectedError.invalidArgument("invalid ShipOrder: carrier is required");
         rs.calls.push({ handler: "compute" });
         return event(OrderShipped, OrderShipped.fromPartial({ address: cmd.address, carrier: cmd.carrier }));
-      }) as Handler,
+      }),
     },
   };
 }
@@ -336,7 +336,7 @@ export function pmRouter(rs: RouterScenario, names: string[] = ["OrderCreated", 
 export async function handlePm(rs: RouterScenario, domain: string, pages: EventPage[], correlationId: string): Promise<ProcessManagerHandleResponse> {
   const trigger = makeEventBook(makeCover({ domain, root: ROUTER_ROOT, correlationId }), pages);
   const processState = rs.pmBooks.get(correlationId);
-  const response = await rs.pm!.handle({ trigger, processState, destinationSequences: {} } as never);
+  const response = await rs.pm!.handle({ trigger, processState, destinationSequences: {} });
   rs.pmResponses.push(response);
   const produced = response.processEvents;
   if (produced && produced.pages.length > 0) {

@@ -207,8 +207,8 @@ export class FakeCoordinator {
       }
       if (intercepted) return answer(intercepted);
       const result = handle(call.request);
-      if (result && typeof result === "object" && "code" in result && "details" in result) return answer(result as StatusObject);
-      answer(null, result as Res);
+      if (result && typeof result === "object" && "code" in result && "details" in result) return answer(result);
+      answer(null, result);
     };
   }
 

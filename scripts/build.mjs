@@ -1,8 +1,8 @@
-// Builds dist/: ESM + .d.ts with tsc, CommonJS bundles of the three entry points with esbuild
-// (so `require("angzarr-client")` works without compiling the sources twice) and CommonJS
-// declarations beside them.
+// Builds dist/: ESM + .d.ts with tsc (CommonJS consumers load it with require(), which Node
+// supports for ES modules without top-level await from 20.19 and 22.12 on), and the conformance
+// suite's bundles with esbuild.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
@@ -15,31 +15,6 @@ const external = [
   ...Object.keys(pkg.peerDependencies ?? {}),
   ...Object.keys(pkg.optionalDependencies ?? {}),
 ];
-mkdirSync("dist/cjs", { recursive: true });
-await build({
-  entryPoints: {
-    index: "src/index.ts",
-    "coordinator/index": "src/coordinator/index.ts",
-    "testing/index": "src/testing/index.ts",
-  },
-  outdir: "dist/cjs",
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  external,
-  sourcemap: true,
-  logLevel: "warning",
-});
-// Declarations for `require` consumers: the same types, emitted as CommonJS modules.
-execFileSync(
-  "npx",
-  ["tsc", "-p", "tsconfig.build.json", "--emitDeclarationOnly", "--module", "commonjs", "--moduleResolution", "node10", "--outDir", "dist/cjs", "--sourceMap", "false"],
-  { stdio: "inherit" },
-);
-// Marks dist/cjs as CommonJS although the package itself is "type": "module".
-writeFileSync("dist/cjs/package.json", JSON.stringify({ type: "commonjs" }) + "\n");
-
 // The conformance suite `angzarr-conformance` runs (src/conformance): the step definitions and
 // the orders test domain as flat ESM files in dist/conformance (shared code in chunk-*.js), the
 // features as data. The SDK itself is not copied: imports of src/ point at dist/esm, so steps,
@@ -75,4 +50,4 @@ await build({
   logLevel: "warning",
 });
 cpSync("features", "dist/conformance/features", { recursive: true });
-console.log("built dist/esm (tsc), dist/cjs (esbuild) and dist/conformance (esbuild, features)");
+console.log("built dist/esm (tsc) and dist/conformance (esbuild, features)");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packaging test: pack the SDK, install the tarball into an empty project without dev
-# dependencies, and use it from ESM, CommonJS and strict TypeScript. Fails when the plain
+# dependencies, and use it from ESM, CommonJS (require() of the ES modules) and strict TypeScript
+# (a CommonJS project, so the types resolve as a require() would). Fails when the plain
 # install drags in the heavy optional pieces (SQLite, PostgreSQL, Testcontainers, Cucumber).
 set -euo pipefail
 root=$(pwd)
@@ -26,9 +27,17 @@ await client.close();
 console.log("esm ok");
 JS
 cat > cjs.cjs <<'JS'
-const { computeRoot, QueryClient } = require("angzarr-client");
+const { Aggregate, computeRoot, DefinitionError, QueryClient } = require("angzarr-client");
+const { testAggregate } = require("angzarr-client/testing");
+const { startCoordinator, loadConfigFromEnv } = require("angzarr-client/coordinator");
 if (computeRoot("cart", "alice") !== "f520dbd7-0692-5a5a-b315-48c73f2fff1b") throw new Error("computeRoot differs");
 if (typeof QueryClient.connect !== "function") throw new Error("QueryClient missing");
+if (typeof startCoordinator !== "function" || typeof loadConfigFromEnv !== "function") throw new Error("coordinator entry point incomplete");
+// One copy of every class behind all three entry points: an error thrown by the testing helpers
+// is an instance of the class the main entry point exports.
+class Undecorated extends Aggregate {}
+try { testAggregate(Undecorated); throw new Error("no error"); }
+catch (e) { if (!(e instanceof DefinitionError)) throw e; }
 console.log("cjs ok");
 JS
 cat > use.ts <<'TS'
@@ -51,7 +60,9 @@ cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "strict": true, "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022", "noEmit": true, "skipLibCheck": false, "types": [] }, "files": ["use.ts"] }
 JSON
 node esm.mjs
-node cjs.cjs
+cjs_out=$(node cjs.cjs 2>&1)
+echo "$cjs_out"
+if grep -q "Warning" <<<"$cjs_out"; then echo "FAIL: require() of the package printed a warning" >&2; exit 1; fi
 "$root/node_modules/.bin/tsc" -p tsconfig.json
 echo "tsc --strict ok"
 

@@ -2,7 +2,7 @@
  * The project's test command (`npm test`): runs every stage, prints each stage's counts and
  * ends with one plain line `N passed, N failed`; exits non-zero on any failure.
  *
- * Stages: generated code is fresh, type-check, API docs, unit/integration tests (node:test), the
+ * Stages: generated code is fresh, type-check, lint, API docs, unit/integration tests (node:test), the
  * interop suite with the official Python SDK from PyPI (not run without python3 or PyPI), the
  * conformance suite on the embedded backend under c8 (coverage floor), the same suite on the
  * container backend (when podman is usable or ANGZARR_TEST_CONTAINERS=1), the reliability
@@ -54,21 +54,24 @@ function tapCounts(path: string, status: number): Counts {
   return counts;
 }
 
+/** The part of cucumber's JSON report the counts need: each scenario's step results. */
+type CucumberReport = Array<{ elements?: Array<{ type: string; steps?: Array<{ result?: { status: string } }> }> }>;
+
 function cucumberCounts(path: string, status: number): Counts {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   // A run that crashed (e.g. a backend that never started) may leave an empty or partial report.
-  let report: any[] = [];
+  let report: CucumberReport = [];
   try {
-    if (existsSync(path)) report = JSON.parse(readFileSync(path, "utf8")) as any[];
+    if (existsSync(path)) report = JSON.parse(readFileSync(path, "utf8")) as CucumberReport;
   } catch {
     counts.failed++;
   }
   for (const feature of report) {
     for (const el of feature.elements ?? []) {
       if (el.type !== "scenario") continue;
-      const results = (el.steps ?? []).map((s: any) => s.result?.status);
-      if (results.some((r: string) => r === "failed" || r === "undefined" || r === "ambiguous" || r === "pending")) counts.failed++;
-      else if (results.some((r: string) => r === "skipped")) counts.skipped++;
+      const results = (el.steps ?? []).map((s) => s.result?.status);
+      if (results.some((r) => r === "failed" || r === "undefined" || r === "ambiguous" || r === "pending")) counts.failed++;
+      else if (results.some((r) => r === "skipped")) counts.skipped++;
       else counts.passed++;
     }
   }
@@ -102,7 +105,7 @@ function pythonSdkReady(): true | string {
   const line = (r.stdout ?? "").trim().split("\n").at(-1) ?? "";
   let ready: { ok: boolean; reason?: string; dir?: string; versions?: Record<string, string> };
   try {
-    ready = JSON.parse(line);
+    ready = JSON.parse(line) as typeof ready;
   } catch {
     return `virtualenv set-up failed: ${r.error?.message ?? (line || `exit status ${r.status}`)}`;
   }
@@ -114,11 +117,14 @@ function pythonSdkReady(): true | string {
 
 const podmanUsable = () => (spawnSync("bash", ["-c", "command -v podman"]).status === 0 ? true : "podman is not installed");
 
-const C8 = "npx c8 --clean=false --reports-dir=coverage --temp-directory=coverage/tmp --exclude='src/gen/**' --include='src/**' --reporter=none";
+// c8's options (sources, directories, the 85 % line floor) are in .c8rc.json. The test runs only
+// collect coverage: no report and no floor check until every run has added its share.
+const C8 = "npx c8 --reporter=none --check-coverage=false";
 
 const stages: Stage[] = [
   check("generated code is fresh", "npm run --silent generate && git diff --exit-code --stat -- src/gen examples/gen"),
   check("type-check", "npx tsc -p tsconfig.json --noEmit"),
+  check("lint (eslint, prettier --check)", "npm run --silent lint"),
   check("API docs (typedoc, warnings are errors)", "npx typedoc --logLevel Warn"),
   nodeTests("unit and integration", "$(find test -name '*.test.ts' -not -path 'test/reliability/*' -not -path 'test/interop/*' -not -path test/testing/container.test.ts | sort)", "reports/unit.tap", `rm -rf coverage && ${C8} `),
   { ...nodeTests("interop", "test/interop/interop.test.ts", "reports/interop.tap"), enabled: pythonSdkReady },
@@ -129,11 +135,7 @@ const stages: Stage[] = [
       return cucumberCounts("reports/cucumber-default.json", status);
     },
   },
-  check(
-    "coverage of src/ (lines >= 85%)",
-    "npx c8 report --temp-directory=coverage/tmp --reports-dir=coverage --exclude='src/gen/**' --include='src/**' --reporter=text-summary --reporter=json-summary && " +
-      "npx c8 check-coverage --temp-directory=coverage/tmp --exclude='src/gen/**' --include='src/**' --lines 85",
-  ),
+  check("coverage of src/ (lines >= 85%)", "npx c8 report"),
   {
     name: "container backend (podman)",
     enabled: () => (env.ANGZARR_TEST_CONTAINERS === "0" ? "ANGZARR_TEST_CONTAINERS=0" : podmanUsable()),
@@ -177,7 +179,7 @@ for (const stage of stages) {
     c = stage.run();
   } catch (err) {
     // A stage that crashes is one failure; the others still run and the summary still prints.
-    console.error(`${stage.name}: crashed: ${(err as Error).stack ?? err}`);
+    console.error(`${stage.name}: crashed: ${(err as Error).stack ?? String(err)}`);
     c = { passed: 0, failed: 1, skipped: 0 };
   }
   total.passed += c.passed;

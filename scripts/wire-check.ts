@@ -20,7 +20,7 @@ interface FactField {
   oneof: string | null;
   proto3_optional: boolean;
 }
-interface Facts {
+export interface Facts {
   messages: Record<string, { fields: FactField[] }>;
   enums: Record<string, { values: Array<{ name: string; number: number }> }>;
   services: Record<
@@ -28,7 +28,42 @@ interface Facts {
     { methods: Array<{ name: string; input_type: string; output_type: string; client_streaming: boolean; server_streaming: boolean }> }
   >;
 }
-type Json = Record<string, any>;
+/** The parts of buf's JSON descriptor image (a google.protobuf.FileDescriptorSet) the check reads. */
+export interface DescriptorImage {
+  file?: FileJson[];
+}
+interface FileJson {
+  name: string;
+  package: string;
+  messageType?: MessageJson[];
+  enumType?: EnumJson[];
+  service?: ServiceJson[];
+}
+interface MessageJson {
+  name: string;
+  field?: FieldJson[];
+  nestedType?: MessageJson[];
+  enumType?: EnumJson[];
+  oneofDecl?: Array<{ name: string }>;
+  reservedRange?: Array<{ start: number; end: number }>;
+}
+interface FieldJson {
+  name: string;
+  number: number;
+  type?: string;
+  typeName?: string;
+  label?: string;
+  proto3Optional?: boolean;
+  oneofIndex?: number;
+}
+interface EnumJson {
+  name: string;
+  value?: Array<{ name: string; number?: number }>;
+}
+interface ServiceJson {
+  name: string;
+  method?: Array<{ name: string; inputType: string; outputType: string; clientStreaming?: boolean; serverStreaming?: boolean }>;
+}
 
 const SCALARS: Record<string, string> = {
   TYPE_DOUBLE: "double", TYPE_FLOAT: "float", TYPE_INT64: "int64", TYPE_UINT64: "uint64",
@@ -38,11 +73,11 @@ const SCALARS: Record<string, string> = {
 };
 
 /** Flatten an image into maps keyed by full name. */
-function index(image: Json) {
-  const messages = new Map<string, Json>();
-  const enums = new Map<string, Json>();
-  const services = new Map<string, Json>();
-  const walk = (prefix: string, msgs: Json[] = [], ens: Json[] = []) => {
+function index(image: DescriptorImage) {
+  const messages = new Map<string, MessageJson>();
+  const enums = new Map<string, EnumJson>();
+  const services = new Map<string, ServiceJson>();
+  const walk = (prefix: string, msgs: MessageJson[] = [], ens: EnumJson[] = []) => {
     for (const e of ens) enums.set(`${prefix}.${e.name}`, e);
     for (const m of msgs) {
       const full = `${prefix}.${m.name}`;
@@ -57,19 +92,19 @@ function index(image: Json) {
   return { messages, enums, services };
 }
 
-function fieldView(msg: Json, f: Json) {
+function fieldView(msg: MessageJson, f: FieldJson) {
   const optional = Boolean(f.proto3Optional);
   return {
     number: f.number,
-    type: f.typeName ? String(f.typeName).replace(/^\./, "") : SCALARS[f.type],
+    type: f.typeName ? f.typeName.replace(/^\./, "") : SCALARS[f.type ?? ""],
     label: f.label === "LABEL_REPEATED" ? "repeated" : optional ? "optional" : "singular",
     // proto3 `optional` fields live in a synthetic oneof; the facts do not count it as one
-    oneof: f.oneofIndex !== undefined && !optional ? msg.oneofDecl[f.oneofIndex].name : null,
+    oneof: f.oneofIndex !== undefined && !optional ? msg.oneofDecl![f.oneofIndex]!.name : null,
     proto3_optional: optional,
   };
 }
 
-export function compareWire(facts: Facts, image: Json): { total: number; matched: number; problems: string[] } {
+export function compareWire(facts: Facts, image: DescriptorImage): { total: number; matched: number; problems: string[] } {
   const { messages, enums, services } = index(image);
   const problems: string[] = [];
   let total = 0;
@@ -81,7 +116,7 @@ export function compareWire(facts: Facts, image: Json): { total: number; matched
     const msg = messages.get(name);
     check(msg !== undefined, `message ${name} missing`);
     for (const ff of fact.fields) {
-      const f = msg?.field?.find((x: Json) => x.name === ff.name);
+      const f = msg?.field?.find((x) => x.name === ff.name);
       const got = f ? fieldView(msg!, f) : undefined;
       const want = { number: ff.number, type: ff.type, label: ff.label, oneof: ff.oneof, proto3_optional: ff.proto3_optional };
       check(JSON.stringify(got) === JSON.stringify(want), `field ${name}.${ff.name}: want ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
@@ -91,7 +126,7 @@ export function compareWire(facts: Facts, image: Json): { total: number; matched
     const en = enums.get(name);
     check(en !== undefined, `enum ${name} missing`);
     for (const v of fact.values) {
-      const got = en?.value?.find((x: Json) => x.name === v.name);
+      const got = en?.value?.find((x) => x.name === v.name);
       check(got !== undefined && (got.number ?? 0) === v.number, `enum value ${name}.${v.name} = ${v.number} missing or renumbered`);
     }
   }
@@ -99,11 +134,11 @@ export function compareWire(facts: Facts, image: Json): { total: number; matched
     const svc = services.get(name);
     check(svc !== undefined, `service ${name} missing`);
     for (const m of fact.methods) {
-      const got = svc?.method?.find((x: Json) => x.name === m.name);
+      const got = svc?.method?.find((x) => x.name === m.name);
       const same =
         got !== undefined &&
-        String(got.inputType).replace(/^\./, "") === m.input_type &&
-        String(got.outputType).replace(/^\./, "") === m.output_type &&
+        got.inputType.replace(/^\./, "") === m.input_type &&
+        got.outputType.replace(/^\./, "") === m.output_type &&
         Boolean(got.clientStreaming) === m.client_streaming &&
         Boolean(got.serverStreaming) === m.server_streaming;
       check(same, `method ${name}/${m.name} missing or changed`);
@@ -113,12 +148,12 @@ export function compareWire(facts: Facts, image: Json): { total: number; matched
 }
 
 /** Build `proto/` into a JSON descriptor image with the buf binary from npm. */
-export function buildImage(protoDir = "proto"): Json {
+export function buildImage(protoDir = "proto"): DescriptorImage {
   const dir = mkdtempSync(join(tmpdir(), "wire-"));
   try {
     const out = join(dir, "image.json");
     execFileSync("npx", ["buf", "build", protoDir, "--exclude-source-info", "-o", out], { stdio: "inherit" });
-    return JSON.parse(readFileSync(out, "utf8"));
+    return JSON.parse(readFileSync(out, "utf8")) as DescriptorImage;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -126,7 +161,7 @@ export function buildImage(protoDir = "proto"): Json {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const facts = JSON.parse(readFileSync(process.argv[2] ?? "test/fixtures/angzarr-wire.json", "utf8")) as Facts;
-  const image = process.argv[3] ? JSON.parse(readFileSync(process.argv[3], "utf8")) : buildImage();
+  const image = process.argv[3] ? (JSON.parse(readFileSync(process.argv[3], "utf8")) as DescriptorImage) : buildImage();
   const result = compareWire(facts, image);
   for (const p of result.problems) console.log(`mismatch: ${p}`);
   console.log(`wire: ${result.matched}/${result.total} facts match`);

@@ -212,7 +212,7 @@ When("two commands are sent concurrently at sequence {int}", async function (thi
   const command = { ...this.commandFor(domain, { sequence: head }), root, sequence };
   const client = await this.commandClient();
   const settled = await Promise.allSettled([this.execute(command, client), this.execute(command, client)]);
-  this.outcomes = settled.map((s) => (s.status === "fulfilled" ? { ok: true, value: s.value } : { ok: false, error: s.reason }));
+  this.outcomes = settled.map((s) => (s.status === "fulfilled" ? { ok: true, value: s.value } : { ok: false, error: s.reason as unknown }));
 });
 
 When("I attempt to execute a command", async function (this: AngzarrWorld) {
@@ -265,6 +265,7 @@ Then("the error message should describe the missing field", function (this: Angz
     })
     .map(([key]) => key);
   const named = missing.filter((key) => fieldSpellings(key).some((s) => err.message.includes(s)));
+  // eslint-disable-next-line @typescript-eslint/no-unused-expressions -- chai property assertion
   expect(named, `"${err.message}" should name one of ${missing.join(", ")}`).to.not.be.empty;
   expect(err.message).to.match(/missing|required|empty|must/i);
 });

@@ -183,7 +183,7 @@ When(
 When("I execute a {string} command with sync mode number {int}", async function (this: AngzarrWorld, type: string, mode: number) {
   const { domain, root } = this.requireCurrent();
   const sequence = await this.currentSequence(domain, root);
-  await this.send({ ...this.commandFor(domain, { type, sequence }), root, syncMode: mode as SyncMode });
+  await this.send({ ...this.commandFor(domain, { type, sequence }), root, syncMode: mode });
 });
 
 Then("the response carries a projection of the aggregate holding a {string}", function (this: AngzarrWorld, type: string) {

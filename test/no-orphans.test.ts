@@ -42,7 +42,7 @@ describe("no orphans", () => {
       detached: true,
     });
     try {
-      const [line] = (await once(createInterface({ input: parent.stdout! }), "line")) as [string];
+      const [line] = (await once(createInterface({ input: parent.stdout }), "line")) as [string];
       const started = JSON.parse(line) as { coordinator: number; coordinatorAddress: string; postgres: number; postgresUri: string };
       expect(alive(started.coordinator), "coordinator running before the kill").to.equal(true);
       expect(await answers(started.postgresUri), "private PostgreSQL answering before the kill").to.equal(true);

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { buildImage, compareWire } from "../scripts/wire-check.js";
+import { buildImage, compareWire, type Facts } from "../scripts/wire-check.js";
 
-const facts = JSON.parse(readFileSync("test/fixtures/angzarr-wire.json", "utf8"));
+const facts = JSON.parse(readFileSync("test/fixtures/angzarr-wire.json", "utf8")) as Facts;
 
 describe("wire compatibility with Angzarr 0.5.1", () => {
   const image = buildImage("proto");
@@ -19,9 +19,9 @@ describe("wire compatibility with Angzarr 0.5.1", () => {
 
   it("detects a renumbered field", () => {
     const broken = structuredClone(image);
-    const types = broken.file.find((f: any) => f.name === "angzarr/types.proto");
-    const cover = types.messageType.find((m: any) => m.name === "Cover");
-    cover.field.find((f: any) => f.name === "domain").number = 9;
+    const types = broken.file!.find((f) => f.name === "angzarr/types.proto")!;
+    const cover = types.messageType!.find((m) => m.name === "Cover")!;
+    cover.field!.find((f) => f.name === "domain")!.number = 9;
     const result = compareWire(facts, broken);
     expect(result.matched).to.equal(325);
     expect(result.problems[0]).to.contain("angzarr.Cover.domain");
@@ -29,10 +29,10 @@ describe("wire compatibility with Angzarr 0.5.1", () => {
 
   it("keeps retired field numbers reserved", () => {
     const reserved = (name: string) =>
-      image.file
-        .flatMap((f: any) => f.messageType ?? [])
-        .find((m: any) => m.name === name)
-        .reservedRange.map((r: any) => [r.start, r.end - 1]);
+      image
+        .file!.flatMap((f) => f.messageType ?? [])
+        .find((m) => m.name === name)!
+        .reservedRange!.map((r) => [r.start, r.end - 1]);
     expect(reserved("Cover")).to.deep.equal([[5, 5]]);
     expect(reserved("EventBook")).to.deep.equal([[4, 5]]);
     expect(reserved("CommandBook")).to.deep.equal([[3, 5]]);

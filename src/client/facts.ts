@@ -29,7 +29,7 @@ export interface FactInit {
    */
   externalId: string;
   /** The facts, in order: typed messages (of any mix of types) or packed Anys. */
-  events: ReadonlyArray<Any | TypedMessage<any>>;
+  events: ReadonlyArray<Any | TypedMessage<unknown>>;
   /** Let the aggregate's fact handler turn the facts into events. @default false (stored as given) */
   routeToHandler?: boolean;
   /** Correlation id stored with the facts. @default none */

@@ -139,7 +139,7 @@ export class SpeculativeClient extends BaseClient {
 
   /** Also closes the connections opened for `sagaEndpoint` and friends. */
   override async close(): Promise<void> {
-    for (const target of Object.values(this.#targets)) target?.close();
+    for (const target of Object.values(this.#targets as Record<string, Connection | undefined>)) target?.close();
     await super.close();
   }
 }

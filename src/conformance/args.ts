@@ -154,7 +154,7 @@ type Flags = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 function parse(argv: string[], options: Flags): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
+    return { values, positionals };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

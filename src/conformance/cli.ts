@@ -16,7 +16,7 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   const code = typeof rest[0] === "object" && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
   if (code === "DEP0123") return;
   emitWarning(warning, ...rest);
-}) as typeof process.emitWarning;
+});
 
 async function main(argv: string[]): Promise<number> {
   let cmd;
@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
 function describe(err: unknown): string {
   const lines: string[] = [];
   for (let e: unknown = err; e !== undefined && lines.length < 5; e = (e as { cause?: unknown })?.cause) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is printed as it converts
     lines.push(e instanceof Error ? e.message : String(e));
   }
   return lines.join("\n  caused by: ");

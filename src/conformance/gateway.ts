@@ -42,7 +42,7 @@ const SERVICES: readonly AnyDefinition[] = [
   ProcessManagerCoordinatorServiceService,
   ProjectorCoordinatorServiceService,
   EventStreamServiceService,
-  HealthService as unknown as AnyDefinition,
+  HealthService,
 ];
 
 const same = (value: Buffer): Buffer => value;
@@ -73,7 +73,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const [name, method] of Object.entries(service)) {
-      definition[name] = { ...method, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same, originalName: name } as grpc.MethodDefinition<Buffer, Buffer>;
+      definition[name] = { ...method, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same, originalName: name };
       implementation[name] = forwarder(upstream, method, outgoing, callOptions);
     }
     server.addService(definition, implementation);

@@ -10,7 +10,7 @@ import path from "node:path";
 import type { RunCommand } from "./args.js";
 import { startGateway, type Gateway } from "./gateway.js";
 import { requirePeer } from "./peers.js";
-import { ConformanceReport, type Envelope } from "./report.js";
+import { ConformanceReport } from "./report.js";
 import { suiteFiles } from "./suite.js";
 
 /** Environment variables the steps read for `cmd`'s target. */
@@ -64,7 +64,7 @@ export async function runSuite(cmd: RunCommand, out: NodeJS.WritableStream = pro
     );
     const report = new ConformanceReport(out, path.dirname(suite.features.replace(/\*\*.*$/, "x")));
     const started = performance.now();
-    const { success } = await api.runCucumber(runConfiguration, environment, (envelope) => report.onMessage(envelope as Envelope));
+    const { success } = await api.runCucumber(runConfiguration, environment, (envelope) => report.onMessage(envelope));
     out.write(report.summary((performance.now() - started) / 1000));
     const { failed, passed } = report.counts();
     if (report.results.length === 0) {

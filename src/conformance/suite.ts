@@ -21,8 +21,7 @@ export interface SuiteFiles {
 /**
  * Locates the suite from the running `angzarr-conformance` script (`process.argv[1]`, symlinks
  * resolved): next to it when installed (`dist/esm/conformance/cli.js` -> `dist/conformance`),
- * the checkout's sources when it is `src/conformance/cli.ts` run through tsx. (The location
- * comes from the script, not `import.meta`, which the CommonJS declaration build rejects.)
+ * the checkout's sources when it is `src/conformance/cli.ts` run through tsx.
  */
 export function suiteFiles(script: string = process.argv[1] ?? ""): SuiteFiles {
   const real = realpathSync(script);

@@ -272,7 +272,7 @@ export function aggregateModel<S>(cls: AggregateClass<S>): AggregateModel<S> {
       return { session, target: aggregate };
     },
   };
-  models.set(cls, model as AggregateModel<unknown>);
+  models.set(cls, model);
   return model;
 }
 

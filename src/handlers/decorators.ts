@@ -80,6 +80,7 @@ function register(
   if (context.kind !== "method" || context.static) {
     throw new DefinitionError(`${describe(kind, key)} must decorate an instance method, not ${member}`);
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- false positive: without it tsc sees `{}`
   const metadata = context.metadata as Metadata | undefined;
   if (!metadata) {
     throw new DefinitionError(`${describe(kind, key)} on ${member}(): the runtime passed no decorator metadata`);

@@ -71,7 +71,7 @@ function disjointProjectors(projectors: readonly ProjectorComponent[]): void {
 
 /** Turn aggregate classes into components (validating them, so definition errors surface here). */
 function toAggregateComponent(input: AggregateInput): AggregateComponent {
-  return typeof input === "function" ? aggregateHandler(input as AggregateClass<unknown>) : (input as AggregateComponent);
+  return typeof input === "function" ? aggregateHandler(input) : input;
 }
 
 /**

@@ -46,7 +46,7 @@ export class TolerantServer extends Server {
     for (const [name, method] of Object.entries(service)) {
       definition[name] = { ...method, requestDeserialize: tolerantDecoder(method) };
       const handler = implementation[name] ?? (method.originalName ? implementation[method.originalName] : undefined);
-      if (handler) guarded[name] = guard(method, handler.bind(implementation) as UntypedHandleCall);
+      if (handler) guarded[name] = guard(method, handler.bind(implementation));
     }
     super.addService(definition, guarded);
   }

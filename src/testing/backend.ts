@@ -140,6 +140,7 @@ export function parseBackendKind(value: string): BackendKind {
  * }
  */
 export async function startBackend(
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- names the known kinds; other strings are rejected at run time
   kind: BackendKind | string = process.env.ANGZARR_BACKEND ?? "embedded",
   opts: BackendOptions = {},
 ): Promise<TestBackend> {

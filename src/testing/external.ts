@@ -77,7 +77,8 @@ export async function startExternalBackend(options: ExternalOptions = {}): Promi
 function checkHealth(endpoint: string, timeoutMs: number): Promise<ServingStatus> {
   const client = new HealthClient(endpoint, grpc.credentials.createInsecure());
   return new Promise<ServingStatus>((resolve, reject) => {
-    client.check({ service: "" }, { deadline: Date.now() + timeoutMs, waitForReady: true }, (error: grpc.ServiceError | null, reply?: { status: ServingStatus }) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-call -- grpc-js generic clients type their methods as Function
+    client.check!({ service: "" }, { deadline: Date.now() + timeoutMs, waitForReady: true }, (error: grpc.ServiceError | null, reply?: { status: ServingStatus }) => {
       client.close();
       if (error) reject(new Error(`coordinator at ${endpoint} did not answer a health check within ${timeoutMs} ms: ${error.details}`, { cause: error }));
       else resolve(reply!.status);

@@ -94,7 +94,7 @@ function addItem(world: AngzarrWorld, sequence: number, opts: { sku?: string; qu
   const { domain, root } = world.requireCurrent();
   const codec = codecFor("AddItem", domain);
   const message = codec.fromPartial({ sku: opts.sku ?? world.correlation(`item-${ms(world).batch.length}-${Date.now()}`), quantity: opts.quantity ?? 1 });
-  return { domain, root, type: "AddItem", message: message as Record<string, unknown>, sequence };
+  return { domain, root, type: "AddItem", message: message, sequence };
 }
 
 async function run(world: AngzarrWorld, cmd: MsCommand): Promise<MsCommand> {
@@ -176,7 +176,7 @@ Given("a counter aggregate at value {int}", async function (this: AngzarrWorld, 
   const codec = codecFor("ItemAdded", domain);
   await this.seedFacts(domain, root, [
     { type: "OrderCreated", data: this.correlation("counter") },
-    { type: "ItemAdded", message: codec.fromPartial({ sku: skuFor(this, "counter"), quantity: value }) as Record<string, unknown> },
+    { type: "ItemAdded", message: codec.fromPartial({ sku: skuFor(this, "counter"), quantity: value }) },
   ]);
 });
 
@@ -186,7 +186,7 @@ Given("a set aggregate containing [{string}, {string}]", async function (this: A
   const codec = codecFor("ItemAdded", domain);
   await this.seedFacts(domain, root, [
     { type: "OrderCreated", data: this.correlation("set") },
-    ...[a, b].map((name) => ({ type: "ItemAdded", message: codec.fromPartial({ sku: skuFor(this, name), quantity: 1 }) as Record<string, unknown> })),
+    ...[a, b].map((name) => ({ type: "ItemAdded", message: codec.fromPartial({ sku: skuFor(this, name), quantity: 1 }) })),
   ]);
 });
 
@@ -468,7 +468,7 @@ Then("events are persisted at the correct sequence", async function (this: Angza
   const pages = succeeded(cmd).events!.pages;
   expect(pages.map(pageSequence)).to.deep.equal(pages.map((_, i) => cmd.before! + i));
   const stored = await this.readBook(cmd.command.domain, cmd.command.root);
-  expect(stored.pages.slice(cmd.before!).map(pageSequence)).to.deep.equal(pages.map(pageSequence));
+  expect(stored.pages.slice(cmd.before).map(pageSequence)).to.deep.equal(pages.map(pageSequence));
 });
 
 // ---- Then: AGGREGATE_HANDLES ----------------------------------------------------------------
@@ -624,7 +624,7 @@ Given("a saga emits a command with merge_strategy {word}", async function (this:
 Given("the destination aggregate has advanced", async function (this: AngzarrWorld) {
   const sku = skuFor(this, "saga-item");
   const codec = codecFor("StockReserved", "inventory");
-  const message = codec.fromPartial({ orderId: "earlier", sku, quantity: 1 }) as Record<string, unknown>;
+  const message = codec.fromPartial({ orderId: "earlier", sku, quantity: 1 });
   await this.seedFacts("inventory", computeRoot("inventory", sku), [
     { type: "StockReserved", message },
     { type: "StockReserved", message },

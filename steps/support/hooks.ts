@@ -6,7 +6,7 @@ import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, Status } from "@
 import { skipReason } from "../../src/testing/index.js";
 import { backendKind, currentBackend, startWorkerBackend, stopWorkerBackend } from "./backend.js";
 import { stopAuthCoordinator } from "./auth.js";
-import type { AngzarrWorld } from "./world.js";
+import { describeError, type AngzarrWorld } from "./world.js";
 
 setDefaultTimeout(30_000);
 
@@ -48,6 +48,6 @@ export function recordSkip(world: AngzarrWorld, reason: string): "skipped" {
 After({ timeout: 20_000 }, async function (this: AngzarrWorld, { result }) {
   await this.closeAll();
   if (result?.status === Status.FAILED && this.lastError !== undefined) {
-    this.log?.(`last error: ${String((this.lastError as Error)?.stack ?? this.lastError)}`);
+    this.log?.(`last error: ${(this.lastError as Error)?.stack ?? describeError(this.lastError)}`);
   }
 });

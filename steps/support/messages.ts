@@ -70,12 +70,12 @@ export function sampleMessage(codec: Codec, data?: string): Record<string, unkno
       partial[key] = 1;
     }
   }
-  return codec.fromPartial(partial) as Record<string, unknown>;
+  return codec.fromPartial(partial);
 }
 
 /** A message with every field at its default (so every required field is missing). */
 export function emptyMessage(codec: Codec): Record<string, unknown> {
-  return codec.fromPartial({}) as Record<string, unknown>;
+  return codec.fromPartial({});
 }
 
 /** Pack with the SDK's type URL convention. */

@@ -196,15 +196,15 @@ export class AngzarrWorld extends World {
   }
 
   async connectAggregate(endpoint = this.backend.endpoint): Promise<sdk.CommandHandlerClient> {
-    return this.track(await sdk.CommandHandlerClient.connect(endpoint));
+    return this.track(sdk.CommandHandlerClient.connect(endpoint));
   }
 
   async connectQuery(endpoint = this.backend.endpoint): Promise<sdk.QueryClient> {
-    return this.track(await sdk.QueryClient.connect(endpoint));
+    return this.track(sdk.QueryClient.connect(endpoint));
   }
 
   async connectSpeculative(endpoint = this.backend.endpoint): Promise<sdk.SpeculativeClient> {
-    return this.track(await sdk.SpeculativeClient.connect(endpoint));
+    return this.track(sdk.SpeculativeClient.connect(endpoint));
   }
 
   async connectDomain(endpoint = this.backend.endpoint, domain = "orders"): Promise<sdk.DomainClient> {
@@ -427,7 +427,7 @@ export class AngzarrWorld extends World {
         `expected the call to fail, but it succeeded: ${JSON.stringify(summarizeResponse(this.lastResponse ?? this.lastBook))}`,
       );
     }
-    expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
+    expect(isClientError(err), `expected a ClientError, got ${describeError(err)}`).to.equal(true);
     return err as ClientError;
   }
 

@@ -107,7 +107,7 @@ describe("metadata merging", () => {
     extra.add("x-tenant", "b");
     extra.add("x-tenant", "c");
     mergeMetadata(md, extra);
-    mergeMetadata(md, { "x-bin": Buffer.from([1, 2]) } as Record<string, Buffer>);
+    mergeMetadata(md, { "x-bin": Buffer.from([1, 2]) });
     expect(md.get("x-tenant")).to.deep.equal(["b", "c"]);
     expect(md.get("x-trace")).to.deep.equal(["t1"]);
     expect(md.get("x-bin")).to.deep.equal([Buffer.from([1, 2])]);

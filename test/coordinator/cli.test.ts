@@ -35,8 +35,8 @@ function run(env: Record<string, string>, args: string[] = []): Run {
   ownGroup(child);
   const stdout: string[] = [];
   const stderr: string[] = [];
-  child.stdout!.on("data", (d: Buffer) => stdout.push(d.toString()));
-  child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
+  child.stdout.on("data", (d: Buffer) => stdout.push(d.toString()));
+  child.stderr.on("data", (d: Buffer) => stderr.push(d.toString()));
   const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, stdout, stderr, exit };
 }

@@ -22,6 +22,7 @@ import {
   typeOf,
   type Business,
   type Harness,
+  type CallError,
 } from "./helpers.js";
 import { rejectionOf } from "../support/assertions.js";
 
@@ -180,9 +181,9 @@ for (const storage of BACKENDS) {
         h.handle(command("orders", root, "Add", { payload: "b" })),
       ]);
       expect(results.filter((r) => r.status === "fulfilled")).to.have.length(1);
-      const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-      expect(lost.reason.details).to.equal("Sequence mismatch: command expects 0, aggregate at 1");
-      expect(detailsBook(lost.reason)!.nextSequence).to.equal(1);
+      const lost = (results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason as CallError;
+      expect(lost.details).to.equal("Sequence mismatch: command expects 0, aggregate at 1");
+      expect(detailsBook(lost)!.nextSequence).to.equal(1);
     });
 
     it("writes snapshots from handler answers and loads snapshot + later events", async () => {

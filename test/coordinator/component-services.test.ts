@@ -173,7 +173,7 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect([response.commands, response.events]).to.deep.equal([[], []]);
       const book = await read("inventory", stock(item).root);
       expect(types(book)).to.deep.equal([StockReserved.$type]);
-      expect(unpackAny(StockReserved, pageEvent(book.pages[0]!)!)).to.include({ sku: item, quantity: 3 });
+      expect(unpackAny(StockReserved, pageEvent(book.pages[0]!))).to.include({ sku: item, quantity: 3 });
       // The correlation id of the source was filled into the deferred command.
       const correlated = await queries.queryByCorrelation(correlationId).getEvents().collect();
       expect(correlated.map((b) => b.cover!.domain)).to.deep.equal(["inventory"]);
@@ -283,7 +283,7 @@ describe("saga, process-manager and projector coordinator services", () => {
   });
 
   describe("ProjectorCoordinatorService", () => {
-    const summaryOf = (projection: { projection?: Any }) => unpackAny(OrderSummary, projection.projection!);
+    const summaryOf = (projection: { projection?: Any }) => unpackAny(OrderSummary, projection.projection);
 
     it("HandleSpeculative returns the projection of the book", async () => {
       const book = eventBook({ domain: "orders", root: randomUUID() }, [
@@ -332,7 +332,7 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect(types(await read("reservation", correlationId))).to.deep.equal([ItemAdded.$type]);
       // One reservation from the saga (order id = the order's root), then one from the process manager.
       const reserved = await read("inventory", stock(item).root);
-      expect(reserved.pages.map((p) => unpackAny(StockReserved, pageEvent(p)!)?.orderId)).to.deep.equal([root, "pm"]);
+      expect(reserved.pages.map((p) => unpackAny(StockReserved, pageEvent(p))?.orderId)).to.deep.equal([root, "pm"]);
     });
 
     it("process managers only see correlated books", async () => {

@@ -47,7 +47,6 @@ import {
   type Query,
 } from "../../src/gen/angzarr/types.js";
 import { startCoordinator, silentLogger, type CoordinatorConfig, type CoordinatorHandle } from "../../src/coordinator/index.js";
-import type { Empty } from "../../src/gen/google/protobuf/empty.js";
 
 export { Status };
 
@@ -415,7 +414,7 @@ export function connect(coordinator: CoordinatorHandle, address = coordinator.ad
       call.end();
       return result;
     },
-    roots: () => collect<AggregateRoot>(queries.getAggregateRoots({} as Empty, new Metadata(), deadline())),
+    roots: () => collect<AggregateRoot>(queries.getAggregateRoots({}, new Metadata(), deadline())),
     async close() {
       commands.close();
       queries.close();

@@ -52,7 +52,7 @@ async function expectFresh(store: EventStore, key: AggregateKey): Promise<void> 
 
 /** A book as comparable text, bytes as hex. */
 function text(book: object): string {
-  return JSON.stringify(book, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v));
+  return JSON.stringify(book, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v));
 }
 
 for (const type of ["memory", "sqlite"] as const) {

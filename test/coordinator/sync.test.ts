@@ -93,7 +93,7 @@ describe("sync modes", () => {
     const inv = newRoot();
     // Inventory already has history in this flow: the saga is told its next sequence.
     await h.handle(command("inventory", inv, "AddMany", { payload: "2", cover: { correlationId: "flow-7" } }));
-    react = (req) => ({ commands: [reserve("reserved", inv)], events: [] });
+    react = () => ({ commands: [reserve("reserved", inv)], events: [] });
     const res = await h.handle(command("orders", root, "Add", { payload: "order", cover: { correlationId: "flow-7" }, request: CASCADE }));
     const request = saga.requests.at(-1)!;
     // Every aggregate of the flow with one root per domain, the source included.

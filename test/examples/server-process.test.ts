@@ -20,9 +20,9 @@ describe("examples/orders/server.ts as a program", () => {
     });
     ownGroup(child);
     const stdout: string[] = [];
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => stdout.push(line));
-    child.stderr!.resume();
+    child.stderr.resume();
     const [first] = (await once(lines, "line")) as [string];
     const match = /^orders handler listening on (127\.0\.0\.1:(\d+))$/.exec(first);
     expect(match, first).to.not.equal(null);

@@ -77,7 +77,45 @@ interface PyError {
   is_connection_error: boolean;
   details_book: { domain: string; root: string; next_sequence: number; sequences: number[]; bytes: number } | null;
 }
-type PyResults = Record<string, any>;
+type PyResults = Record<string, unknown>;
+/** The shapes client_checks.py records for the scenarios read field by field. */
+interface PyNewAggregate {
+  root: string;
+  created: PyPage[];
+  created_correlation: string;
+  added: PyPage[];
+}
+interface PyPages {
+  pages: PyPage[];
+  next_sequence: number;
+}
+interface PyEdition {
+  stored: number[];
+  edition_view: number[];
+  main_view: number[];
+  edition_last: PyPage;
+}
+interface PySpeculative {
+  pages: PyPage[];
+  same_answer_from_command_client: boolean;
+  stored_after: number[];
+}
+interface PyRejections {
+  invalid_argument: PyError;
+  not_found: PyError;
+  stored_after: number[];
+}
+interface PyFacts {
+  root: string;
+  first: { already_processed: boolean; pages: PyPage[] };
+  again: unknown;
+  stored: PyPage[];
+}
+interface PyTwoPhase {
+  root: string;
+  response: PyPage[];
+  stored: PyPage[];
+}
 
 /** The same page as TypeScript reads it, in client_checks.py's shape (for deep comparison). */
 function tsPage(page: EventPage): Omit<PyPage, "committed" | "cascade_id"> {
@@ -88,10 +126,13 @@ function tsPage(page: EventPage): Omit<PyPage, "committed" | "cascade_id"> {
 const pyPage = ({ committed: _c, cascade_id: _id, ...rest }: PyPage) => rest;
 
 /** The scenario's result, failing with the Python error and trace when it raised. */
-function result<T = any>(results: PyResults, name: string): T {
+function result<T = unknown>(results: PyResults, name: string): T {
   const r = results[name];
   expect(r, `client_checks.py recorded no ${name}`).to.not.equal(undefined);
-  if (r && typeof r === "object" && "error" in r) expect.fail(`${name} raised in Python: ${r.error}\n${r.trace}`);
+  if (r && typeof r === "object" && "error" in r) {
+    const raised = r as { error: string; trace: string };
+    expect.fail(`${name} raised in Python: ${raised.error}\n${raised.trace}`);
+  }
   return r as T;
 }
 
@@ -186,7 +227,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("sends commands at explicit sequences to a new aggregate, with its correlation id", async () => {
-      const r = result(results, "new_aggregate");
+      const r = result<PyNewAggregate>(results, "new_aggregate");
       expect(r.root).to.equal(computeRoot("orders", `py-order-${run}`));
       expect(r.created.map((p: PyPage) => [p.sequence, p.type_url, p.fields])).to.deep.equal([[0, typeUrl(OrderCreated), { customerId: `py-${run}` }]]);
       expect(r.created_correlation).to.equal(`py-create-${run}`);
@@ -219,7 +260,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("stores the three events of a multi-event command together, at the next sequences", () => {
-      const r = result(results, "multi_event");
+      const r = result<PyPages>(results, "multi_event");
       expect(r.pages.map((p: PyPage) => [p.sequence, p.type_url])).to.deep.equal([
         [2, typeUrl(OrderValidated)],
         [3, typeUrl(PaymentCaptured)],
@@ -242,7 +283,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("writes to an edition and reads it as the composite view; the main timeline is unchanged", async () => {
-      const r = result(results, "edition");
+      const r = result<PyEdition>(results, "edition");
       expect(r.stored).to.deep.equal([5]);
       expect(r.edition_view).to.deep.equal([0, 1, 2, 3, 4, 5]);
       expect(r.main_view).to.deep.equal([0, 1, 2, 3, 4]);
@@ -258,7 +299,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("speculates a command at a past sequence (both clients give the same answer) and nothing is stored", () => {
-      const r = result(results, "speculative");
+      const r = result<PySpeculative>(results, "speculative");
       expect(r.pages.map((p: PyPage) => [p.sequence, p.type_url, p.fields])).to.deep.equal([
         [2, typeUrl(OrderValidated), { note: "what-if" }],
         [3, typeUrl(PaymentCaptured), { note: "what-if" }],
@@ -269,7 +310,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("sees the TypeScript handler's rejections with their code, message and predicates", () => {
-      const r = result(results, "rejections");
+      const r = result<PyRejections>(results, "rejections");
       expect(r.invalid_argument).to.deep.include({ code: "INVALID_ARGUMENT", details: "missing required field: address", is_invalid_argument: true, is_precondition_failed: false });
       expect(r.not_found).to.deep.include({ code: "NOT_FOUND", details: "nothing here", is_not_found: true, is_invalid_argument: false });
       expect(r.stored_after).to.deep.equal([0, 1, 2, 3, 4, 5]);
@@ -281,7 +322,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("injects a fact (HandleEvent) at the next sequence, once per external id", async () => {
-      const r = result(results, "facts");
+      const r = result<PyFacts>(results, "facts");
       expect(r.first.already_processed).to.equal(false);
       expect(r.first.pages.map((p: PyPage) => [p.sequence, p.type_url, p.fields])).to.deep.equal([[0, typeUrl(ItemAdded), { sku: "py-fact-sku", quantity: 7 }]]);
       expect(r.again).to.deep.equal({ already_processed: true, sequences: [0] });
@@ -300,8 +341,8 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("events the Python client wrote decode in TypeScript to the same messages, byte for byte", async () => {
-      const created = result(results, "new_aggregate");
-      const multi = result(results, "multi_event");
+      const created = result<PyNewAggregate>(results, "new_aggregate");
+      const multi = result<PyPages>(results, "multi_event");
       const ts = await client.queries.query("orders", created.root).rangeTo(0, 4).getEventBook();
       expect(ts.pages.map(tsPage)).to.deep.equal([...created.created, ...created.added, ...multi.pages].map(pyPage));
     });
@@ -410,7 +451,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("a Python client reads field 6 inverted: ordinary events committed = False, two-phase events committed = True", async () => {
-      const r = result(results, "two_phase");
+      const r = result<PyTwoPhase>(results, "two_phase");
       expect(r.response.map((p: PyPage) => [p.sequence, p.committed, p.cascade_id])).to.deep.equal([[1, true, `py-cascade-${run}`]]);
       expect(r.stored.map((p: PyPage) => [p.sequence, p.committed])).to.deep.equal([
         [0, false],
@@ -424,7 +465,7 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("a fact page a Python client marks committed = True is stored committed (no_commit false), as the coordinator rewrites facts", () => {
-      const r = result(results, "facts");
+      const r = result<PyFacts>(results, "facts");
       expect(r.first.pages.map((p: PyPage) => p.committed)).to.deep.equal([false]);
       expect(r.stored.map((p: PyPage) => p.committed)).to.deep.equal([false]);
     });

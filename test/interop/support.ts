@@ -56,11 +56,11 @@ export function startProcess(name: string, cmd: string, args: string[], env: Rec
   running.add(child);
   let output = "";
   let stdout = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
+  child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();
     stdout += chunk.toString();
   });
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   let done = false;
   const exit = new Promise<void>((res) =>
     child.once("exit", () => {

@@ -37,6 +37,7 @@ export class PythonUnavailable extends Error {}
 
 function run(cmd: string, args: string[], timeout: number): { status: number | null; out: string; err: string; missing: boolean } {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- false positive: without it tsc has no `code`
   const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
   return { status: r.status, out: r.stdout ?? "", err: `${r.stderr ?? ""}${r.error ? String(r.error) : ""}`, missing };
 }

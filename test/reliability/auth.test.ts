@@ -31,7 +31,7 @@ async function exercise(address: string, options: ClientOptions): Promise<{ code
       codes[name] = "OK";
     } catch (err) {
       errors.push(err);
-      codes[name] = err instanceof GrpcError ? Status[err.code]! : String(err);
+      codes[name] = err instanceof GrpcError ? Status[err.code] : String(err);
     }
   };
   const root = newRoot();

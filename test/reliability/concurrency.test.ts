@@ -89,7 +89,12 @@ describe("concurrency: writers racing on shared aggregates", () => {
         for (const root of roots) books.push(await client.queries.query("orders", root).getEventBook());
         const expected = roots.map(() => 0);
         const sent = new Map<string, number>();
-        for (const r of results) for (const [tag, target] of r.sent) (sent.set(tag, target), expected[target]!++);
+        for (const r of results) {
+          for (const [tag, target] of r.sent) {
+            sent.set(tag, target);
+            expected[target]!++;
+          }
+        }
         const stored = new Map<string, number>();
         const gaps: number[] = [];
         books.forEach((book, i) => {
@@ -103,7 +108,7 @@ describe("concurrency: writers racing on shared aggregates", () => {
         const total = results.reduce((sum, r) => sum + r.sent.size, 0);
 
         figure(
-          `concurrency(${name}, ${budget}): ${WRITERS} writers over ${AGGREGATES} aggregates, ` +
+          `concurrency(${name}, ${String(budget)}): ${WRITERS} writers over ${AGGREGATES} aggregates, ` +
             `${n(total)} commands in ${seconds.toFixed(1)} s (${n(Math.round(total / seconds))} commands/s), ` +
             `${n(attempts - total)} retries after sequence mismatch (at most ${Math.max(...results.map((r) => r.mostAttempts)) - 1} for one command), ` +
             `${lost.length} lost, ${duplicated.length} duplicated, ${gaps.length} sequence gaps, ${misplaced} wrong counts, seed ${seed}`,

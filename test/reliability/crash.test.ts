@@ -133,7 +133,7 @@ describe("durability: SIGKILL of the coordinator under load", () => {
         // Every process's output, the first start included: an error line means a start was not clean.
         const restartErrors = [...outputs, child.output()].filter((o) => / ERROR |angzarr-coordinator: /.test(o));
         figure(
-          `crash(${name}, ${budget}): ${kills} kills in ${budget.elapsedSeconds.toFixed(1)} s, ${n(ledger.acked.size)} acked commands, ${result.lost.length} lost, ` +
+          `crash(${name}, ${String(budget)}): ${kills} kills in ${budget.elapsedSeconds.toFixed(1)} s, ${n(ledger.acked.size)} acked commands, ${result.lost.length} lost, ` +
             `${result.partial.length} partial, ${result.phantom.length} phantom, ${result.gaps.length} sequence gaps; ` +
             `${n(result.events)} events on ${books.size} aggregates, ${n(ledger.unknown.size)} unknown-outcome (${n(result.unknownStored)} stored whole), ` +
             `${n(ledger.rejected.size)} refused, ${kills + 1 - restartErrors.length}/${kills + 1} clean starts, seed ${seed}`,

@@ -88,7 +88,7 @@ describe("bad input: every RPC of the coordinator and the business servers", () 
   /** Sends one input, judges the answer, records keys and statuses; returns what was wrong, if anything. */
   async function exercise(target: Target, rpc: Rpc, bytes: Buffer, label: string): Promise<string | undefined> {
     const outcome: Outcome = await rawCall(target.client, rpc.path, rpc.kind, [bytes], CALL_DEADLINE_MS);
-    statuses.set(Status[outcome.code]!, (statuses.get(Status[outcome.code]!) ?? 0) + 1);
+    statuses.set(Status[outcome.code], (statuses.get(Status[outcome.code]) ?? 0) + 1);
     const stored = outcome.code === Status.OK || isPostPersistFailure(rpc, outcome);
     if (target.name === "coordinator") recordKeys(rpc, bytes, stored ? accepted : rejected);
     if (outcome.code !== Status.OK && stored) postPersist++;
@@ -143,7 +143,7 @@ describe("bad input: every RPC of the coordinator and the business servers", () 
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    console.log(`fuzz mutations (${budget}, ${n(next)} inputs in ${budget.elapsedSeconds.toFixed(1)} s): ${tally(mutations)}`);
+    console.log(`fuzz mutations (${String(budget)}, ${n(next)} inputs in ${budget.elapsedSeconds.toFixed(1)} s): ${tally(mutations)}`);
     expect(randomCount, "random inputs sent").to.be.at.least(FLOOR);
     expect(failures, `seed ${seed}:\n${failures.slice(0, 30).join("\n")}`).to.deep.equal([]);
   });

@@ -72,8 +72,8 @@ export function startPrivateServer(): Promise<TestPostgres> {
       child.kill("SIGTERM");
       reject(new Error(`the private PostgreSQL server did not start within ${START_DEADLINE_MS} ms:\n${output}`));
     }, START_DEADLINE_MS);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       const match = /^postgres ready (\S+)$/m.exec(output);
       if (!match) return;
@@ -84,7 +84,7 @@ export function startPrivateServer(): Promise<TestPostgres> {
         pid: child.pid,
         async stop() {
           child.ref(); // wait for it, even when nothing else keeps this process alive
-          child.stdin!.end();
+          child.stdin.end();
           await exited;
         },
       });

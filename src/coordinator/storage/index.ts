@@ -62,6 +62,6 @@ export async function openEventStore(config: StorageConfig): Promise<EventStore>
       return openPostgresEventStore(config.uri, config.schema);
     default:
       // Reachable from untyped callers (e.g. configuration files).
-      throw new Error(`Unknown storage type: ${(config as { type: unknown }).type}`);
+      throw new Error(`Unknown storage type: ${String((config as { type: unknown }).type)}`);
   }
 }

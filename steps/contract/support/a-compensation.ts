@@ -166,7 +166,7 @@ export async function refuse(router: CommandRouter<unknown>, command: CommandBoo
 /** The saga's command sent to the real inventory router, refused with the scenario's reason. */
 export async function rejectCommand(s: CompScenario): Promise<CommandRejectedError> {
   if (!s.command) await emitSagaCommand(s);
-  s.rejection = await refuse(inventoryRouter(s.reason) as CommandRouter<unknown>, s.command!);
+  s.rejection = await refuse(inventoryRouter(s.reason), s.command!);
   return s.rejection;
 }
 
@@ -276,7 +276,7 @@ export async function runNestedSagas(s: CompScenario): Promise<void> {
   const orders = new CommandRouter("orders", new StateRouter<OrderState>(() => OrderState.fromPartial({}))).on(ShipOrder, () => {
     throw CommandRejectedError.preconditionFailed(s.reason);
   });
-  s.rejection = await refuse(orders as CommandRouter<unknown>, s.command);
+  s.rejection = await refuse(orders, s.command);
 }
 
 /** What the coordinator sends a saga: the source book (these sagas need no destination sequences). */

@@ -27,7 +27,7 @@ export type Strings = Record<string, string>;
 
 /** A protobuf message of string fields 1..n, in the order given. */
 export function stringMessage(fullName: string, fields: readonly string[]): MessageType<Strings> & { fromPartial(o: Partial<Strings>): Strings } {
-  const make = (o: Partial<Strings> = {}): Strings => Object.fromEntries(fields.map((f) => [f, o[f] ?? ""])) as Strings;
+  const make = (o: Partial<Strings> = {}): Strings => Object.fromEntries(fields.map((f) => [f, o[f] ?? ""]));
   return {
     $type: fullName,
     encode(message: Strings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {

@@ -182,7 +182,7 @@ function rpc<Req>(method: Method & { requestSerialize(v: Req): Buffer }, make: (
     path: method.path,
     kind: method.requestStream ? "bidi" : method.responseStream ? "server-stream" : "unary",
     build: (g) => method.requestSerialize(make(g)),
-    decode: (bytes) => method.requestDeserialize(bytes),
+    decode: (bytes) => method.requestDeserialize(bytes) as unknown,
   };
 }
 

@@ -17,7 +17,8 @@ describe("public API", () => {
     if (process.env.UPDATE_PUBLIC_API === "1") writeFileSync(FIXTURE, actual);
     const expected = readFileSync(FIXTURE, "utf8");
     if (actual === expected) return;
-    const [now, recorded] = [actual, expected].map(linesBySection);
+    const now = linesBySection(actual);
+    const recorded = linesBySection(expected);
     const added = [...now].filter((line) => !recorded.has(line)).map((line) => `+ ${line}`);
     const removed = [...recorded].filter((line) => !now.has(line)).map((line) => `- ${line}`);
     expect.fail(

@@ -11,7 +11,6 @@ import {
   commandPage,
   counter,
   detailsBook,
-  type CallError,
   newRoot,
   query,
   seqOf,

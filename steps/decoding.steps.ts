@@ -7,7 +7,7 @@ import { anyIs, PayloadDecodeError, unpackAny } from "../src/core/index.js";
 import type { Any } from "../src/gen/google/protobuf/any.js";
 import { codecFor, emptyMessage, fieldsOf, pack, sampleMessage } from "./support/messages.js";
 import { StateSlot } from "./support/state-slot.js";
-import { AngzarrWorld } from "./support/world.js";
+import { AngzarrWorld, describeError } from "./support/world.js";
 
 /** The packed event under test and what decoding it gave (its failure goes to lastError). */
 interface DecodingState {
@@ -67,7 +67,7 @@ When("I decode it as {string}", function (this: AngzarrWorld, type: string) {
 
 Then("the decoded message has data {string}", function (this: AngzarrWorld, data: string) {
   const decoded = this.state(DECODING).decoded;
-  expect(decoded, String(this.lastError ?? "")).to.not.equal(undefined);
+  expect(decoded, this.lastError === undefined ? "" : describeError(this.lastError)).to.not.equal(undefined);
   const firstString = fieldsOf(codecFor(decodeType(this))).find(([, v]) => typeof v === "string")!;
   expect(decoded![firstString[0]]).to.equal(data);
 });
@@ -88,7 +88,7 @@ Then("the event is not of type {string}", function (this: AngzarrWorld, name: st
 Then("the decoded message has every field at its default", function (this: AngzarrWorld) {
   const codec = codecFor(decodeType(this));
   const decoded = this.state(DECODING).decoded;
-  expect(decoded, String(this.lastError ?? "")).to.not.equal(undefined);
+  expect(decoded, this.lastError === undefined ? "" : describeError(this.lastError)).to.not.equal(undefined);
   for (const [key, value] of Object.entries(emptyMessage(codec))) expect(decoded![key], key).to.deep.equal(value);
 });
 

@@ -42,7 +42,7 @@ async function failureOf(operation: () => Promise<unknown>): Promise<ClientError
   try {
     result = await operation();
   } catch (err) {
-    expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
+    expect(isClientError(err), `expected a ClientError, got ${describeError(err)}`).to.equal(true);
     return err as ClientError;
   }
   throw new Error(`the operation was expected to fail but returned ${inspect(result, { depth: 2 })}`);
@@ -109,7 +109,7 @@ async function errorOf(world: AngzarrWorld, kind: string): Promise<ClientError> 
 function current(world: AngzarrWorld): ClientError {
   const err = world.lastError;
   if (err === undefined) throw new Error("no error was produced by an earlier step");
-  expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
+  expect(isClientError(err), `expected a ClientError, got ${describeError(err)}`).to.equal(true);
   return err as ClientError;
 }
 

@@ -30,7 +30,7 @@ import {
 import type { Any } from "../src/gen/google/protobuf/any.js";
 import { codecFor, pack, sampleMessage, shortName } from "./support/messages.js";
 import { StateSlot } from "./support/state-slot.js";
-import { AngzarrWorld, pageSequence, pageTypeName } from "./support/world.js";
+import { AngzarrWorld, describeError, pageSequence, pageTypeName } from "./support/world.js";
 
 type State = ReturnType<typeof OrderState.fromPartial>;
 interface Call {
@@ -148,7 +148,7 @@ When("I register a second {string} handler on the router", function (this: Angza
 
 function routerEvents(world: AngzarrWorld): EventPage[] {
   const error = world.lastError;
-  if (error) throw new Error(`the router failed: ${String(error)}`);
+  if (error) throw new Error(`the router failed: ${describeError(error)}`);
   const response = world.state(HANDLERS).routerResponse;
   expect(response?.result?.$case).to.equal("events");
   return response?.result?.$case === "events" ? response.result.value.pages : [];
@@ -252,7 +252,7 @@ Then(
   "the router hands the rejection back to the framework with a reason mentioning {string}",
   function (this: AngzarrWorld, text: string) {
     const error = this.lastError;
-    if (error) throw new Error(`the router failed: ${String(error)}`);
+    if (error) throw new Error(`the router failed: ${describeError(error)}`);
     const response = this.state(HANDLERS).routerResponse;
     expect(response?.result?.$case).to.equal("revocation");
     if (response?.result?.$case !== "revocation") return;

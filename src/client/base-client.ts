@@ -21,6 +21,7 @@ export interface EnvEndpoint {
 type ClientClass<C extends BaseClient, O extends ClientOptions> = new (connection: Connection, ownsConnection: boolean, opts: O) => C;
 
 /** The options argument of a factory: optional unless the class requires an option (DomainClient's `domain`). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends O` asks whether every option is optional
 type OptionsArg<O> = {} extends O ? [opts?: O] : [opts: O];
 
 /**

@@ -127,7 +127,7 @@ function requireClient(world: AngzarrWorld): AnyClient {
 function requireConnError(world: AngzarrWorld): sdk.ClientError {
   const err = world.lastError;
   if (err === undefined) throw new Error("expected the connection to fail, but it worked");
-  expect(isClientError(err), String(err)).to.equal(true);
+  expect(isClientError(err), describeError(err)).to.equal(true);
   return err as sdk.ClientError;
 }
 
@@ -174,7 +174,7 @@ Given("an established connection", async function (this: AngzarrWorld) {
   s.proxy = this.track(await startFaultProxy(this.backend.endpoint));
   s.endpoint = s.proxy.endpoint;
   s.client = this.track(sdk.QueryClient.connect(s.proxy.endpoint));
-  await probe(this, s.client as sdk.QueryClient, CALL_TIMEOUT_MS);
+  await probe(this, s.client, CALL_TIMEOUT_MS);
 });
 
 // A client to a closed port whose first call failed.

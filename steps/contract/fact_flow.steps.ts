@@ -84,8 +84,8 @@ async function poker(world: AngzarrWorld): Promise<Poker> {
     const backend = await pokerBackend();
     s.poker = {
       endpoint: backend.endpoint,
-      commands: world.track(await sdk.CommandHandlerClient.connect(backend.endpoint)),
-      queries: world.track(await sdk.QueryClient.connect(backend.endpoint)),
+      commands: world.track(sdk.CommandHandlerClient.connect(backend.endpoint)),
+      queries: world.track(sdk.QueryClient.connect(backend.endpoint)),
     };
   }
   return s.poker;

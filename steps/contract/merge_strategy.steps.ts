@@ -698,8 +698,8 @@ Given("an idempotent set aggregate containing [{string}, {string}]", async funct
   ms(this).set = {
     root,
     backend,
-    commands: this.track(await sdk.CommandHandlerClient.connect(backend.endpoint)),
-    queries: this.track(await sdk.QueryClient.connect(backend.endpoint)),
+    commands: this.track(sdk.CommandHandlerClient.connect(backend.endpoint)),
+    queries: this.track(sdk.QueryClient.connect(backend.endpoint)),
   };
   for (const [i, member] of [a, b].entries()) succeeded(await addToSet(this, `seed ${member}`, member, i, MergeStrategy.MERGE_COMMUTATIVE));
   expect(membersOf(await setBook(requireSet(this)))).to.deep.equal([a, b]);
@@ -746,7 +746,7 @@ When("another coordinator on the same store appends to the set while the saga's 
     hold.release();
     throw new Error(`the saga call ended before its command reached the set: ${describeError(await saga)}`);
   }
-  const other = this.track(await sdk.CommandHandlerClient.connect(set.backend.otherEndpoint));
+  const other = this.track(sdk.CommandHandlerClient.connect(set.backend.otherEndpoint));
   const injected = await other.injectFact(
     { domain: "set", root: set.root, externalId: this.correlation("concurrent"), events: [packAny(ItemAdded, { member: "concurrent" })] },
     { timeoutMs: CALL_TIMEOUT_MS },

@@ -72,7 +72,7 @@ function built(world: AngzarrWorld): Query {
       s.built = s.builder!.build();
     } catch (err) {
       world.lastError = err;
-      throw new Error(`query building failed: ${describeError(err)}`);
+      throw new Error(`query building failed: ${describeError(err)}`, { cause: err });
     }
   }
   return s.built;

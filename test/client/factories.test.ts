@@ -13,7 +13,7 @@ const ENDPOINT = "127.0.0.1:9";
 const FROM_ENV = { envVar: "ANGZARR_TEST_UNSET_ENDPOINT", fallback: ENDPOINT };
 
 /** The three factories of one class, each annotated with that class, so a wrong return type fails to compile. */
-const FACTORIES: Array<[Function, (channel: Channel) => BaseClient[]]> = [
+const FACTORIES: Array<[abstract new (...args: never[]) => BaseClient, (channel: Channel) => BaseClient[]]> = [
   [Client, (channel): Client[] => [Client.connect(ENDPOINT, { timeoutMs: 1000 }), Client.fromEnv(FROM_ENV), Client.fromChannel(channel)]],
   [
     CommandHandlerClient,

@@ -469,8 +469,8 @@ function postgresBackend(): Backend {
       // the tests poll for release.
       const holds = async () => {
         await connected;
-        const r = await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [app]);
-        return Number(r.rows[0].n) > 0;
+        const r = await admin.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [app]);
+        return Number(r.rows[0]!.n) > 0;
       };
       return { config: { ...config, uri: withApp(app) }, holds };
     },
@@ -492,11 +492,11 @@ function postgresBackend(): Backend {
           const caught = rejectionOf(pending);
           const waiting = await eventually(
             async () => {
-              const r = await admin.query(
+              const r = await admin.query<{ n: string }>(
                 "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
                 [`%${schema}%`],
               );
-              return Number(r.rows[0].n);
+              return Number(r.rows[0]!.n);
             },
             { until: (n) => n > 0, tries: 250, intervalMs: 20, what: "appends waiting on the row lock" },
           );

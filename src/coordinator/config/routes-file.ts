@@ -53,5 +53,5 @@ export function readRoutesFile(path: string, setting: string): RoutesFile {
   ) {
     throw bad('"processManagers" must be an array of {name, address, pmDomain, sourceDomains: [..]}');
   }
-  return file as RoutesFile;
+  return file;
 }

@@ -12,11 +12,11 @@ import {
   type Metadata,
   type StatusObject,
 } from "@grpc/grpc-js";
-import { CommandHandlerCoordinatorServiceService } from "../../gen/angzarr/command_handler.js";
-import { ProcessManagerCoordinatorServiceService } from "../../gen/angzarr/process_manager.js";
-import { ProjectorCoordinatorServiceService } from "../../gen/angzarr/projector.js";
-import { EventQueryServiceService } from "../../gen/angzarr/query.js";
-import { SagaCoordinatorServiceService } from "../../gen/angzarr/saga.js";
+import { CommandHandlerCoordinatorServiceService, type CommandHandlerCoordinatorServiceServer } from "../../gen/angzarr/command_handler.js";
+import { ProcessManagerCoordinatorServiceService, type ProcessManagerCoordinatorServiceServer } from "../../gen/angzarr/process_manager.js";
+import { ProjectorCoordinatorServiceService, type ProjectorCoordinatorServiceServer } from "../../gen/angzarr/projector.js";
+import { EventQueryServiceService, type EventQueryServiceServer } from "../../gen/angzarr/query.js";
+import { SagaCoordinatorServiceService, type SagaCoordinatorServiceServer } from "../../gen/angzarr/saga.js";
 import type { EventBook, Query } from "../../gen/angzarr/types.js";
 import { isMalformed, TolerantServer, type MalformedRequest } from "../../server/tolerant-server.js";
 import type { TokenAuth } from "./auth.js";
@@ -88,26 +88,26 @@ export function createServer(parts: ServerParts): Server {
     handleEvent: unary(parts, "HandleEvent", (req) => handleEvent(ctx, req)),
     handleSyncSpeculative: unary(parts, "HandleSyncSpeculative", (req) => handleSpeculative(ctx, req)),
     handleCompensation: unary(parts, "HandleCompensation", (req) => handleCompensation(ctx, req)),
-  });
+  } satisfies CommandHandlerCoordinatorServiceServer);
   server.addService(EventQueryServiceService, {
     getEventBook: unary(parts, "GetEventBook", (query) => getEventBook(ctx.store, query)),
     getEvents: serverStream(parts, "GetEvents", (query) => getEvents(ctx.store, query)),
     getAggregateRoots: serverStream(parts, "GetAggregateRoots", () => aggregateRoots(ctx.store)),
     synchronize: synchronize(parts),
-  });
+  } satisfies EventQueryServiceServer);
   server.addService(SagaCoordinatorServiceService, {
     execute: unary(parts, "Saga.Execute", (req) => executeSaga(ctx, req)),
     executeSpeculative: unary(parts, "Saga.ExecuteSpeculative", (req) => executeSagaSpeculative(ctx, req)),
-  });
+  } satisfies SagaCoordinatorServiceServer);
   server.addService(ProcessManagerCoordinatorServiceService, {
     handle: unary(parts, "ProcessManager.Handle", (req) => handleProcessManager(ctx, req)),
     handleSpeculative: unary(parts, "ProcessManager.HandleSpeculative", (req) => handleProcessManagerSpeculative(ctx, req)),
-  });
+  } satisfies ProcessManagerCoordinatorServiceServer);
   server.addService(ProjectorCoordinatorServiceService, {
     handleSync: unary(parts, "Projector.HandleSync", (req) => handleProjectorSync(ctx, req)),
     handle: unary(parts, "Projector.Handle", (book) => handleProjector(ctx, book)),
     handleSpeculative: unary(parts, "Projector.HandleSpeculative", (req) => handleProjectorSpeculative(ctx, req)),
-  });
+  } satisfies ProjectorCoordinatorServiceServer);
   server.addService(HealthService, parts.health.implementation());
   if (parts.reflection) addReflection(server, COORDINATOR_SERVICES);
   return server;

@@ -102,7 +102,7 @@ export async function runSaga(endpoint: string, source: EventBook): Promise<void
   const client = new SagaCoordinatorServiceClient(endpoint, credentials.createInsecure());
   try {
     await new Promise<void>((resolve, reject) =>
-      client.execute({ source, syncMode: SyncMode.SYNC_MODE_ASYNC, cascadeErrorMode: 0, destinationSequences: {} } as never, (err) =>
+      client.execute({ source, syncMode: SyncMode.SYNC_MODE_ASYNC, cascadeErrorMode: 0, destinationSequences: {} }, (err) =>
         err ? reject(GrpcError.fromServiceError(err)) : resolve(),
       ),
     );

@@ -156,6 +156,7 @@ export class CoordinatorTap {
       done = true;
       callback(err, res);
     };
+    // eslint-disable-next-line prefer-const -- assigned after the cancel watcher that reads it is set up
     let upstream: { cancel(): void } | undefined;
     this.#watchCancel(call, () => done, () => upstream?.cancel());
     if (await this.#intercepted(this.#record(method, call, call.request), answer)) return;
@@ -175,6 +176,7 @@ export class CoordinatorTap {
 
   async #serverStream(method: string, definition: AnyMethod, call: ServerWritableStream<unknown, unknown>): Promise<void> {
     let ended = false;
+    // eslint-disable-next-line prefer-const -- assigned after the cancel watcher that reads it is set up
     let upstream: ClientReadableStream<unknown> | undefined;
     let timer: NodeJS.Timeout | undefined;
     const fail = (status: Partial<StatusObject>) => {

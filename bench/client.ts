@@ -141,9 +141,7 @@ async function main(): Promise<void> {
 
   for (const [name, s] of Object.entries(perCall)) {
     const paired = median(s.sdk.map((us, i) => us / s.raw[i]!));
-    console.log(
-      `${name.padEnd(8)} sdk ${median(s.sdk).toFixed(1)} µs/call  raw ${median(s.raw).toFixed(1)} µs/call  ratio ${paired.toFixed(2)}`,
-    );
+    console.log(`${name.padEnd(8)} sdk ${median(s.sdk).toFixed(1)} µs/call  raw ${median(s.raw).toFixed(1)} µs/call  ratio ${paired.toFixed(2)}`);
     const own = median(s.sdk.map((us, i) => us / s.rawDeadline[i]!));
     console.log(
       `${"".padEnd(8)} raw with the SDK's deadline ${median(s.rawDeadline).toFixed(1)} µs/call: the deadline costs grpc-js ${(median(s.rawDeadline.map((us, i) => us / s.raw[i]!)) * 100 - 100).toFixed(1)} %, the SDK's own ratio ${own.toFixed(2)}`,

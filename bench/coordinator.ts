@@ -32,7 +32,18 @@ import { cleanUp, installSignalHandlers, onCleanUp, repoPath, startChild, stoppe
 import { RawClients } from "./support/raw-clients.js";
 import { describe, pairedRatio } from "./support/stats.js";
 import { findPostgres, memoryStorage, postgresStorage, sqliteStorage, type BenchStorage } from "./support/storages.js";
-import { appendOne, concurrentOwn, concurrentShared, createEach, FULL, QUICK, reads, warmUp, type Harness, type Outcome } from "./support/workloads.js";
+import {
+  appendOne,
+  concurrentOwn,
+  concurrentShared,
+  createEach,
+  FULL,
+  QUICK,
+  reads,
+  warmUp,
+  type Harness,
+  type Outcome,
+} from "./support/workloads.js";
 
 const STORAGES = ["sqlite", "postgres", "memory"] as const;
 type StorageName = (typeof STORAGES)[number];
@@ -114,8 +125,14 @@ async function main(): Promise<void> {
   installSignalHandlers();
   const started = Date.now();
   const sizes = options.quick ? QUICK : FULL;
-  line(`bench:coordinator ${options.quick ? "(quick) " : ""}on ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), node ${process.version}, ${new Date().toISOString()}`);
-  line(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  line(
+    `bench:coordinator ${options.quick ? "(quick) " : ""}on ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), node ${process.version}, ${new Date().toISOString()}`,
+  );
+  line(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 
   const handler = await startChild(repoPath("./orders-handler.ts"), {}, /orders handler listening on (\S+)/);
   const stub = await startChild(repoPath("./stub-server.ts"), {}, /stub listening on (\S+)/);
@@ -153,7 +170,8 @@ async function main(): Promise<void> {
       continue;
     }
     line(`\n== ${target.label}`);
-    if (!target.storage) line("   storage baselines skipped: the endpoint's store is not reachable from here, the baseline is the two raw grpc-js hops only");
+    if (!target.storage)
+      line("   storage baselines skipped: the endpoint's store is not reachable from here, the baseline is the two raw grpc-js hops only");
     const rawStore = await target.storage?.openRaw();
     const client = Client.connect(target.address, { timeoutMs: 60_000 });
     const h: Harness = { client, raw, baseline: new Baseline(raw, rawStore), rawStore, sizes };
@@ -191,7 +209,11 @@ async function main(): Promise<void> {
     const cells = r.outcomes.map((o) => `${Math.round(o.ours.perSecond)} x${pairedRatio(o.ours, o.base).toFixed(2)}`.padStart(14));
     line(`  ${r.target.padEnd(width)}${cells.join("")}`);
   }
-  line(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+  line(
+    `load average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+  );
   const headline = results.find((r) => r.target === "sqlite") ?? (options.endpoint ? results[0] : undefined);
   const b = headline?.outcomes.find((o) => o.id === "b");
   if (b) {

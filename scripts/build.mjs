@@ -10,11 +10,7 @@ rmSync("dist", { recursive: true, force: true });
 execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
 
 const pkg = (await import("../package.json", { with: { type: "json" } })).default;
-const external = [
-  ...Object.keys(pkg.dependencies ?? {}),
-  ...Object.keys(pkg.peerDependencies ?? {}),
-  ...Object.keys(pkg.optionalDependencies ?? {}),
-];
+const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})];
 // The conformance suite `angzarr-conformance` runs (src/conformance): the step definitions and
 // the orders test domain as flat ESM files in dist/conformance (shared code in chunk-*.js), the
 // features as data. The SDK itself is not copied: imports of src/ point at dist/esm, so steps,
@@ -31,7 +27,9 @@ const sdkFromDistEsm = {
     });
   },
 };
-const stepFiles = readdirSync("steps", { recursive: true }).filter((f) => String(f).endsWith(".ts")).map(String);
+const stepFiles = readdirSync("steps", { recursive: true })
+  .filter((f) => String(f).endsWith(".ts"))
+  .map(String);
 await build({
   entryPoints: {
     ...Object.fromEntries(stepFiles.map((f) => ["steps-" + f.replace(/\.ts$/, "").split(path.sep).join("-"), path.join("steps", f)])),

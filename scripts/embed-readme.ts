@@ -23,7 +23,10 @@ function excerpt(path: string, region?: string): string {
 }
 
 export function embed(readme: string): string {
-  return readme.replace(MARKER, (_all, head: string, path: string, region: string | undefined, _old, tail: string) => head + excerpt(path, region) + tail);
+  return readme.replace(
+    MARKER,
+    (_all, head: string, path: string, region: string | undefined, _old, tail: string) => head + excerpt(path, region) + tail,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -32,7 +32,9 @@ mkdirSync("reports", { recursive: true });
 
 const postgres = await testPostgres();
 env.ANGZARR_TEST_PG_URI = postgres.uri;
-console.log(`PostgreSQL for the tests: ${{ env: "ANGZARR_TEST_PG_URI", local: "127.0.0.1:5432", private: "a private server started for this run" }[postgres.origin]}`);
+console.log(
+  `PostgreSQL for the tests: ${{ env: "ANGZARR_TEST_PG_URI", local: "127.0.0.1:5432", private: "a private server started for this run" }[postgres.origin]}`,
+);
 
 function sh(cmd: string, extraEnv: Record<string, string> = {}): number {
   console.log(`\n$ ${cmd}`);
@@ -126,7 +128,12 @@ const stages: Stage[] = [
   check("type-check", "npx tsc -p tsconfig.json --noEmit"),
   check("lint (eslint, prettier --check)", "npm run --silent lint"),
   check("API docs (typedoc, warnings are errors)", "npx typedoc --logLevel Warn"),
-  nodeTests("unit and integration", "$(find test -name '*.test.ts' -not -path 'test/reliability/*' -not -path 'test/interop/*' -not -path test/testing/container.test.ts | sort)", "reports/unit.tap", `rm -rf coverage && ${C8} `),
+  nodeTests(
+    "unit and integration",
+    "$(find test -name '*.test.ts' -not -path 'test/reliability/*' -not -path 'test/interop/*' -not -path test/testing/container.test.ts | sort)",
+    "reports/unit.tap",
+    `rm -rf coverage && ${C8} `,
+  ),
   { ...nodeTests("interop", "test/interop/interop.test.ts", "reports/interop.tap"), enabled: pythonSdkReady },
   {
     name: "conformance (embedded)",

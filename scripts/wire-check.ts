@@ -66,10 +66,21 @@ interface ServiceJson {
 }
 
 const SCALARS: Record<string, string> = {
-  TYPE_DOUBLE: "double", TYPE_FLOAT: "float", TYPE_INT64: "int64", TYPE_UINT64: "uint64",
-  TYPE_INT32: "int32", TYPE_FIXED64: "fixed64", TYPE_FIXED32: "fixed32", TYPE_BOOL: "bool",
-  TYPE_STRING: "string", TYPE_BYTES: "bytes", TYPE_UINT32: "uint32", TYPE_SFIXED32: "sfixed32",
-  TYPE_SFIXED64: "sfixed64", TYPE_SINT32: "sint32", TYPE_SINT64: "sint64",
+  TYPE_DOUBLE: "double",
+  TYPE_FLOAT: "float",
+  TYPE_INT64: "int64",
+  TYPE_UINT64: "uint64",
+  TYPE_INT32: "int32",
+  TYPE_FIXED64: "fixed64",
+  TYPE_FIXED32: "fixed32",
+  TYPE_BOOL: "bool",
+  TYPE_STRING: "string",
+  TYPE_BYTES: "bytes",
+  TYPE_UINT32: "uint32",
+  TYPE_SFIXED32: "sfixed32",
+  TYPE_SFIXED64: "sfixed64",
+  TYPE_SINT32: "sint32",
+  TYPE_SINT64: "sint64",
 };
 
 /** Flatten an image into maps keyed by full name. */

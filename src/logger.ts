@@ -117,8 +117,7 @@ export function createLogger(level: LogLevel = "info", write?: (line: string) =>
   );
   const threshold = LOG_LEVELS.indexOf(level);
   const enabled = (at: LogLevel) => LOG_LEVELS.indexOf(at) <= threshold;
-  const emit = (at: LogLevel) =>
-    enabled(at) ? (message: string, fields?: LogFields) => base[at](plain(fields), message) : () => undefined;
+  const emit = (at: LogLevel) => (enabled(at) ? (message: string, fields?: LogFields) => base[at](plain(fields), message) : () => undefined);
   return { error: emit("error"), warn: emit("warn"), info: emit("info"), debug: emit("debug"), isLevelEnabled: enabled };
 }
 

@@ -168,14 +168,15 @@ export function startCallSpan(name: string, kind: "client" | "server", remote?: 
   const valid = api.trace.isSpanContextValid(sc);
   // A span that records has its own ids; without an SDK (no-op tracer) or when sampled out, this
   // hop still gets a fresh span id of its own, keeping the sampling decision when there is one.
-  const trace: TraceContext = !valid || !span.isRecording()
-    ? { ...own(), ...(valid ? { sampled: (sc.traceFlags & api.TraceFlags.SAMPLED) === api.TraceFlags.SAMPLED } : {}) }
-    : {
-        traceId: sc.traceId,
-        spanId: sc.spanId,
-        sampled: (sc.traceFlags & api.TraceFlags.SAMPLED) === api.TraceFlags.SAMPLED,
-        ...(sc.traceState?.serialize() ? { traceState: sc.traceState.serialize() } : parent?.traceState ? { traceState: parent.traceState } : {}),
-      };
+  const trace: TraceContext =
+    !valid || !span.isRecording()
+      ? { ...own(), ...(valid ? { sampled: (sc.traceFlags & api.TraceFlags.SAMPLED) === api.TraceFlags.SAMPLED } : {}) }
+      : {
+          traceId: sc.traceId,
+          spanId: sc.spanId,
+          sampled: (sc.traceFlags & api.TraceFlags.SAMPLED) === api.TraceFlags.SAMPLED,
+          ...(sc.traceState?.serialize() ? { traceState: sc.traceState.serialize() } : parent?.traceState ? { traceState: parent.traceState } : {}),
+        };
   const otelCtx = api.trace.setSpan(parentCtx, span);
   return {
     trace,

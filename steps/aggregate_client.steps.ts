@@ -54,14 +54,11 @@ Given(
   },
 );
 
-Given(
-  "no aggregate exists for domain {string} root {string}",
-  async function (this: AngzarrWorld, domain: string, name: string) {
-    const { root } = this.useAggregate(domain, name);
-    const book = await this.readBook(domain, root);
-    expect(book.pages, "a fresh root must have no events").to.have.length(0);
-  },
-);
+Given("no aggregate exists for domain {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
+  const { root } = this.useAggregate(domain, name);
+  const book = await this.readBook(domain, root);
+  expect(book.pages, "a fresh root must have no events").to.have.length(0);
+});
 
 Given("projectors are configured for {string} domain", function (this: AngzarrWorld, domain: string) {
   if (!this.backend.capabilities.has("projectors")) {
@@ -106,13 +103,10 @@ async function sendDefault(world: AngzarrWorld, patch: Partial<SentCommand> = {}
   await world.send(command);
 }
 
-When(
-  "I execute a {string} command with data {string}",
-  async function (this: AngzarrWorld, type: string, data: string) {
-    const { domain, root, sequence } = await headOf(this);
-    await this.send({ ...this.commandFor(domain, { type, data, sequence }), root });
-  },
-);
+When("I execute a {string} command with data {string}", async function (this: AngzarrWorld, type: string, data: string) {
+  const { domain, root, sequence } = await headOf(this);
+  await this.send({ ...this.commandFor(domain, { type, data, sequence }), root });
+});
 
 When("I execute a {string} command at sequence {int}", async function (this: AngzarrWorld, type: string, sequence: number) {
   const { domain, root } = this.current ?? this.newAggregate("orders");
@@ -192,13 +186,10 @@ When("I query events for {string} root {string}", async function (this: AngzarrW
   await this.runQuery({ domain, root });
 });
 
-When(
-  "I query the current sequence for {string} root {string}",
-  async function (this: AngzarrWorld, domain: string, name: string) {
-    const root = this.rootFor(domain, name);
-    this.state(AGGREGATE).currentSequence = await this.currentSequence(domain, root);
-  },
-);
+When("I query the current sequence for {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
+  const root = this.rootFor(domain, name);
+  this.state(AGGREGATE).currentSequence = await this.currentSequence(domain, root);
+});
 
 When("I retry the command at the correct sequence", async function (this: AngzarrWorld) {
   const last = this.lastCommand;
@@ -274,8 +265,7 @@ Then("the error should indicate unknown domain", function (this: AngzarrWorld) {
   const err = this.requireError();
   const domain = this.lastCommand!.domain;
   expect(err.message, "the refusal names the domain").to.include(domain);
-  expect(err.isNotFound() || /unknown|not found|no route|not registered|no aggregate/i.test(err.message), describeError(err)).to
-    .equal(true);
+  expect(err.isNotFound() || /unknown|not found|no route|not registered|no aggregate/i.test(err.message), describeError(err)).to.equal(true);
 });
 
 Then(/^the response should contain (\d+) events?$/, function (this: AngzarrWorld, count: string) {
@@ -335,8 +325,7 @@ Then("the aggregate operation should fail with connection error", function (this
 
 Then("the operation should fail with timeout or deadline error", function (this: AngzarrWorld) {
   const err = this.requireError();
-  expect(err.code === Status.DEADLINE_EXCEEDED || /deadline|timeout|timed out/i.test(err.message), describeError(err)).to
-    .equal(true);
+  expect(err.code === Status.DEADLINE_EXCEEDED || /deadline|timeout|timed out/i.test(err.message), describeError(err)).to.equal(true);
 });
 
 Then("the aggregate should now exist with {int} event", async function (this: AngzarrWorld, count: number) {
@@ -367,7 +356,9 @@ Then("the response should include downstream saga results", async function (this
   const command = this.lastCommand!;
   // CASCADE returns after the sagas ran: their commands' events are already stored, found
   // through the correlation ID the source command carried.
-  const books = await (await this.reader())
+  const books = await (
+    await this.reader()
+  )
     .query(command.domain, command.root)
     .byCorrelationId(command.correlationId!)
     .getEvents({ timeoutMs: CALL_TIMEOUT_MS })
@@ -376,4 +367,3 @@ Then("the response should include downstream saga results", async function (this
   expect(downstream.length, `downstream books in ${JSON.stringify(books.map((b) => b.cover?.domain))}`).to.be.greaterThan(0);
   expect(response.events?.pages.length ?? 0).to.be.greaterThan(0);
 });
-

@@ -56,10 +56,7 @@ When(
     const client = await this.commandClient();
     const codec = codecFor(type, domain);
     this.state(BUILDERS).builtCommand = capture(this, () =>
-      client
-        .command(domain, this.rootFor(domain, name))
-        .withCommand(codec, sampleMessage(codec, data))
-        .build(),
+      client.command(domain, this.rootFor(domain, name)).withCommand(codec, sampleMessage(codec, data)).build(),
     );
   },
 );
@@ -96,22 +93,19 @@ When("I start two commands for new {string} aggregates", async function (this: A
   this.state(BUILDERS).newRoots = [client.commandNew(domain).root, client.commandNew(domain).root];
 });
 
-When(
-  /^I build a command with (domain|root|correlation ID|edition) "([^"]*)"$/,
-  async function (this: AngzarrWorld, part: string, value: string) {
-    const client = await this.commandClient();
-    const codec = codecFor("CreateOrder", "orders");
-    capture(this, () => {
-      const domain = part === "domain" ? value : "orders";
-      const root = part === "root" ? value : this.rootFor("orders", "malformed");
-      let builder = client.command(domain, root).withCommand(codec, sampleMessage(codec));
-      if (part === "correlation ID") builder = builder.withCorrelationId(value);
-      if (part === "edition") builder = builder.withEdition(value);
-      return builder.build();
-    });
-    expect(this.lastError, `a command with ${part} "${value}" was built`).to.not.equal(undefined);
-  },
-);
+When(/^I build a command with (domain|root|correlation ID|edition) "([^"]*)"$/, async function (this: AngzarrWorld, part: string, value: string) {
+  const client = await this.commandClient();
+  const codec = codecFor("CreateOrder", "orders");
+  capture(this, () => {
+    const domain = part === "domain" ? value : "orders";
+    const root = part === "root" ? value : this.rootFor("orders", "malformed");
+    let builder = client.command(domain, root).withCommand(codec, sampleMessage(codec));
+    if (part === "correlation ID") builder = builder.withCorrelationId(value);
+    if (part === "edition") builder = builder.withEdition(value);
+    return builder.build();
+  });
+  expect(this.lastError, `a command with ${part} "${value}" was built`).to.not.equal(undefined);
+});
 
 When(
   "I execute a command at sequence {int} that retries on sequence mismatch up to {int} attempts",
@@ -136,14 +130,11 @@ When(
   },
 );
 
-Then(
-  "the built command targets domain {string} and root {string}",
-  function (this: AngzarrWorld, domain: string, name: string) {
-    const cover = built(this).command?.cover;
-    expect(cover?.domain).to.equal(domain);
-    expect(protoToUuid(cover?.root)).to.equal(this.rootFor(domain, name));
-  },
-);
+Then("the built command targets domain {string} and root {string}", function (this: AngzarrWorld, domain: string, name: string) {
+  const cover = built(this).command?.cover;
+  expect(cover?.domain).to.equal(domain);
+  expect(protoToUuid(cover?.root)).to.equal(this.rootFor(domain, name));
+});
 
 Then("the built command's type URL names {string}", function (this: AngzarrWorld, fullName: string) {
   const page = built(this).command!.pages[0]!;
@@ -219,12 +210,9 @@ When(
   },
 );
 
-When(
-  "I build a query for {string} root {string} as of sequence {int}",
-  async function (this: AngzarrWorld, domain: string, name: string, n: number) {
-    await buildQuery(this, domain, name, (b) => b.asOfSequence(n));
-  },
-);
+When("I build a query for {string} root {string} as of sequence {int}", async function (this: AngzarrWorld, domain: string, name: string, n: number) {
+  await buildQuery(this, domain, name, (b) => b.asOfSequence(n));
+});
 
 When(
   "I build a query for {string} root {string} as of time {string}",

@@ -79,31 +79,25 @@ When(
   },
 );
 
-When(
-  "I speculate a command without required fields on {string} root {string}",
-  async function (this: AngzarrWorld, domain: string, name: string) {
-    const type = planFor(domain).requiredFields!;
-    await speculate(this, domain, name, type, emptyMessage(codecFor(type, domain)), 1_000_000);
-  },
-);
+When("I speculate a command without required fields on {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
+  const type = planFor(domain).requiredFields!;
+  await speculate(this, domain, name, type, emptyMessage(codecFor(type, domain)), 1_000_000);
+});
 
 When("I speculate through a SpeculativeClient connected to an unreachable endpoint", async function (this: AngzarrWorld) {
   this.speculativeClient = await this.connectSpeculative(await closedPortEndpoint());
   await speculate(this, "orders", "unreachable", "CreateOrder", sampleMessage(codecFor("CreateOrder", "orders")), 0);
 });
 
-Then(
-  "the speculation returns {int} event(s) starting at sequence {int}",
-  function (this: AngzarrWorld, count: number, sequence: number) {
-    if (this.lastError !== undefined) throw new Error(`the speculation failed: ${describeError(this.lastError)}`);
-    const all = this.state(CLIENTS).speculations;
-    expect(all.length).to.be.greaterThan(0);
-    for (const response of all) {
-      const pages = response.events?.pages ?? [];
-      expect(pages.map(pageSequence)).to.deep.equal(Array.from({ length: count }, (_, i) => sequence + i));
-    }
-  },
-);
+Then("the speculation returns {int} event(s) starting at sequence {int}", function (this: AngzarrWorld, count: number, sequence: number) {
+  if (this.lastError !== undefined) throw new Error(`the speculation failed: ${describeError(this.lastError)}`);
+  const all = this.state(CLIENTS).speculations;
+  expect(all.length).to.be.greaterThan(0);
+  for (const response of all) {
+    const pages = response.events?.pages ?? [];
+    expect(pages.map(pageSequence)).to.deep.equal(Array.from({ length: count }, (_, i) => sequence + i));
+  }
+});
 
 Then("the speculation fails with precondition error", function (this: AngzarrWorld) {
   const err = this.requireError();
@@ -150,7 +144,12 @@ When(
   async function (this: AngzarrWorld, domain: string, sku: string, correlation: string) {
     const client = await speculative(this);
     const source = itemsBook(this, domain, [sku], correlation);
-    const request = { source, syncMode: SyncMode.SYNC_MODE_ASYNC, cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST, destinationSequences: {} };
+    const request = {
+      source,
+      syncMode: SyncMode.SYNC_MODE_ASYNC,
+      cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST,
+      destinationSequences: {},
+    };
     this.state(CLIENTS).sagaSpeculation = await attempt(this, () => client.speculateSaga(request, { timeoutMs: CALL_TIMEOUT_MS }));
   },
 );
@@ -229,9 +228,7 @@ When("the domain client sends a {string} command to a new aggregate", async func
   const builder = client.commandNew();
   this.current = { domain: client.domain, name: builder.root, root: builder.root };
   const codec = codecFor(type, client.domain);
-  this.lastResponse = await attempt(this, () =>
-    builder.withCommand(codec, sampleMessage(codec)).execute({ timeoutMs: CALL_TIMEOUT_MS }),
-  );
+  this.lastResponse = await attempt(this, () => builder.withCommand(codec, sampleMessage(codec)).execute({ timeoutMs: CALL_TIMEOUT_MS }));
   this.lastCommandSucceeded = this.lastResponse !== undefined;
 });
 
@@ -345,9 +342,7 @@ function endpointForm(world: AngzarrWorld, form: string): string {
 }
 
 async function queryThrough(world: AngzarrWorld, client: sdk.QueryClient, timeoutMs = CALL_TIMEOUT_MS) {
-  world.lastBook = await attempt(world, () =>
-    client.query("orders", world.rootFor("orders", "connection-probe")).getEventBook({ timeoutMs }),
-  );
+  world.lastBook = await attempt(world, () => client.query("orders", world.rootFor("orders", "connection-probe")).getEventBook({ timeoutMs }));
 }
 
 When("I connect a QueryClient to the backend written as {string}", async function (this: AngzarrWorld, form: string) {
@@ -381,12 +376,9 @@ Then("the query through it succeeds", function (this: AngzarrWorld) {
   expect(this.requireBook().pages).to.have.length(0);
 });
 
-When(
-  "I connect a QueryClient from {string} with fallback {string}",
-  async function (this: AngzarrWorld, variable: string, fallback: string) {
-    this.queryClient = this.track(sdk.QueryClient.fromEnv({ envVar: variable, fallback }));
-  },
-);
+When("I connect a QueryClient from {string} with fallback {string}", async function (this: AngzarrWorld, variable: string, fallback: string) {
+  this.queryClient = this.track(sdk.QueryClient.fromEnv({ envVar: variable, fallback }));
+});
 
 When("I connect a QueryClient from {string} with the backend as fallback", async function (this: AngzarrWorld, variable: string) {
   this.queryClient = this.track(sdk.QueryClient.fromEnv({ envVar: variable, fallback: this.backend.endpoint }));

@@ -84,7 +84,13 @@ When(
         {
           events: {
             cover: { domain, root: { value: Buffer.from(root.replace(/-/g, ""), "hex") }, correlationId: "" },
-            pages: [{ header: { sequenceType: { $case: "sequence", value: 0 } }, payload: { $case: "event", value: pack(codec, sampleMessage(codec)) }, noCommit: false }],
+            pages: [
+              {
+                header: { sequenceType: { $case: "sequence", value: 0 } },
+                payload: { $case: "event", value: pack(codec, sampleMessage(codec)) },
+                noCommit: false,
+              },
+            ],
             nextSequence: 0,
           },
           syncMode: SyncMode.SYNC_MODE_ASYNC,
@@ -125,13 +131,10 @@ Then("every stored fact carries a created_at timestamp", function (this: Angzarr
   for (const page of pages) expect(page.createdAt?.seconds ?? 0, "created_at").to.be.greaterThan(0);
 });
 
-Then(
-  "the aggregate {string} root {string} holds {int} events",
-  async function (this: AngzarrWorld, domain: string, name: string, count: number) {
-    const book = await this.readBook(domain, this.rootFor(domain, name));
-    expect(book.pages.map(pageSequence)).to.deep.equal(Array.from({ length: count }, (_, i) => i));
-  },
-);
+Then("the aggregate {string} root {string} holds {int} events", async function (this: AngzarrWorld, domain: string, name: string, count: number) {
+  const book = await this.readBook(domain, this.rootFor(domain, name));
+  expect(book.pages.map(pageSequence)).to.deep.equal(Array.from({ length: count }, (_, i) => i));
+});
 
 Then("the injection should fail with invalid argument error", function (this: AngzarrWorld) {
   const err = this.requireError();
@@ -140,16 +143,13 @@ Then("the injection should fail with invalid argument error", function (this: An
 
 // ---- merge strategies -----------------------------------------------------------------------
 
-When(
-  "I execute a command at sequence {int} with merge strategy {word}",
-  async function (this: AngzarrWorld, sequence: number, strategy: string) {
-    const mergeStrategy = MergeStrategy[`MERGE_${strategy}` as keyof typeof MergeStrategy];
-    expect(mergeStrategy, `merge strategy ${strategy}`).to.be.a("number");
-    const { domain, root } = this.requireCurrent();
-    const head = await this.currentSequence(domain, root);
-    await this.send({ ...this.commandFor(domain, { sequence: head }), root, sequence, mergeStrategy });
-  },
-);
+When("I execute a command at sequence {int} with merge strategy {word}", async function (this: AngzarrWorld, sequence: number, strategy: string) {
+  const mergeStrategy = MergeStrategy[`MERGE_${strategy}` as keyof typeof MergeStrategy];
+  expect(mergeStrategy, `merge strategy ${strategy}`).to.be.a("number");
+  const { domain, root } = this.requireCurrent();
+  const head = await this.currentSequence(domain, root);
+  await this.send({ ...this.commandFor(domain, { sequence: head }), root, sequence, mergeStrategy });
+});
 
 Then("the refusal reports the aggregate's next sequence as {int}", function (this: AngzarrWorld, next: number) {
   const err = this.requireError() as GrpcError;
@@ -198,10 +198,7 @@ Then("the response carries a projection of the aggregate holding a {string}", fu
 });
 
 async function correlatedIn(world: AngzarrWorld, id: string, domain: string, type: string): Promise<number> {
-  const books = await (await world.reader())
-    .queryByCorrelation(world.correlation(id))
-    .getEvents({ timeoutMs: CALL_TIMEOUT_MS })
-    .collect();
+  const books = await (await world.reader()).queryByCorrelation(world.correlation(id)).getEvents({ timeoutMs: CALL_TIMEOUT_MS }).collect();
   return books
     .filter((b) => b.cover?.domain === domain)
     .flatMap((b) => b.pages)
@@ -228,4 +225,3 @@ Then(
     }
   },
 );
-

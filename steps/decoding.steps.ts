@@ -98,19 +98,16 @@ Then("decoding fails with an error naming {string}", function (this: AngzarrWorl
   expect((err as Error).message).to.include(name);
 });
 
-Then(
-  "the response events decode as {string}, {string}, {string}",
-  function (this: AngzarrWorld, a: string, b: string, c: string) {
-    const pages = this.responsePages();
-    const names = [a, b, c];
-    expect(pages).to.have.length(3);
-    pages.forEach((page, i) => {
-      const any = page.payload?.$case === "event" ? page.payload.value : undefined;
-      const decoded = unpackAny(codecFor(names[i]!), any);
-      expect(decoded, `event ${i} as ${names[i]}`).to.not.equal(undefined);
-    });
-  },
-);
+Then("the response events decode as {string}, {string}, {string}", function (this: AngzarrWorld, a: string, b: string, c: string) {
+  const pages = this.responsePages();
+  const names = [a, b, c];
+  expect(pages).to.have.length(3);
+  pages.forEach((page, i) => {
+    const any = page.payload?.$case === "event" ? page.payload.value : undefined;
+    const decoded = unpackAny(codecFor(names[i]!), any);
+    expect(decoded, `event ${i} as ${names[i]}`).to.not.equal(undefined);
+  });
+});
 
 Then("{int} of the events decode as {string}", function (this: AngzarrWorld, count: number, type: string) {
   const codec = codecFor(type);

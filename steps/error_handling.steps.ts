@@ -197,9 +197,7 @@ Given("various error types", function () {
 Given("an error with retry-after metadata", async function (this: AngzarrWorld) {
   const retryAfterMs = 1500;
   const client = await this.connectQuery(await startThrottlingQueryServer(this, retryAfterMs));
-  const err = await failureOf(() =>
-    client.query("orders", this.rootFor("orders", "throttled")).getEventBook({ timeoutMs: CALL_TIMEOUT_MS }),
-  );
+  const err = await failureOf(() => client.query("orders", this.rootFor("orders", "throttled")).getEventBook({ timeoutMs: CALL_TIMEOUT_MS }));
   this.state(ERROR_HANDLING).retryAfterMs = retryAfterMs;
   setError(this, err);
 });
@@ -257,9 +255,7 @@ When("I build a query with invalid timestamp format", async function (this: Angz
   this.state(ERROR_HANDLING).badTimestamp = badTimestamp;
   setError(
     this,
-    await failureOf(async () =>
-      client.query("orders", this.rootFor("orders", "bad-time")).asOfTime(badTimestamp).getEventBook({ timeoutMs: 2_000 }),
-    ),
+    await failureOf(async () => client.query("orders", this.rootFor("orders", "bad-time")).asOfTime(badTimestamp).getEventBook({ timeoutMs: 2_000 })),
   );
 });
 

@@ -107,20 +107,26 @@ async function routerHandle(world: AngzarrWorld, commandAny: Any, prior: EventPa
   try {
     world.state(HANDLERS).routerResponse = await router.handle({
       events: makeEventBook(cover, prior),
-      command: { cover, pages: [{ header: { sequenceType: { $case: "sequence", value: prior.length } }, mergeStrategy: MergeStrategy.MERGE_COMMUTATIVE, payload: { $case: "command", value: commandAny } }] },
+      command: {
+        cover,
+        pages: [
+          {
+            header: { sequenceType: { $case: "sequence", value: prior.length } },
+            mergeStrategy: MergeStrategy.MERGE_COMMUTATIVE,
+            payload: { $case: "command", value: commandAny },
+          },
+        ],
+      },
     });
   } catch (err) {
     world.lastError = err;
   }
 }
 
-When(
-  "the router handles a {string} command with data {string} and no prior events",
-  async function (this: AngzarrWorld, type: string, data: string) {
-    const codec = codecFor(type, "orders");
-    await routerHandle(this, pack(codec, sampleMessage(codec, data)), []);
-  },
-);
+When("the router handles a {string} command with data {string} and no prior events", async function (this: AngzarrWorld, type: string, data: string) {
+  const codec = codecFor(type, "orders");
+  await routerHandle(this, pack(codec, sampleMessage(codec, data)), []);
+});
 
 When("the router handles a {string} command with corrupt bytes", async function (this: AngzarrWorld, type: string) {
   await routerHandle(this, { typeUrl: `type.googleapis.com/${codecFor(type).$type}`, value: Buffer.from([0x0a, 0x7f, 0x61]) }, []);
@@ -199,21 +205,18 @@ Then("the registration fails with a definition error", function (this: AngzarrWo
 
 // ---- compensation ---------------------------------------------------------------------------
 
-Given(
-  "the router compensates a ReserveStock refused by {string} with an OrderValidated event",
-  function (this: AngzarrWorld, domain: string) {
-    const router = commandRouter(this);
-    router.onRejected(domain, ReserveStock, (rejection) => {
-      this.state(HANDLERS).rejectionSeen = {
-        reason: rejection.reason,
-        type: rejection.rejectedCommandType,
-        domain: rejection.rejectedDomain,
-        sourceSequence: rejection.sourceSequence,
-      };
-      return event(OrderValidated, OrderValidated.fromPartial({ note: `compensated: ${rejection.reason}` }));
-    });
-  },
-);
+Given("the router compensates a ReserveStock refused by {string} with an OrderValidated event", function (this: AngzarrWorld, domain: string) {
+  const router = commandRouter(this);
+  router.onRejected(domain, ReserveStock, (rejection) => {
+    this.state(HANDLERS).rejectionSeen = {
+      reason: rejection.reason,
+      type: rejection.rejectedCommandType,
+      domain: rejection.rejectedDomain,
+      sourceSequence: rejection.sourceSequence,
+    };
+    return event(OrderValidated, OrderValidated.fromPartial({ note: `compensated: ${rejection.reason}` }));
+  });
+});
 
 When(
   "the router receives a notification that {string} refused {string} caused by its event {int} because {string}",
@@ -234,7 +237,9 @@ When(
       cover: source,
       payload: {
         typeUrl: "type.angzarr.io/angzarr.RejectionNotification",
-        value: Buffer.from(RejectionNotification.encode(RejectionNotification.fromPartial({ rejectedCommand: rejected, rejectionReason: reason })).finish()),
+        value: Buffer.from(
+          RejectionNotification.encode(RejectionNotification.fromPartial({ rejectedCommand: rejected, rejectionReason: reason })).finish(),
+        ),
       },
     });
     await routerHandle(this, { typeUrl: "type.angzarr.io/angzarr.Notification", value: Buffer.from(Notification.encode(notification).finish()) }, []);
@@ -248,18 +253,15 @@ Then(
   },
 );
 
-Then(
-  "the router hands the rejection back to the framework with a reason mentioning {string}",
-  function (this: AngzarrWorld, text: string) {
-    const error = this.lastError;
-    if (error) throw new Error(`the router failed: ${describeError(error)}`);
-    const response = this.state(HANDLERS).routerResponse;
-    expect(response?.result?.$case).to.equal("revocation");
-    if (response?.result?.$case !== "revocation") return;
-    expect(response.result.value.reason).to.include(text);
-    expect(response.result.value.emitSystemRevocation).to.equal(true);
-  },
-);
+Then("the router hands the rejection back to the framework with a reason mentioning {string}", function (this: AngzarrWorld, text: string) {
+  const error = this.lastError;
+  if (error) throw new Error(`the router failed: ${describeError(error)}`);
+  const response = this.state(HANDLERS).routerResponse;
+  expect(response?.result?.$case).to.equal("revocation");
+  if (response?.result?.$case !== "revocation") return;
+  expect(response.result.value.reason).to.include(text);
+  expect(response.result.value.emitSystemRevocation).to.equal(true);
+});
 
 // ---- sagas ----------------------------------------------------------------------------------
 
@@ -310,18 +312,15 @@ function sagaCommands(world: AngzarrWorld): CommandBook[] {
   return response.commands;
 }
 
-Then(
-  "the saga emits {int} {string} commands for domain {string}",
-  function (this: AngzarrWorld, count: number, type: string, domain: string) {
-    const commands = sagaCommands(this);
-    expect(commands).to.have.length(count);
-    for (const c of commands) {
-      expect(c.cover?.domain).to.equal(domain);
-      const payload = c.pages[0]!.payload;
-      expect(payload?.$case === "command" ? shortName(payload.value.typeUrl) : undefined).to.equal(type);
-    }
-  },
-);
+Then("the saga emits {int} {string} commands for domain {string}", function (this: AngzarrWorld, count: number, type: string, domain: string) {
+  const commands = sagaCommands(this);
+  expect(commands).to.have.length(count);
+  for (const c of commands) {
+    expect(c.cover?.domain).to.equal(domain);
+    const payload = c.pages[0]!.payload;
+    expect(payload?.$case === "command" ? shortName(payload.value.typeUrl) : undefined).to.equal(type);
+  }
+});
 
 Then("the commands name the source events at sequences {int} and {int}", function (this: AngzarrWorld, a: number, b: number) {
   const seqs = sagaCommands(this).map((c) => {
@@ -346,30 +345,27 @@ Then("the saga's command expects sequence {int}", function (this: AngzarrWorld, 
 
 // ---- process managers -----------------------------------------------------------------------
 
-Given(
-  "a {string} ProcessManagerRouter that counts items from orders and reserves stock for each",
-  function (this: AngzarrWorld, pmDomain: string) {
-    const seen = this.state(HANDLERS).pmSeen;
-    const state = new StateRouter<State>(() => OrderState.fromPartial({})).on(ItemAdded, (s, e) => {
-      s.itemCount += e.quantity;
-    });
-    const fromOrders = new ProcessManagerHandlers<State>().on(ItemAdded, (item, s) => {
-      seen.push(s.itemCount);
-      return {
-        processEvents: event(ItemAdded, ItemAdded.fromPartial({ sku: item.sku, quantity: item.quantity })),
-        commands: [
-          commandBook(
-            { domain: "inventory", root: computeRoot("inventory", item.sku) },
-            event(ReserveStock, ReserveStock.fromPartial({ sku: item.sku, quantity: item.quantity })),
-          ),
-        ],
-      };
-    });
-    const s = this.state(HANDLERS);
-    s.pm = new ProcessManagerRouter(pmDomain, pmDomain, state).domain("orders", fromOrders);
-    s.pmDomain = pmDomain;
-  },
-);
+Given("a {string} ProcessManagerRouter that counts items from orders and reserves stock for each", function (this: AngzarrWorld, pmDomain: string) {
+  const seen = this.state(HANDLERS).pmSeen;
+  const state = new StateRouter<State>(() => OrderState.fromPartial({})).on(ItemAdded, (s, e) => {
+    s.itemCount += e.quantity;
+  });
+  const fromOrders = new ProcessManagerHandlers<State>().on(ItemAdded, (item, s) => {
+    seen.push(s.itemCount);
+    return {
+      processEvents: event(ItemAdded, ItemAdded.fromPartial({ sku: item.sku, quantity: item.quantity })),
+      commands: [
+        commandBook(
+          { domain: "inventory", root: computeRoot("inventory", item.sku) },
+          event(ReserveStock, ReserveStock.fromPartial({ sku: item.sku, quantity: item.quantity })),
+        ),
+      ],
+    };
+  });
+  const s = this.state(HANDLERS);
+  s.pm = new ProcessManagerRouter(pmDomain, pmDomain, state).domain("orders", fromOrders);
+  s.pmDomain = pmDomain;
+});
 
 When(
   /^the process manager handles an? "([^"]+)" trigger ending in ItemAdded "([^"]+)" correlated as "([^"]*)" with (no|\d+) prior process events$/,

@@ -42,13 +42,10 @@ Given("a {word} connected to the test backend", async function (this: AngzarrWor
   }
 });
 
-Given(
-  "an aggregate {string} with root {string} has {int} events",
-  async function (this: AngzarrWorld, domain: string, name: string, count: number) {
-    const { root } = this.useAggregate(domain, name);
-    await this.seedCount(domain, root, count);
-  },
-);
+Given("an aggregate {string} with root {string} has {int} events", async function (this: AngzarrWorld, domain: string, name: string, count: number) {
+  const { root } = this.useAggregate(domain, name);
+  await this.seedCount(domain, root, count);
+});
 
 Given(
   "an aggregate {string} with root {string} has {int} events in main",
@@ -90,18 +87,13 @@ Given(
 );
 
 /** The known timestamps: every quarter hour from 10:00 to 11:00 UTC on 2024-01-15. */
-const KNOWN_TIMES = ["10:00:00", "10:15:00", "10:30:00", "10:45:00", "11:00:00"].map((t) =>
-  parseTimestamp(`2024-01-15T${t}Z`),
-);
+const KNOWN_TIMES = ["10:00:00", "10:15:00", "10:30:00", "10:45:00", "11:00:00"].map((t) => parseTimestamp(`2024-01-15T${t}Z`));
 
-Given(
-  "an aggregate {string} with root {string} has events at known timestamps",
-  async function (this: AngzarrWorld, domain: string, name: string) {
-    const { root } = this.useAggregate(domain, name);
-    const plan = this.seedPlan(domain, KNOWN_TIMES.length).map((e, i) => ({ ...e, createdAt: KNOWN_TIMES[i] }));
-    await this.seedFacts(domain, root, plan);
-  },
-);
+Given("an aggregate {string} with root {string} has events at known timestamps", async function (this: AngzarrWorld, domain: string, name: string) {
+  const { root } = this.useAggregate(domain, name);
+  const plan = this.seedPlan(domain, KNOWN_TIMES.length).map((e, i) => ({ ...e, createdAt: KNOWN_TIMES[i] }));
+  await this.seedFacts(domain, root, plan);
+});
 
 Given(
   "an aggregate {string} with root {string} has a snapshot at sequence {int} and {int} events",
@@ -124,19 +116,16 @@ Given(
   },
 );
 
-Given(
-  "events with correlation ID {string} exist in multiple aggregates",
-  async function (this: AngzarrWorld, id: string) {
-    const correlationId = this.correlation(id);
-    const roots: string[] = [];
-    for (const name of ["correlated-a", "correlated-b", "correlated-c"]) {
-      const root = this.rootFor("orders", name);
-      await this.seedFacts("orders", root, this.seedPlan("orders", 2), { correlationId });
-      roots.push(root);
-    }
-    this.state(QUERY_CLIENT).correlatedRoots = roots;
-  },
-);
+Given("events with correlation ID {string} exist in multiple aggregates", async function (this: AngzarrWorld, id: string) {
+  const correlationId = this.correlation(id);
+  const roots: string[] = [];
+  for (const name of ["correlated-a", "correlated-b", "correlated-c"]) {
+    const root = this.rootFor("orders", name);
+    await this.seedFacts("orders", root, this.seedPlan("orders", 2), { correlationId });
+    roots.push(root);
+  }
+  this.state(QUERY_CLIENT).correlatedRoots = roots;
+});
 
 Given("the query service is unavailable", async function (this: AngzarrWorld) {
   const endpoint = await closedPortEndpoint();
@@ -244,8 +233,7 @@ Then("the first event should have payload {string}", function (this: AngzarrWorl
   expect(pages.length).to.be.greaterThan(0);
   const page = pages[0]!;
   expect(page.payload?.$case).to.equal("event");
-  expect(anyContainsText(page.payload?.$case === "event" ? page.payload.value : undefined, data), `payload contains "${data}"`)
-    .to.equal(true);
+  expect(anyContainsText(page.payload?.$case === "event" ? page.payload.value : undefined, data), `payload contains "${data}"`).to.equal(true);
 });
 
 Then("the next_sequence should be {int}", function (this: AngzarrWorld, next: number) {
@@ -317,7 +305,6 @@ Then("the operation should fail with invalid argument error", function (this: An
   const err = this.requireError();
   expect(err.isInvalidArgument(), describeError(err)).to.equal(true);
 });
-
 
 // The coordinator loads an aggregate from its newest snapshot; a sequence refusal reports that
 // state (snapshot plus later pages) in its status details, which shows the snapshot is stored.

@@ -62,21 +62,18 @@ function state(world: AngzarrWorld): State {
   return s;
 }
 
-Given(
-  "an order state built by a StateRouter with appliers for OrderCreated, ItemAdded and OrderShipped",
-  function (this: AngzarrWorld) {
-    const r = new StateRouter<State>(() => OrderState.fromPartial({}))
-      .on(OrderCreated, (s, e) => {
-        s.customerId = e.customerId;
-      })
-      .on(ItemAdded, (s, e) => {
-        s.itemCount += e.quantity;
-      })
-      .on(OrderShipped, (s) => ({ ...s, shipped: true }))
-      .withSnapshot(OrderState);
-    this.state(STATE_BUILDING).router = r;
-  },
-);
+Given("an order state built by a StateRouter with appliers for OrderCreated, ItemAdded and OrderShipped", function (this: AngzarrWorld) {
+  const r = new StateRouter<State>(() => OrderState.fromPartial({}))
+    .on(OrderCreated, (s, e) => {
+      s.customerId = e.customerId;
+    })
+    .on(ItemAdded, (s, e) => {
+      s.itemCount += e.quantity;
+    })
+    .on(OrderShipped, (s) => ({ ...s, shipped: true }))
+    .withSnapshot(OrderState);
+  this.state(STATE_BUILDING).router = r;
+});
 
 When("I build the state from an empty history", function (this: AngzarrWorld) {
   build(this, makeEventBook(COVER, []));

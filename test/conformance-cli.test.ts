@@ -103,7 +103,10 @@ describe("angzarr-conformance against a coordinator CLI with `angzarr-conformanc
     securedCoordinator = (await ready(s, /listening on (\S+)/))[1]!;
     // A coordinator serving TLS with a certificate from a CA made for this run.
     pki = makePki();
-    const t = start([COORDINATOR], coordinatorEnv(handler, { ANGZARR_TLS_CERT_FILE: pki.files.serverCert, ANGZARR_TLS_KEY_FILE: pki.files.serverKey }));
+    const t = start(
+      [COORDINATOR],
+      coordinatorEnv(handler, { ANGZARR_TLS_CERT_FILE: pki.files.serverCert, ANGZARR_TLS_KEY_FILE: pki.files.serverKey }),
+    );
     children.push(t);
     tlsCoordinator = (await ready(t, /listening on (\S+)/))[1]!;
   });
@@ -117,7 +120,16 @@ describe("angzarr-conformance against a coordinator CLI with `angzarr-conformanc
 
   it("passes with the declared capabilities and writes a JUnit report", async () => {
     const junit = path.join(reports, "out.xml");
-    const { code, output } = await runBin(["--endpoint", coordinator, "--capabilities", "projectors,sagas,multi-domain", "--tags", TAGS, "--junit", junit]);
+    const { code, output } = await runBin([
+      "--endpoint",
+      coordinator,
+      "--capabilities",
+      "projectors,sagas,multi-domain",
+      "--tags",
+      TAGS,
+      "--junit",
+      junit,
+    ]);
     expect(code, output).to.equal(0);
     expect(output).to.match(/^ok {3}features\/sagas\.feature {2}\(\d+ passed\)$/m);
     expect(output).to.match(/PASS \d+ passed/);
@@ -150,7 +162,16 @@ describe("angzarr-conformance against a coordinator CLI with `angzarr-conformanc
   });
 
   it("passes against the same coordinator with --token (auth declared)", async () => {
-    const { code, output } = await runBin(["--endpoint", securedCoordinator, "--token", "conformance-secret", "--capabilities", "auth,sagas", "--tags", `${TAGS} or @needs-auth`]);
+    const { code, output } = await runBin([
+      "--endpoint",
+      securedCoordinator,
+      "--token",
+      "conformance-secret",
+      "--capabilities",
+      "auth,sagas",
+      "--tags",
+      `${TAGS} or @needs-auth`,
+    ]);
     expect(code, output).to.equal(0);
     expect(output).to.match(/^ok {3}features\/error_handling\.feature/m);
   });

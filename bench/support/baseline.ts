@@ -33,7 +33,10 @@ export class BaselineAggregate {
   snapshot: Snapshot | undefined;
   next = 0;
 
-  constructor(readonly domain: string, readonly root: string) {
+  constructor(
+    readonly domain: string,
+    readonly root: string,
+  ) {
     this.key = { domain, edition: MAIN, root };
     this.cover = { domain, root: uuidToProto(root), correlationId: "", edition: undefined };
     this.storedCover = { domain, root: uuidToProto(root), correlationId: "", edition: { name: MAIN, divergences: [] } };
@@ -81,7 +84,11 @@ export class Baseline {
     const state = produced.snapshot?.state;
     const snapshot: Snapshot | undefined = state ? { sequence: last, state, retention: SnapshotRetention.RETENTION_DEFAULT } : undefined;
     if (this.store) {
-      const rows: RawRow[] = newPages.map((p) => ({ sequence: sequenceOf(p), createdAt: timestampText(p.createdAt), data: EventPage.encode(p).finish() }));
+      const rows: RawRow[] = newPages.map((p) => ({
+        sequence: sequenceOf(p),
+        createdAt: timestampText(p.createdAt),
+        data: EventPage.encode(p).finish(),
+      }));
       await this.store.insert(agg.key, "", rows, snapshot && { sequence: last, data: Snapshot.encode(snapshot).finish() });
     }
     if (snapshot) {
@@ -95,7 +102,11 @@ export class Baseline {
 
   /** The answer a coordinator gives for one produced page: set on the stub before a workload. */
   static responseFor(agg: BaselineAggregate, page: EventPage): CommandResponse {
-    return { events: { cover: agg.cover, pages: [page], snapshot: undefined, nextSequence: sequenceOf(page) + 1 }, projections: [], cascadeErrors: [] };
+    return {
+      events: { cover: agg.cover, pages: [page], snapshot: undefined, nextSequence: sequenceOf(page) + 1 },
+      projections: [],
+      cascadeErrors: [],
+    };
   }
 }
 
@@ -118,7 +129,10 @@ export class KeyLocks {
     const previous = this.#tails.get(key) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
-    this.#tails.set(key, previous.then(() => mine));
+    this.#tails.set(
+      key,
+      previous.then(() => mine),
+    );
     await previous;
     try {
       return await fn();

@@ -97,8 +97,13 @@ export class RawClients {
   async #set(kind: number, bytes: Uint8Array): Promise<void> {
     const request = Buffer.concat([Buffer.from([kind]), bytes]);
     await new Promise<void>((resolve, reject) =>
-      this.#control.makeUnaryRequest("/bench.Stub/Set", (b: Buffer) => b, (b: Buffer) => b, request, new Metadata(), (err) =>
-        err ? reject(err) : resolve(),
+      this.#control.makeUnaryRequest(
+        "/bench.Stub/Set",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        request,
+        new Metadata(),
+        (err) => (err ? reject(err) : resolve()),
       ),
     );
   }

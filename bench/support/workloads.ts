@@ -105,9 +105,24 @@ function nextOf(response: CommandResponse, fallback: number): number {
 }
 
 /** Runs `rounds` rounds of (ours, baseline), flipping the order each round. */
-async function paired(rounds: number, ours: (round: number) => Promise<number>, base: (round: number) => Promise<number>, o: Samples, b: Samples): Promise<void> {
+async function paired(
+  rounds: number,
+  ours: (round: number) => Promise<number>,
+  base: (round: number) => Promise<number>,
+  o: Samples,
+  b: Samples,
+): Promise<void> {
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? [[ours, o], [base, b]] as const : [[base, b], [ours, o]] as const;
+    const order =
+      round % 2 === 0
+        ? ([
+            [ours, o],
+            [base, b],
+          ] as const)
+        : ([
+            [base, b],
+            [ours, o],
+          ] as const);
     for (const [run, samples] of order) samples.rounds.push(await run(round));
   }
 }
@@ -198,7 +213,8 @@ export async function appendOne(h: Harness, snapshots: boolean): Promise<Outcome
   const notes = [
     `history 1 -> ${seq} events; p50 of the first tenth ${early.toFixed(2)} ms, of the last tenth ${late.toFixed(2)} ms (x${(late / early).toFixed(2)})`,
   ];
-  if (snapshots) notes.push(`every ${every}th command a Checkpoint (the handler attaches a snapshot); flat latency = the coordinator loads from the snapshot`);
+  if (snapshots)
+    notes.push(`every ${every}th command a Checkpoint (the handler attaches a snapshot); flat latency = the coordinator loads from the snapshot`);
   return {
     id: snapshots ? "b+s" : "b",
     title: snapshots ? "append one aggregate, snapshots" : "append one aggregate, no snapshots",
@@ -265,7 +281,11 @@ export async function concurrentShared(h: Harness): Promise<Outcome> {
   const base = new Samples();
   const oursCommand = async (w: number, i: number) => {
     const target = (w + i) % m;
-    const request = h.client.commands.command(DOMAIN, roots[target]!).withCommand(AddItem, { sku: `w${w}-${i}`, quantity: 1 }).withSequence(known[w]![target]!).build();
+    const request = h.client.commands
+      .command(DOMAIN, roots[target]!)
+      .withCommand(AddItem, { sku: `w${w}-${i}`, quantity: 1 })
+      .withSequence(known[w]![target]!)
+      .build();
     let tries = 0;
     const response = await executeWithRefresh(
       request,
@@ -286,7 +306,13 @@ export async function concurrentShared(h: Harness): Promise<Outcome> {
     await h.baseline.hop1(agg, command);
     await locks.run(agg.root, () => h.baseline.hop2AndInsert(agg, command));
   };
-  await paired(rounds, () => wide(n, perRound, ours, oursCommand), () => wide(n, perRound, base, baseCommand), ours, base);
+  await paired(
+    rounds,
+    () => wide(n, perRound, ours, oursCommand),
+    () => wide(n, perRound, base, baseCommand),
+    ours,
+    base,
+  );
   return {
     id: "d",
     title: `${n} writers, ${m} shared aggregates`,
@@ -304,7 +330,7 @@ export async function concurrentShared(h: Harness): Promise<Outcome> {
 async function factAggregate(h: Harness, count: number): Promise<string> {
   const root = newRoot();
   let batch = 1_000;
-  for (let done = 0; done < count; ) {
+  for (let done = 0; done < count;) {
     const size = Math.min(batch, count - done);
     const events = Array.from({ length: size }, (_, i) => ({ type: ItemAdded, message: { sku: `sku-${done + i}`, quantity: 1 } }));
     try {
@@ -325,7 +351,9 @@ async function mirror(h: Harness, book: EventBook, root: string): Promise<void> 
   if (!h.rawStore) return;
   const key = { domain: DOMAIN, edition: "angzarr", root };
   for (let i = 0; i < book.pages.length; i += 1_000) {
-    const rows = book.pages.slice(i, i + 1_000).map((p) => ({ sequence: sequenceOf(p), createdAt: timestampText(p.createdAt), data: EventPage.encode(p).finish() }));
+    const rows = book.pages
+      .slice(i, i + 1_000)
+      .map((p) => ({ sequence: sequenceOf(p), createdAt: timestampText(p.createdAt), data: EventPage.encode(p).finish() }));
     await h.rawStore.insert(key, "", rows);
   }
 }
@@ -360,7 +388,13 @@ export async function reads(h: Harness): Promise<Outcome[]> {
     const ours = new Samples();
     const base = new Samples();
     const [rounds, perRound] = c.sizes;
-    await paired(rounds, () => sequential(perRound, ours, oursCall), () => sequential(perRound, base, baseCall), ours, base);
+    await paired(
+      rounds,
+      () => sequential(perRound, ours, oursCall),
+      () => sequential(perRound, base, baseCall),
+      ours,
+      base,
+    );
     out.push({ id: c.id, title: c.title, unit: "call", ours, base, notes: [] });
   }
   return out;

@@ -24,7 +24,10 @@ const fulfillmentState = new StateRouter<FulfillmentState>(() => ({ ordered: 0, 
  * never changes the orders or inventory aggregates.
  */
 export const fulfillment = new ProcessManagerRouter("fulfillment", "fulfillment", fulfillmentState)
-  .domain("orders", new ProcessManagerHandlers<FulfillmentState>().on(ItemAdded, (item) => ({ processEvents: event(ItemAdded, item) })))
+  .domain(
+    "orders",
+    new ProcessManagerHandlers<FulfillmentState>().on(ItemAdded, (item) => ({ processEvents: event(ItemAdded, item) })),
+  )
   .domain(
     "inventory",
     new ProcessManagerHandlers<FulfillmentState>().on(StockReserved, (reserved) => ({ processEvents: event(StockReserved, reserved) })),

@@ -50,11 +50,7 @@ export class OrderAggregate extends Aggregate<OrderState> {
    */
   @handles(ProcessOrder)
   process(cmd: ProcessOrder) {
-    return [
-      event(OrderValidated, { note: cmd.note }),
-      event(PaymentCaptured, { note: cmd.note }),
-      event(OrderConfirmed, { note: cmd.note }),
-    ];
+    return [event(OrderValidated, { note: cmd.note }), event(PaymentCaptured, { note: cmd.note }), event(OrderConfirmed, { note: cmd.note })];
   }
 
   @handles(ShipOrder)

@@ -1,11 +1,5 @@
 import { Aggregate, aggregate, applies, CommandRejectedError, event, handles } from "angzarr-client";
-import {
-  DepositFunds,
-  FundsDeposited,
-  PlayerRegistered,
-  PlayerState,
-  RegisterPlayer,
-} from "../gen/examples/player.js";
+import { DepositFunds, FundsDeposited, PlayerRegistered, PlayerState, RegisterPlayer } from "../gen/examples/player.js";
 
 /**
  * The seed SDK's player: registers once, then takes deposits. State is a message, so it

@@ -20,11 +20,7 @@ await client.commands
   .withCommand(RegisterPlayer, { username: "alice", email: "alice@example.com" })
   .withSequence(0)
   .execute();
-const deposit = await client.commands
-  .command("player", alice)
-  .withCommand(DepositFunds, { amount: 50 })
-  .withSequence(1)
-  .execute();
+const deposit = await client.commands.command("player", alice).withCommand(DepositFunds, { amount: 50 }).withSequence(1).execute();
 console.log(`deposit stored at sequence ${headerSequence(deposit.events?.pages[0]?.header)}`);
 
 const history = await client.queries.query("player", alice).getEventBook();

@@ -133,9 +133,6 @@ export abstract class BaseClient implements AsyncDisposable {
   }
 
   #closedError(): ConnectionError {
-    return new ConnectionError(
-      `${this.constructor.name} for ${this.endpoint} is closed; calls after close() are refused`,
-      this.endpoint,
-    );
+    return new ConnectionError(`${this.constructor.name} for ${this.endpoint} is closed; calls after close() are refused`, this.endpoint);
   }
 }

@@ -122,7 +122,10 @@ export class Connection {
   unary<Req, Res>(method: MethodDef<Req, Res>, request: Req, opts: CallOptions = {}, kind: CallKind): Promise<Res> {
     const span = startCallSpan(method.path.slice(1), "client");
     const result = this.#unary(method, request, opts, kind, span.trace);
-    result.then(() => span.end(Status.OK), (err: unknown) => endWithError(span, err));
+    result.then(
+      () => span.end(Status.OK),
+      (err: unknown) => endWithError(span, err),
+    );
     return result;
   }
 
@@ -161,13 +164,7 @@ export class Connection {
     }
   }
 
-  #attempt<Req, Res>(
-    method: MethodDef<Req, Res>,
-    request: Req,
-    metadata: Metadata,
-    deadline: number,
-    signal: AbortSignal | undefined,
-  ): Promise<Res> {
+  #attempt<Req, Res>(method: MethodDef<Req, Res>, request: Req, metadata: Metadata, deadline: number, signal: AbortSignal | undefined): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
       if (this.#closed) return reject(this.#closedError());
@@ -250,14 +247,7 @@ export class Connection {
       if (this.#closed) throw this.#closedError();
       let call;
       try {
-        call = this.#grpc.makeServerStreamRequest(
-          method.path,
-          method.requestSerialize,
-          method.responseDeserialize,
-          request,
-          metadata,
-          { deadline },
-        );
+        call = this.#grpc.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, metadata, { deadline });
       } catch (err) {
         throw this.#startError(err);
       }
@@ -271,10 +261,7 @@ export class Connection {
         return;
       } catch (err) {
         const error = signal?.aborted ? abortError(signal) : toClientError(err, this.endpoint);
-        const delay =
-          !received && !this.#closed && this.options.retry
-            ? nextRetryDelay(this.options.retry, attempt, error, deadline)
-            : undefined;
+        const delay = !received && !this.#closed && this.options.retry ? nextRetryDelay(this.options.retry, attempt, error, deadline) : undefined;
         if (delay === undefined) throw error;
         await sleep(delay, signal);
       } finally {

@@ -14,21 +14,11 @@ export { QueryClient, type AggregateRootRef } from "./query-client.js";
 export type { RefreshOptions } from "./refresh.js";
 export { ResultStream, type EventStream } from "./result-stream.js";
 export type { RetryInfo, RetryPolicy } from "./retry.js";
-export {
-  SpeculativeClient,
-  type SpeculationPoint,
-  type SpeculativeClientOptions,
-  type SpeculativeCommand,
-} from "./speculative-client.js";
+export { SpeculativeClient, type SpeculationPoint, type SpeculativeClientOptions, type SpeculativeCommand } from "./speculative-client.js";
 export { SyncSession } from "./sync-session.js";
 // The wire messages and enums that appear in the client API (the rest of src/gen stays private).
 // Each is both a TypeScript type and its ts-proto codec.
-export {
-  BusinessResponse,
-  CommandResponse,
-  FactInjectionResponse,
-  SpeculateCommandHandlerRequest,
-} from "../gen/angzarr/command_handler.js";
+export { BusinessResponse, CommandResponse, FactInjectionResponse, SpeculateCommandHandlerRequest } from "../gen/angzarr/command_handler.js";
 export { ProcessManagerHandleRequest, ProcessManagerHandleResponse } from "../gen/angzarr/process_manager.js";
 export { SagaHandleRequest, SagaResponse } from "../gen/angzarr/saga.js";
 export {

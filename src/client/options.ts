@@ -107,9 +107,7 @@ export function toMetadata(init: MetadataInit | undefined): Metadata {
 /** Merge `extra` into `target`; a key present in `extra` replaces all of its values in `target`. */
 export function mergeMetadata(target: Metadata, extra: MetadataInit): void {
   const entries: Array<[string, MetadataValue[]]> =
-    extra instanceof Metadata
-      ? Object.entries(extra.toJSON())
-      : Object.entries(extra).map(([k, v]): [string, MetadataValue[]] => [k, [v]]);
+    extra instanceof Metadata ? Object.entries(extra.toJSON()) : Object.entries(extra).map(([k, v]): [string, MetadataValue[]] => [k, [v]]);
   for (const [key, values] of entries) {
     try {
       target.remove(key);

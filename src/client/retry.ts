@@ -103,12 +103,7 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
  * (not transient, attempts exhausted, or the wait would pass the deadline).
  * A server's `retryAfterMs` hint replaces the computed backoff.
  */
-export function nextRetryDelay(
-  policy: ResolvedRetryPolicy,
-  attempt: number,
-  error: ClientError,
-  deadline: number,
-): number | undefined {
+export function nextRetryDelay(policy: ResolvedRetryPolicy, attempt: number, error: ClientError, deadline: number): number | undefined {
   if (!hasAttemptLeft(policy, attempt) || !isTransientFailure(error)) return undefined;
   const delayMs = error.retryAfterMs ?? backoffDelayMs(policy, attempt);
   if (Date.now() + delayMs >= deadline) return undefined;

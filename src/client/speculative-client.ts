@@ -42,8 +42,7 @@ export type SpeculativeCommand = CommandBook | CommandRequest | CommandBuilder;
  * @throws InvalidArgumentError without a point in time, for a bad sequence or time, or an empty command.
  */
 export function speculateCommandRequest(command: SpeculativeCommand, at: SpeculationPoint): SpeculateCommandHandlerRequest {
-  const book =
-    command instanceof CommandBuilder ? command.build().command : "pages" in command ? command : command.command;
+  const book = command instanceof CommandBuilder ? command.build().command : "pages" in command ? command : command.command;
   if (!book) throw new InvalidArgumentError("speculateCommand: the request has no command");
   let pointInTime: TemporalQuery["pointInTime"];
   if (at && "asOfSequence" in at) {

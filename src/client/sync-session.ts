@@ -65,19 +65,28 @@ export class SyncSession implements AsyncIterable<EventBook> {
    */
   send(query: Query): void {
     if (this.#ended) throw new InvalidArgumentError("Synchronize session: send() after end()");
-    void this.#open.then(({ call }) => call.write(query), () => {});
+    void this.#open.then(
+      ({ call }) => call.write(query),
+      () => {},
+    );
   }
 
   /** Half-close: no more queries; the server answers what it has and ends the call. Idempotent. */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    void this.#open.then(({ call }) => call.end(), () => {});
+    void this.#open.then(
+      ({ call }) => call.end(),
+      () => {},
+    );
   }
 
   /** Cancel the call; a running iteration rejects with CANCELLED. */
   cancel(): void {
-    void this.#open.then(({ release }) => release(), () => {});
+    void this.#open.then(
+      ({ release }) => release(),
+      () => {},
+    );
   }
 
   /** Iterate the answers. */

@@ -109,7 +109,7 @@ export function usage(topic: "run" | "handler" = "run"): string {
     "  --handler-image NAME       orders test handler image (default localhost/angzarr-orders-handler:dev)",
     "",
     "Selection and reports:",
-    "  --tags EXPR                Cucumber tag expression, e.g. \"not @slow\" or \"@needs-sagas\"",
+    '  --tags EXPR                Cucumber tag expression, e.g. "not @slow" or "@needs-sagas"',
     "  --junit FILE               JUnit XML report (Cucumber's junit formatter)",
     "  --json FILE                Cucumber JSON report",
     "  --parallel N               worker processes (default 0: one process)",
@@ -121,7 +121,7 @@ export function usage(topic: "run" | "handler" = "run"): string {
     "  npx angzarr-conformance --embedded --junit reports/conformance.xml",
     "  npx angzarr-conformance handler --port 50052 &",
     "  npx angzarr-conformance --endpoint 127.0.0.1:1310 --capabilities projectors,sagas,multi-domain",
-    "  npx angzarr-conformance --endpoint coordinator.staging:443 --tls --token \"$TOKEN\" --tags \"not @needs-faults\"",
+    '  npx angzarr-conformance --endpoint coordinator.staging:443 --tls --token "$TOKEN" --tags "not @needs-faults"',
     "  npx angzarr-conformance --image ghcr.io/angzarr-io/angzarr-aggregate:0.5.1",
   ].join("\n");
 }
@@ -175,7 +175,11 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
     });
     if (values.help) return { command: "help", topic: "handler" };
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    return { command: "handler", host: (values.host as string | undefined) ?? "127.0.0.1", port: parsePort(values.port as string | undefined, 50052) };
+    return {
+      command: "handler",
+      host: (values.host as string | undefined) ?? "127.0.0.1",
+      port: parsePort(values.port as string | undefined, 50052),
+    };
   }
   if (args[0] === "run") args.shift();
   const { values, positionals } = parse(args, {
@@ -197,9 +201,15 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (values.help) return { command: "help", topic: "run" };
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (commands: run, handler)`);
   const str = (name: string) => values[name] as string | undefined;
-  const chosen = [values.embedded ? "--embedded" : "", str("endpoint") !== undefined ? "--endpoint" : "", str("image") !== undefined ? "--image" : ""].filter(Boolean);
+  const chosen = [
+    values.embedded ? "--embedded" : "",
+    str("endpoint") !== undefined ? "--endpoint" : "",
+    str("image") !== undefined ? "--image" : "",
+  ].filter(Boolean);
   if (chosen.length !== 1) {
-    throw new UsageError(chosen.length === 0 ? "choose a target: --embedded, --endpoint HOST:PORT or --image NAME" : `choose one target, not ${chosen.join(" and ")}`);
+    throw new UsageError(
+      chosen.length === 0 ? "choose a target: --embedded, --endpoint HOST:PORT or --image NAME" : `choose one target, not ${chosen.join(" and ")}`,
+    );
   }
   const endpointOnly = ["capabilities", "token", "tls", "tls-ca", "tls-server-name"].filter((k) => values[k] !== undefined);
   if (chosen[0] !== "--endpoint" && endpointOnly.length > 0) throw new UsageError(`--${endpointOnly[0]} applies to --endpoint only`);
@@ -227,7 +237,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       endpoint,
       capabilities,
       ...(token ? { token } : {}),
-      ...(tlsWanted ? { tls: { ...(str("tls-ca") ? { ca: str("tls-ca") } : {}), ...(str("tls-server-name") ? { serverName: str("tls-server-name") } : {}) } } : {}),
+      ...(tlsWanted
+        ? { tls: { ...(str("tls-ca") ? { ca: str("tls-ca") } : {}), ...(str("tls-server-name") ? { serverName: str("tls-server-name") } : {}) } }
+        : {}),
     };
   }
   return {

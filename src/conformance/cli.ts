@@ -12,11 +12,11 @@ import { MissingPeerError } from "./peers.js";
 // plaintext; Node then warns that grpc-js sends an IP address as the TLS server name (DEP0123).
 // Nothing a user of this tool can act on, so this one warning is dropped; all others print.
 const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
   const code = typeof rest[0] === "object" && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
   if (code === "DEP0123") return;
   emitWarning(warning, ...rest);
-});
+};
 
 async function main(argv: string[]): Promise<number> {
   let cmd;

@@ -73,7 +73,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const [name, method] of Object.entries(service)) {
-      definition[name] = { ...method, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same, originalName: name };
+      definition[name] = {
+        ...method,
+        requestSerialize: same,
+        requestDeserialize: same,
+        responseSerialize: same,
+        responseDeserialize: same,
+        originalName: name,
+      };
       implementation[name] = forwarder(upstream, method, outgoing, callOptions);
     }
     server.addService(definition, implementation);
@@ -103,7 +110,12 @@ function statusOf(err: grpc.ServiceError): Partial<grpc.StatusObject> {
   return { code: err.code, details: err.details, metadata: err.metadata };
 }
 
-function forwarder(upstream: grpc.Client, method: { path: string; requestStream: boolean; responseStream: boolean }, outgoing: Outgoing, options: Options): grpc.UntypedHandleCall {
+function forwarder(
+  upstream: grpc.Client,
+  method: { path: string; requestStream: boolean; responseStream: boolean },
+  outgoing: Outgoing,
+  options: Options,
+): grpc.UntypedHandleCall {
   const { path } = method;
   if (!method.requestStream && !method.responseStream) {
     return (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
@@ -139,7 +151,10 @@ function forwarder(upstream: grpc.Client, method: { path: string; requestStream:
   };
 }
 
-function pipeResponses(up: grpc.ClientReadableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>, call: grpc.ServerWritableStream<Buffer, Buffer> | grpc.ServerDuplexStream<Buffer, Buffer>): void {
+function pipeResponses(
+  up: grpc.ClientReadableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>,
+  call: grpc.ServerWritableStream<Buffer, Buffer> | grpc.ServerDuplexStream<Buffer, Buffer>,
+): void {
   up.on("metadata", (md) => call.sendMetadata(md));
   up.on("data", (chunk: Buffer) => call.write(chunk));
   let failed: grpc.ServiceError | undefined;

@@ -39,7 +39,11 @@ export async function runSuite(cmd: RunCommand, out: NodeJS.WritableStream = pro
   const saved = { ...process.env };
   try {
     if (cmd.target.kind === "external" && (cmd.target.tls || cmd.target.token)) {
-      gateway = await startGateway({ target: cmd.target.endpoint, ...(cmd.target.tls ? { tls: cmd.target.tls } : {}), ...(cmd.target.token ? { token: cmd.target.token } : {}) });
+      gateway = await startGateway({
+        target: cmd.target.endpoint,
+        ...(cmd.target.tls ? { tls: cmd.target.tls } : {}),
+        ...(cmd.target.token ? { token: cmd.target.token } : {}),
+      });
     }
     const env = targetEnv(cmd, gateway?.endpoint);
     Object.assign(process.env, env);

@@ -1,15 +1,6 @@
 /** What every pipeline needs: the store, the handler channels and the coordinator's policies. */
-import type {
-  CommandResponse,
-  FactInjectionResponse,
-} from "../gen/angzarr/command_handler.js";
-import {
-  CascadeErrorMode,
-  MergeStrategy,
-  SyncMode,
-  type CommandRequest,
-  type EventRequest,
-} from "../gen/angzarr/types.js";
+import type { CommandResponse, FactInjectionResponse } from "../gen/angzarr/command_handler.js";
+import { CascadeErrorMode, MergeStrategy, SyncMode, type CommandRequest, type EventRequest } from "../gen/angzarr/types.js";
 import type { BusinessChannels } from "./delivery/business-channels.js";
 import type { Logger } from "../logger.js";
 import type { CommandRetryPolicy } from "./pipeline/command-retry.js";
@@ -43,16 +34,12 @@ export function syncModeOf(value: number): SyncMode {
 
 /** Unknown merge strategies are COMMUTATIVE, the zero value (§3). */
 export function mergeStrategyOf(value: number | undefined): MergeStrategy {
-  return value === MergeStrategy.MERGE_STRICT ||
-    value === MergeStrategy.MERGE_AGGREGATE_HANDLES ||
-    value === MergeStrategy.MERGE_MANUAL
+  return value === MergeStrategy.MERGE_STRICT || value === MergeStrategy.MERGE_AGGREGATE_HANDLES || value === MergeStrategy.MERGE_MANUAL
     ? value
     : MergeStrategy.MERGE_COMMUTATIVE;
 }
 
 /** CONTINUE collects cascade failures; every other mode (COMPENSATE, DEAD_LETTER, unknown) fails fast. */
 export function cascadeErrorModeOf(value: number): CascadeErrorMode {
-  return value === CascadeErrorMode.CASCADE_ERROR_CONTINUE
-    ? CascadeErrorMode.CASCADE_ERROR_CONTINUE
-    : CascadeErrorMode.CASCADE_ERROR_FAIL_FAST;
+  return value === CascadeErrorMode.CASCADE_ERROR_CONTINUE ? CascadeErrorMode.CASCADE_ERROR_CONTINUE : CascadeErrorMode.CASCADE_ERROR_FAIL_FAST;
 }

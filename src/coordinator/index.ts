@@ -17,16 +17,7 @@ export { startCoordinator, type CoordinatorHandle } from "./coordinator.js";
 export { ConfigError, DEFAULTS, type CoordinatorConfig, type CoordinatorTlsConfig } from "./config/types.js";
 export { validateConfig } from "./config/validate.js";
 export { loadConfigFromEnv } from "./config/env.js";
-export {
-  createLogger,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  silentLogger,
-  type LogFields,
-  type LogFormat,
-  type Logger,
-  type LogLevel,
-} from "../logger.js";
+export { createLogger, LOG_FORMATS, LOG_LEVELS, silentLogger, type LogFields, type LogFormat, type Logger, type LogLevel } from "../logger.js";
 export { FAITHFUL_RETRY, FAST_RETRY, type CommandRetryPolicy } from "./pipeline/command-retry.js";
 export type { ProcessManagerRoute, ProjectorRoute, RoutingConfig, SagaRoute } from "./delivery/routing.js";
 export { MAX_DETAILS_BYTES } from "./pipeline/handle-command.js";

@@ -30,8 +30,7 @@ export class RpcError extends Error {
 /** INVALID_ARGUMENT with `message`. */
 export const invalidArgument = (message: string): RpcError => new RpcError(Status.INVALID_ARGUMENT, message);
 /** FAILED_PRECONDITION with `message` and optional details bytes. */
-export const failedPrecondition = (message: string, details?: Uint8Array): RpcError =>
-  new RpcError(Status.FAILED_PRECONDITION, message, details);
+export const failedPrecondition = (message: string, details?: Uint8Array): RpcError => new RpcError(Status.FAILED_PRECONDITION, message, details);
 /** INTERNAL with `message`. */
 export const internal = (message: string): RpcError => new RpcError(Status.INTERNAL, message);
 

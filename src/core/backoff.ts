@@ -30,11 +30,7 @@ export function hasAttemptLeft(schedule: BackoffSchedule, attempt: number): bool
  * The wait after the failure of attempt number `attempt` (1 for the first):
  * `min(maxDelayMs, initialDelayMs × multiplier^(attempt − 1)) × (1 − jitter × random())`.
  */
-export function backoffDelayMs(
-  schedule: Omit<BackoffSchedule, "maxAttempts">,
-  attempt: number,
-  random: () => number = Math.random,
-): number {
+export function backoffDelayMs(schedule: Omit<BackoffSchedule, "maxAttempts">, attempt: number, random: () => number = Math.random): number {
   const base = Math.min(schedule.maxDelayMs, schedule.initialDelayMs * schedule.multiplier ** (attempt - 1));
   return base * (1 - schedule.jitter * random());
 }

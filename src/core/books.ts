@@ -1,13 +1,6 @@
 import type { Any } from "../gen/google/protobuf/any.js";
 import type { Timestamp } from "../gen/google/protobuf/timestamp.js";
-import {
-  MergeStrategy,
-  type CommandPage,
-  type Cover,
-  type EventBook,
-  type EventPage,
-  type PageHeader,
-} from "../gen/angzarr/types.js";
+import { MergeStrategy, type CommandPage, type Cover, type EventBook, type EventPage, type PageHeader } from "../gen/angzarr/types.js";
 import { nowTimestamp } from "./time.js";
 import { protoToUuid, uuidToProto } from "./uuid.js";
 
@@ -80,11 +73,7 @@ export function makeEventBook(cover: Cover | CoverInit, pages: EventPage[] = [],
 }
 
 /** A command page expecting the aggregate at `sequence`. */
-export function makeCommandPage(
-  sequence: number,
-  command: Any,
-  mergeStrategy: MergeStrategy = MergeStrategy.MERGE_COMMUTATIVE,
-): CommandPage {
+export function makeCommandPage(sequence: number, command: Any, mergeStrategy: MergeStrategy = MergeStrategy.MERGE_COMMUTATIVE): CommandPage {
   return { header: sequenceHeader(sequence), mergeStrategy, payload: { $case: "command", value: command } };
 }
 

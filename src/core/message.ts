@@ -35,16 +35,9 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Uint8Array {
  */
 export function assertMessageType(type: unknown, what: string): asserts type is MessageType {
   const t = type as Partial<MessageType> | undefined;
-  if (
-    !t ||
-    typeof t.$type !== "string" ||
-    t.$type.length === 0 ||
-    typeof t.encode !== "function" ||
-    typeof t.decode !== "function"
-  ) {
+  if (!t || typeof t.$type !== "string" || t.$type.length === 0 || typeof t.encode !== "function" || typeof t.decode !== "function") {
     throw new TypeError(
-      `${what} must be a generated message type with a full name ($type); ` +
-        "generate it with ts-proto and outputTypeRegistry=true",
+      `${what} must be a generated message type with a full name ($type); ` + "generate it with ts-proto and outputTypeRegistry=true",
     );
   }
 }

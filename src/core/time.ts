@@ -1,8 +1,7 @@
 import type { Timestamp } from "../gen/google/protobuf/timestamp.js";
 import { InvalidTimestampError } from "../errors.js";
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /** Anything the SDK accepts where a point in time is expected. */
 export type TimeInput = Date | string | Timestamp;
@@ -23,14 +22,7 @@ export function parseTimestamp(text: string): Timestamp {
   const check = new Date(Date.UTC(2000, 0, 1, fields.hour, fields.minute, fields.second));
   check.setUTCFullYear(fields.year, fields.month - 1, fields.day);
   if (fields.year < 1) throw new InvalidTimestampError(text, "year out of range (0001-9999)");
-  if (
-    fields.month < 1 ||
-    fields.month > 12 ||
-    check.getUTCDate() !== fields.day ||
-    fields.hour > 23 ||
-    fields.minute > 59 ||
-    fields.second > 59
-  ) {
+  if (fields.month < 1 || fields.month > 12 || check.getUTCDate() !== fields.day || fields.hour > 23 || fields.minute > 59 || fields.second > 59) {
     throw new InvalidTimestampError(text, "date or time field out of range");
   }
   const base = check.getTime();

@@ -7,14 +7,7 @@ import type { AggregateComponent } from "./components.js";
 import { memberRecords } from "./decorators.js";
 import { DefinitionError } from "./errors.js";
 import type { HandlerReturn } from "./events.js";
-import {
-  executeCommand,
-  executeFacts,
-  executeReplay,
-  type CommandSpec,
-  type MessageRoute,
-  type RejectionRoute,
-} from "./execute-command.js";
+import { executeCommand, executeFacts, executeReplay, type CommandSpec, type MessageRoute, type RejectionRoute } from "./execute-command.js";
 import { applyAny, applyPage, foldPages, recordHighest, snapshotStart, type ApplierEntry, type PageTally, type StateModel } from "./state-router.js";
 import { TypeTable } from "./type-table.js";
 

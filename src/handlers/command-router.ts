@@ -1,9 +1,4 @@
-import type {
-  BusinessResponse,
-  FactRequest,
-  ReplayRequest,
-  ReplayResponse,
-} from "../gen/angzarr/command_handler.js";
+import type { BusinessResponse, FactRequest, ReplayRequest, ReplayResponse } from "../gen/angzarr/command_handler.js";
 import type { CommandPage, ContextualCommand, Cover, EventBook, EventPage } from "../gen/angzarr/types.js";
 import type { Any } from "../gen/google/protobuf/any.js";
 import { coverRoot } from "../core/books.js";
@@ -115,7 +110,8 @@ export class CommandRouter<S> implements AggregateComponent<S> {
     const stateType = options.stateType ?? (rebuildState instanceof StateRouter ? rebuildState.stateType : undefined);
     if (stateType !== undefined) assertMessageType(stateType, `${label} stateType`);
     const every = options.snapshotEvery;
-    if (every !== undefined && (!Number.isInteger(every) || every <= 0)) throw new DefinitionError(`${label}: snapshotEvery must be a positive integer`);
+    if (every !== undefined && (!Number.isInteger(every) || every <= 0))
+      throw new DefinitionError(`${label}: snapshotEvery must be a positive integer`);
     if (every !== undefined && !stateType) throw new DefinitionError(`${label}: snapshotEvery needs a state codec`);
     this.domain = domain;
     this.#model = stateModelOf(rebuildState, stateType, label);

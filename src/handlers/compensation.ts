@@ -1,10 +1,5 @@
 import { BusinessResponse, RevocationResponse } from "../gen/angzarr/command_handler.js";
-import {
-  Notification,
-  RejectionNotification,
-  type CommandBook,
-  type Cover,
-} from "../gen/angzarr/types.js";
+import { Notification, RejectionNotification, type CommandBook, type Cover } from "../gen/angzarr/types.js";
 import type { Any } from "../gen/google/protobuf/any.js";
 import { anyIs, typeNameFromUrl, unpackAny } from "../core/any.js";
 import { pageCommand } from "../core/books.js";

@@ -1,9 +1,4 @@
-import type {
-  BusinessResponse,
-  FactRequest,
-  ReplayRequest,
-  ReplayResponse,
-} from "../gen/angzarr/command_handler.js";
+import type { BusinessResponse, FactRequest, ReplayRequest, ReplayResponse } from "../gen/angzarr/command_handler.js";
 import type {
   ProcessManagerHandleRequest,
   ProcessManagerHandleResponse,

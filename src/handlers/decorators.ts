@@ -69,7 +69,12 @@ export function memberRecords(cls: abstract new (...args: never[]) => unknown): 
 }
 
 function register(
-  context: { readonly kind: string; readonly name: string | symbol; readonly static: boolean; readonly metadata: DecoratorMetadataObject | undefined },
+  context: {
+    readonly kind: string;
+    readonly name: string | symbol;
+    readonly static: boolean;
+    readonly metadata: DecoratorMetadataObject | undefined;
+  },
   kind: MemberKind,
   key: string,
   type: MessageType | undefined,
@@ -119,10 +124,7 @@ export type StateOf<This> = This extends { createEmptyState(): infer S } ? S : u
  */
 export function handles<C>(type: MessageType<C>) {
   assertMessageType(type, "@handles(type)");
-  return function <This, Fn extends (this: This, command: C) => HandlerReturn>(
-    method: Fn,
-    context: ClassMethodDecoratorContext<This, Fn>,
-  ): void {
+  return function <This, Fn extends (this: This, command: C) => HandlerReturn>(method: Fn, context: ClassMethodDecoratorContext<This, Fn>): void {
     register(context, "handles", type.$type, type, undefined, method as MemberRecord["fn"]);
   };
 }
@@ -166,10 +168,7 @@ export function applies<E>(type: MessageType<E>) {
  */
 export function handlesFact<E>(type: MessageType<E>) {
   assertMessageType(type, "@handlesFact(type)");
-  return function <This, Fn extends (this: This, fact: E) => HandlerReturn>(
-    method: Fn,
-    context: ClassMethodDecoratorContext<This, Fn>,
-  ): void {
+  return function <This, Fn extends (this: This, fact: E) => HandlerReturn>(method: Fn, context: ClassMethodDecoratorContext<This, Fn>): void {
     register(context, "handlesFact", type.$type, type, undefined, method as MemberRecord["fn"]);
   };
 }

@@ -1,9 +1,4 @@
-import type {
-  BusinessResponse,
-  FactRequest,
-  ReplayRequest,
-  ReplayResponse,
-} from "../gen/angzarr/command_handler.js";
+import type { BusinessResponse, FactRequest, ReplayRequest, ReplayResponse } from "../gen/angzarr/command_handler.js";
 import type { CommandPage, ContextualCommand, Cover, EventBook, EventPage } from "../gen/angzarr/types.js";
 import type { Any } from "../gen/google/protobuf/any.js";
 import { PayloadDecodeError, packAny, typeNameFromUrl } from "../core/any.js";

@@ -33,13 +33,7 @@ export { ProjectorRouter, type ProjectionContext, type ProjectionFn } from "./pr
 export { UpcasterRouter, Upcaster, type UpcasterClass } from "./upcaster-router.js";
 export { CompensationContext, delegateToFramework, type DelegationOptions } from "./compensation.js";
 export type { RejectionReturn } from "./execute-command.js";
-export type {
-  AggregateComponent,
-  SagaComponent,
-  ProcessManagerComponent,
-  ProjectorComponent,
-  UpcasterComponent,
-} from "./components.js";
+export type { AggregateComponent, SagaComponent, ProcessManagerComponent, ProjectorComponent, UpcasterComponent } from "./components.js";
 export { DefinitionError, DispatchError } from "./errors.js";
 // Wire messages of the business-logic services that handler code meets (those the client API
 // already exports are not repeated). Each is a type and its codec.

@@ -33,10 +33,7 @@ export interface ProcessManagerHandlerResponse {
 
 /** A process manager handler's result, possibly asynchronous. */
 export type ProcessManagerHandlerReturn =
-  | ProcessManagerHandlerResponse
-  | void
-  | undefined
-  | Promise<ProcessManagerHandlerResponse | void | undefined>;
+  ProcessManagerHandlerResponse | void | undefined | Promise<ProcessManagerHandlerResponse | void | undefined>;
 
 /** Aggregates a process manager wants to see before handling (their next sequences come back as destinations). */
 export type PrepareReturn = readonly (Cover | CoverInit)[] | void | undefined | Promise<readonly (Cover | CoverInit)[] | void | undefined>;

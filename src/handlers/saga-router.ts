@@ -50,9 +50,7 @@ export interface SagaEventContext {
  * }));
  */
 export class SagaHandlers implements SagaDomainHandler {
-  readonly #handlers = new TypeTable<{ type: MessageType; fn: (event: unknown, ctx: SagaEventContext) => SagaHandlerReturn }>(
-    "saga event handler",
-  );
+  readonly #handlers = new TypeTable<{ type: MessageType; fn: (event: unknown, ctx: SagaEventContext) => SagaHandlerReturn }>("saga event handler");
 
   /** React to events of `type`. */
   on<E>(type: MessageType<E>, fn: (event: E, ctx: SagaEventContext) => SagaHandlerReturn): this {

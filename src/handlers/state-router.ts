@@ -51,11 +51,7 @@ export interface StateModel<S> {
  * undefined when the book has no snapshot state.
  * @internal
  */
-export function snapshotStart<S>(
-  book: EventBook,
-  stateType: MessageType<S> | undefined,
-  owner: string,
-): { state: S; covers: number } | undefined {
+export function snapshotStart<S>(book: EventBook, stateType: MessageType<S> | undefined, owner: string): { state: S; covers: number } | undefined {
   const snap = book.snapshot;
   if (!snap?.state) return undefined;
   if (!stateType) {
@@ -66,10 +62,7 @@ export function snapshotStart<S>(
     );
   }
   if (!anyIs(snap.state, stateType)) {
-    throw new DispatchError(
-      Status.INVALID_ARGUMENT,
-      `snapshot state is ${typeNameFromUrl(snap.state.typeUrl)}, ${owner} expects ${stateType.$type}`,
-    );
+    throw new DispatchError(Status.INVALID_ARGUMENT, `snapshot state is ${typeNameFromUrl(snap.state.typeUrl)}, ${owner} expects ${stateType.$type}`);
   }
   try {
     return { state: stateType.decode(snap.state.value), covers: snap.sequence };

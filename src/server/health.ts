@@ -165,7 +165,8 @@ export class HealthRegistry {
     return {
       check: (call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) => {
         const status = this.#statuses.get(call.request.service);
-        if (status === undefined) callback({ code: Status.NOT_FOUND, details: "service not registered" }); // tonic-health's text
+        if (status === undefined)
+          callback({ code: Status.NOT_FOUND, details: "service not registered" }); // tonic-health's text
         else callback(null, { status });
       },
       watch: (call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {

@@ -4,23 +4,11 @@ import { ProjectorServiceService } from "../gen/angzarr/projector.js";
 import { SagaServiceService } from "../gen/angzarr/saga.js";
 import { UpcasterServiceService } from "../gen/angzarr/upcaster.js";
 import { aggregateHandler, type AggregateClass } from "../handlers/aggregate.js";
-import type {
-  AggregateComponent,
-  ProcessManagerComponent,
-  ProjectorComponent,
-  SagaComponent,
-  UpcasterComponent,
-} from "../handlers/components.js";
+import type { AggregateComponent, ProcessManagerComponent, ProjectorComponent, SagaComponent, UpcasterComponent } from "../handlers/components.js";
 import { DefinitionError } from "../handlers/errors.js";
 import { upcasterHandler, type UpcasterClass } from "../handlers/upcaster-router.js";
 import { consoleLogger } from "../logger.js";
-import {
-  commandHandlerService,
-  processManagerService,
-  projectorService,
-  sagaService,
-  upcasterService,
-} from "./services.js";
+import { commandHandlerService, processManagerService, projectorService, sagaService, upcasterService } from "./services.js";
 import { startServer, type ServerHandle, type ServerOptions, type ServiceBinding } from "./start-server.js";
 
 /** Default address of every runner: loopback, any free port. */
@@ -63,7 +51,8 @@ function disjointProjectors(projectors: readonly ProjectorComponent[]): void {
     }
     for (const domain of p.domains ?? []) {
       const other = claimed.get(domain);
-      if (other) throw new DefinitionError(`projectors ${other} and ${p.name} both project domain ${domain}; one server dispatches a domain to one projector`);
+      if (other)
+        throw new DefinitionError(`projectors ${other} and ${p.name} both project domain ${domain}; one server dispatches a domain to one projector`);
       claimed.set(domain, p.name);
     }
   }
@@ -92,11 +81,7 @@ function toAggregateComponent(input: AggregateInput): AggregateComponent {
  * );
  * console.log(server.address);
  */
-export async function serveComponents(
-  components: Components,
-  address: string = DEFAULT_ADDRESS,
-  options: ServerOptions = {},
-): Promise<ServerHandle> {
+export async function serveComponents(components: Components, address: string = DEFAULT_ADDRESS, options: ServerOptions = {}): Promise<ServerHandle> {
   const logger = options.logger ?? consoleLogger;
   const aggregates = (components.aggregates ?? []).map(toAggregateComponent);
   const sagas = components.sagas ?? [];
@@ -111,13 +96,21 @@ export async function serveComponents(
 
   const services: ServiceBinding[] = [];
   if (aggregates.length > 0) {
-    services.push({ name: "angzarr.CommandHandlerService", definition: CommandHandlerServiceService, implementation: commandHandlerService(aggregates, logger) });
+    services.push({
+      name: "angzarr.CommandHandlerService",
+      definition: CommandHandlerServiceService,
+      implementation: commandHandlerService(aggregates, logger),
+    });
   }
   if (sagas.length > 0) {
     services.push({ name: "angzarr.SagaService", definition: SagaServiceService, implementation: sagaService(sagas, logger) });
   }
   if (pms.length > 0) {
-    services.push({ name: "angzarr.ProcessManagerService", definition: ProcessManagerServiceService, implementation: processManagerService(pms, logger) });
+    services.push({
+      name: "angzarr.ProcessManagerService",
+      definition: ProcessManagerServiceService,
+      implementation: processManagerService(pms, logger),
+    });
   }
   if (projectors.length > 0) {
     services.push({ name: "angzarr.ProjectorService", definition: ProjectorServiceService, implementation: projectorService(projectors, logger) });
@@ -154,7 +147,11 @@ export function runAggregateServer(
  * const server = await runSagaServer(new SagaRouter("orders-inventory", "orders", handlers), addressFromEnv());
  * await runMain(server);
  */
-export function runSagaServer(sagas: SagaComponent | readonly SagaComponent[], address: string = DEFAULT_ADDRESS, options?: ServerOptions): Promise<ServerHandle> {
+export function runSagaServer(
+  sagas: SagaComponent | readonly SagaComponent[],
+  address: string = DEFAULT_ADDRESS,
+  options?: ServerOptions,
+): Promise<ServerHandle> {
   return serveComponents({ sagas: list(sagas) }, address, options);
 }
 

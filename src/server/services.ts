@@ -6,13 +6,7 @@ import type { SagaHandleRequest, SagaResponse } from "../gen/angzarr/saga.js";
 import type { ContextualCommand, EventBook } from "../gen/angzarr/types.js";
 import type { UpcastRequest } from "../gen/angzarr/upcaster.js";
 import { Status } from "../errors.js";
-import type {
-  AggregateComponent,
-  ProcessManagerComponent,
-  ProjectorComponent,
-  SagaComponent,
-  UpcasterComponent,
-} from "../handlers/components.js";
+import type { AggregateComponent, ProcessManagerComponent, ProjectorComponent, SagaComponent, UpcasterComponent } from "../handlers/components.js";
 import { DispatchError } from "../handlers/errors.js";
 import { statusFromError } from "../handlers/status.js";
 import { requestFields, type ServerLogger } from "../logger.js";
@@ -85,9 +79,7 @@ function replayTarget(aggregates: readonly AggregateComponent[], request: Replay
 export function commandHandlerService(aggregates: readonly AggregateComponent[], logger: ServerLogger): UntypedServiceImplementation {
   const resolve = aggregateResolver(aggregates);
   return {
-    handle: unary(logger, "CommandHandlerService.Handle", (request: ContextualCommand) =>
-      resolve(request.command?.cover?.domain).handle(request),
-    ),
+    handle: unary(logger, "CommandHandlerService.Handle", (request: ContextualCommand) => resolve(request.command?.cover?.domain).handle(request)),
     handleFact: unary(logger, "CommandHandlerService.HandleFact", (request: FactRequest) =>
       resolve(request.facts?.cover?.domain ?? request.priorEvents?.cover?.domain).handleFact(request),
     ),

@@ -102,7 +102,11 @@ export async function startServer(services: readonly ServiceBinding[], address: 
   const health = new HealthRegistry(services.map((s) => s.name));
   for (const service of services) server.addService(service.definition, service.implementation);
   server.addService(HealthService, health.implementation());
-  if (options.reflection ?? true) addReflection(server, services.map((s) => s.name));
+  if (options.reflection ?? true)
+    addReflection(
+      server,
+      services.map((s) => s.name),
+    );
   await enableOpenTelemetry();
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, creds, (err, bound) => (err ? reject(err) : resolve(bound)));

@@ -93,7 +93,8 @@ export const BACKEND_LIMITS: Readonly<Record<BackendKind, Readonly<Partial<Recor
   container: {
     projectors: "the coordinator container is a sidecar with one target and no discovery, like angzarr-aggregate; no projector is registered",
     sagas: "the coordinator container is a sidecar with one target and no discovery, like angzarr-aggregate; no saga is registered",
-    "process-managers": "the coordinator container is a sidecar with one target and no discovery, like angzarr-aggregate; no process manager is registered",
+    "process-managers":
+      "the coordinator container is a sidecar with one target and no discovery, like angzarr-aggregate; no process manager is registered",
     "multi-domain": "a sidecar coordinator serves one domain (every command goes to its one target)",
     auth: "the real coordinator has no bearer-token authentication",
     "seeding-snapshots": "the event store lives inside the coordinator container",

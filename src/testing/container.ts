@@ -11,14 +11,7 @@
  * With podman: `eval "$(scripts/podman-up.sh)"` first (DOCKER_HOST, TESTCONTAINERS_RYUK_DISABLED,
  * TESTCONTAINERS_HOST_OVERRIDE). Published ports listen on 127.0.0.1 only.
  */
-import {
-  GenericContainer,
-  getContainerRuntimeClient,
-  ImageName,
-  Network,
-  Wait,
-  type StartedNetwork,
-} from "testcontainers";
+import { GenericContainer, getContainerRuntimeClient, ImageName, Network, Wait, type StartedNetwork } from "testcontainers";
 import { capabilitiesOf, type TestBackend } from "./backend.js";
 
 /** The coordinator image containers/build-images.sh builds. */
@@ -65,7 +58,11 @@ class LoopbackContainer extends GenericContainer {
     super(image);
     this.withLogConsumer((stream) =>
       stream.on("data", (chunk: Buffer | string) => {
-        this.logTail.push(...String(chunk).split("\n").filter((l) => l.length > 0));
+        this.logTail.push(
+          ...String(chunk)
+            .split("\n")
+            .filter((l) => l.length > 0),
+        );
         this.logTail.splice(0, Math.max(0, this.logTail.length - LOG_TAIL_LINES));
       }),
     );
@@ -144,9 +141,18 @@ export async function startContainerBackend(options: ContainerOptions = {}): Pro
     const stopAll = async () => {
       // Coordinator first (it holds a connection to the handler); every step runs even if one fails.
       const results = [
-        await coordinator.stop({ timeout: STOP_TIMEOUT_MS }).then(() => undefined, (e: unknown) => e),
-        await handler.stop({ timeout: STOP_TIMEOUT_MS }).then(() => undefined, (e: unknown) => e),
-        await started.stop().then(() => undefined, (e: unknown) => e),
+        await coordinator.stop({ timeout: STOP_TIMEOUT_MS }).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        await handler.stop({ timeout: STOP_TIMEOUT_MS }).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        await started.stop().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
       ].filter((e) => e !== undefined);
       if (results.length > 0) throw new AggregateError(results, "container backend did not stop cleanly");
     };
@@ -180,10 +186,7 @@ async function requireLocalImages(images: readonly string[]): Promise<void> {
   try {
     client = await getContainerRuntimeClient();
   } catch (err) {
-    throw new Error(
-      `no container runtime (${(err as Error).message}); with podman run: eval "$(scripts/podman-up.sh)"`,
-      { cause: err },
-    );
+    throw new Error(`no container runtime (${(err as Error).message}); with podman run: eval "$(scripts/podman-up.sh)"`, { cause: err });
   }
   for (const image of images.filter((i) => i.startsWith("localhost/"))) {
     if (!(await client.image.exists(ImageName.fromString(image)))) {

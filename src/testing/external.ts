@@ -39,7 +39,8 @@ export function declaredCapabilities(list: string | readonly string[], authToken
     if (!(CAPABILITIES as readonly string[]).includes(name)) {
       throw new Error(`unknown capability "${name}" (expected some of ${CAPABILITIES.join(", ")})`);
     }
-    if (name === "seeding-snapshots") throw new Error("capability seeding-snapshots cannot be declared for an external coordinator: its event store is out of reach");
+    if (name === "seeding-snapshots")
+      throw new Error("capability seeding-snapshots cannot be declared for an external coordinator: its event store is out of reach");
     if (name === "auth" && authTokens.length === 0) throw new Error("capability auth needs the bearer token the coordinator accepts");
   }
   return [...new Set(names)] as Capability[];
@@ -78,10 +79,15 @@ function checkHealth(endpoint: string, timeoutMs: number): Promise<ServingStatus
   const client = new HealthClient(endpoint, grpc.credentials.createInsecure());
   return new Promise<ServingStatus>((resolve, reject) => {
     // eslint-disable-next-line @typescript-eslint/no-unsafe-call -- grpc-js generic clients type their methods as Function
-    client.check!({ service: "" }, { deadline: Date.now() + timeoutMs, waitForReady: true }, (error: grpc.ServiceError | null, reply?: { status: ServingStatus }) => {
-      client.close();
-      if (error) reject(new Error(`coordinator at ${endpoint} did not answer a health check within ${timeoutMs} ms: ${error.details}`, { cause: error }));
-      else resolve(reply!.status);
-    });
+    client.check!(
+      { service: "" },
+      { deadline: Date.now() + timeoutMs, waitForReady: true },
+      (error: grpc.ServiceError | null, reply?: { status: ServingStatus }) => {
+        client.close();
+        if (error)
+          reject(new Error(`coordinator at ${endpoint} did not answer a health check within ${timeoutMs} ms: ${error.details}`, { cause: error }));
+        else resolve(reply!.status);
+      },
+    );
   });
 }

@@ -83,10 +83,18 @@ function assertRejection(status: HandlerStatus, error: unknown, code?: Status, m
   }
   const text = status.ref !== undefined && error instanceof Error ? error.message : status.details;
   if (typeof message === "string" && !text.includes(message)) {
-    throw new AssertionError({ message: `expected the rejection message to contain ${JSON.stringify(message)}, got ${JSON.stringify(text)}`, actual: text, expected: message });
+    throw new AssertionError({
+      message: `expected the rejection message to contain ${JSON.stringify(message)}, got ${JSON.stringify(text)}`,
+      actual: text,
+      expected: message,
+    });
   }
   if (message instanceof RegExp && !message.test(text)) {
-    throw new AssertionError({ message: `expected the rejection message to match ${message}, got ${JSON.stringify(text)}`, actual: text, expected: String(message) });
+    throw new AssertionError({
+      message: `expected the rejection message to match ${message}, got ${JSON.stringify(text)}`,
+      actual: text,
+      expected: String(message),
+    });
   }
 }
 
@@ -187,8 +195,7 @@ export class AggregateScenario<S> {
    */
   when(command: EventLike | CommandBook, options: { sequence?: number } = {}): AggregateExpectation<S> {
     const prior = this.priorBook();
-    const book =
-      "pages" in command ? command : commandBook(this.#cover, command, { sequence: options.sequence ?? prior.nextSequence });
+    const book = "pages" in command ? command : commandBook(this.#cover, command, { sequence: options.sequence ?? prior.nextSequence });
     return new AggregateExpectation(this.#component, prior, book);
   }
 }
@@ -282,7 +289,11 @@ export interface ExpectedCommand {
 
 function assertCommands(actual: readonly CommandBook[], expected: readonly (EventLike | ExpectedCommand)[]): void {
   const wanted = expected.map((e) => ("command" in e ? e : { command: e }));
-  assertMessages("commands", actual.map((c) => (c.pages[0] ? pageCommand(c.pages[0]) : undefined)), wanted.map((w) => w.command));
+  assertMessages(
+    "commands",
+    actual.map((c) => (c.pages[0] ? pageCommand(c.pages[0]) : undefined)),
+    wanted.map((w) => w.command),
+  );
   wanted.forEach((w, i) => {
     const cover = actual[i]!.cover;
     if (w.domain !== undefined) deepStrictEqual(cover?.domain, w.domain, `command ${i}: target domain differs`);
@@ -334,7 +345,11 @@ export class SagaScenario {
     const pages = eventPages(events, this.#start);
     const source: EventBook = { cover: this.#cover, pages, snapshot: undefined, nextSequence: this.#start + pages.length };
     const request = { source, syncMode: 0, cascadeErrorMode: 0, destinationSequences: this.#destinations };
-    return new OutboundExpectation(() => this.#saga.handle(request), (r) => r.commands, (r) => r.events);
+    return new OutboundExpectation(
+      () => this.#saga.handle(request),
+      (r) => r.commands,
+      (r) => r.events,
+    );
   }
 }
 
@@ -463,7 +478,11 @@ export class ProcessManagerScenario {
 export class ProcessManagerExpectation extends OutboundExpectation<ProcessManagerOutcome> {
   /** @internal */
   constructor(run: () => Promise<ProcessManagerOutcome>) {
-    super(run, (r) => r.handle.commands, (r) => r.handle.facts);
+    super(
+      run,
+      (r) => r.handle.commands,
+      (r) => r.handle.facts,
+    );
   }
 
   /** Expect exactly these events of the process manager itself. */
@@ -473,4 +492,3 @@ export class ProcessManagerExpectation extends OutboundExpectation<ProcessManage
     return result;
   }
 }
-

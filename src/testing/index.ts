@@ -17,15 +17,7 @@ export {
   type TestBackend,
 } from "./backend.js";
 export { closedPortEndpoint, startFaultProxy, type FaultMode, type FaultProxy } from "./fault-proxy.js";
-export {
-  contextualCommand,
-  DEFAULT_TEST_NAMESPACE,
-  snapshotOf,
-  TEST_CORRELATION_ID,
-  testCover,
-  uuidBytesFor,
-  uuidFor,
-} from "./builders.js";
+export { contextualCommand, DEFAULT_TEST_NAMESPACE, snapshotOf, TEST_CORRELATION_ID, testCover, uuidBytesFor, uuidFor } from "./builders.js";
 export {
   AggregateExpectation,
   AggregateScenario,
@@ -42,13 +34,6 @@ export {
   type ScenarioOptions,
 } from "./harness.js";
 // Types only: importing them does not load the backend modules.
-export type {
-  EmbeddedOptions,
-  TestDomain,
-  TestDomainServer,
-  TestProcessManager,
-  TestProjector,
-  TestSaga,
-} from "./embedded.js";
+export type { EmbeddedOptions, TestDomain, TestDomainServer, TestProcessManager, TestProjector, TestSaga } from "./embedded.js";
 export type { ContainerOptions } from "./container.js";
 export type { ExternalOptions } from "./external.js";

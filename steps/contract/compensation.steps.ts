@@ -98,26 +98,20 @@ Given("a CompensationContext from saga {string}", async function (this: AngzarrW
   buildContext(s);
 });
 
-Given(
-  "a CompensationContext from {string} aggregate at sequence {int}",
-  async function (this: AngzarrWorld, domain: string, seq: number) {
-    const s = comp(this);
-    Object.assign(s, { sourceDomain: domain, sourceRoot: computeRoot(domain, `src-${this.nonce}`), sourceSeq: seq });
-    await rejectCommand(s);
-    buildContext(s);
-  },
-);
+Given("a CompensationContext from {string} aggregate at sequence {int}", async function (this: AngzarrWorld, domain: string, seq: number) {
+  const s = comp(this);
+  Object.assign(s, { sourceDomain: domain, sourceRoot: computeRoot(domain, `src-${this.nonce}`), sourceSeq: seq });
+  await rejectCommand(s);
+  buildContext(s);
+});
 
-Given(
-  "a CompensationContext from {string} aggregate root {string}",
-  async function (this: AngzarrWorld, domain: string, root: string) {
-    // Roots are UUIDs in Angzarr; a name like "order-123" maps to the SDK's computeRoot(domain, name).
-    const s = comp(this);
-    Object.assign(s, { sourceDomain: domain, sourceRoot: computeRoot(domain, root) });
-    await rejectCommand(s);
-    buildContext(s);
-  },
-);
+Given("a CompensationContext from {string} aggregate root {string}", async function (this: AngzarrWorld, domain: string, root: string) {
+  // Roots are UUIDs in Angzarr; a name like "order-123" maps to the SDK's computeRoot(domain, name).
+  const s = comp(this);
+  Object.assign(s, { sourceDomain: domain, sourceRoot: computeRoot(domain, root) });
+  await rejectCommand(s);
+  buildContext(s);
+});
 
 Given("a command rejected with reason {string}", async function (this: AngzarrWorld, reason: string) {
   const s = comp(this);

@@ -219,7 +219,13 @@ Given("a player aggregate with {int} existing events", async function (this: Ang
 async function injectAction(world: AngzarrWorld, root: string, externalId: string): Promise<FactInjectionResponse> {
   const p = await poker(world);
   return p.commands.injectFact(
-    { domain: "player", root, externalId, events: [packAny(ActionRequested, { playerId: root, handId: "H7" })], correlationId: world.correlation("fact") },
+    {
+      domain: "player",
+      root,
+      externalId,
+      events: [packAny(ActionRequested, { playerId: root, handId: "H7" })],
+      correlationId: world.correlation("fact"),
+    },
     { timeoutMs: CALL_TIMEOUT_MS },
   );
 }
@@ -337,9 +343,7 @@ When("the saga processes an event", async function (this: AngzarrWorld) {
   this.lastError = undefined;
   try {
     await new Promise<SagaResponse>((resolve, reject) =>
-      client.execute(sagaRequest(source, SyncMode.SYNC_MODE_SIMPLE), (err, res) =>
-        err ? reject(GrpcError.fromServiceError(err)) : resolve(res),
-      ),
+      client.execute(sagaRequest(source, SyncMode.SYNC_MODE_SIMPLE), (err, res) => (err ? reject(GrpcError.fromServiceError(err)) : resolve(res))),
     );
   } catch (err) {
     this.lastError = err;
@@ -366,7 +370,9 @@ Then("the fact Cover has root set to the target aggregate root", function (this:
 Then("the fact Cover has external_id set for idempotency", async function (this: AngzarrWorld) {
   // external_id lives in each page's external_deferred header; it is derived from the saga and
   // the source event, so handling the same event again gives the same id.
-  const ids = sagaFacts(this)[0]!.pages.map((p) => (p.header?.sequenceType?.$case === "externalDeferred" ? p.header.sequenceType.value.externalId : ""));
+  const ids = sagaFacts(this)[0]!.pages.map((p) =>
+    p.header?.sequenceType?.$case === "externalDeferred" ? p.header.sequenceType.value.externalId : "",
+  );
   expect(ids).to.have.length(1);
   expect(ids[0]).to.not.equal("");
   const first = this.state(FACT_FLOW).sagaResponse;

@@ -21,7 +21,17 @@ import { CascadeErrorMode, MergeStrategy, SyncMode, mergeStrategyFromJSON, type 
 import { codecFor, pack, sampleMessage, shortName } from "../support/messages.js";
 import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld, CALL_TIMEOUT_MS, describeError, pageSequence, pageTypeName, type SentCommand } from "../support/world.js";
-import { AddItem, attemptsFor, holdNextAttempt, ItemAdded, ItemWished, runSaga, setBackend, stopSetBackend, type SetBackend } from "./support/set-backend.js";
+import {
+  AddItem,
+  attemptsFor,
+  holdNextAttempt,
+  ItemAdded,
+  ItemWished,
+  runSaga,
+  setBackend,
+  stopSetBackend,
+  type SetBackend,
+} from "./support/set-backend.js";
 
 AfterAll({ timeout: 60_000 }, async function () {
   await stopSetBackend();
@@ -93,7 +103,10 @@ function skuFor(world: AngzarrWorld, name: string): string {
 function addItem(world: AngzarrWorld, sequence: number, opts: { sku?: string; quantity?: number } = {}): SentCommand {
   const { domain, root } = world.requireCurrent();
   const codec = codecFor("AddItem", domain);
-  const message = codec.fromPartial({ sku: opts.sku ?? world.correlation(`item-${ms(world).batch.length}-${Date.now()}`), quantity: opts.quantity ?? 1 });
+  const message = codec.fromPartial({
+    sku: opts.sku ?? world.correlation(`item-${ms(world).batch.length}-${Date.now()}`),
+    quantity: opts.quantity ?? 1,
+  });
   return { domain, root, type: "AddItem", message: message, sequence };
 }
 
@@ -155,7 +168,11 @@ async function storedCount(world: AngzarrWorld, cmd: MsCommand): Promise<number>
 Given("an aggregate {string} with initial events:", async function (this: AngzarrWorld, domain: string, table: DataTable) {
   const rows = table.hashes();
   const { root } = this.useAggregate(domain, "merge");
-  const book = await this.seedFacts(domain, root, rows.map((row) => ({ type: row.type!, data: this.correlation(`seed-${row.sequence}`) })));
+  const book = await this.seedFacts(
+    domain,
+    root,
+    rows.map((row) => ({ type: row.type!, data: this.correlation(`seed-${row.sequence}`) })),
+  );
   expect(book?.pages.map(pageSequence)).to.deep.equal(rows.map((row) => Number(row.sequence)));
 });
 
@@ -579,7 +596,9 @@ Then("AddBonusPoints is retryable", { timeout: STALE_STEP_TIMEOUT_MS }, async fu
   const err = failed(cmd);
   expect(err.isRetryable(), describeError(err)).to.equal(true);
   const { command } = cmd;
-  const response = await (await this.seeder())
+  const response = await (
+    await this.seeder()
+  )
     .command(command.domain, command.root)
     .withCommand(codecFor(command.type, command.domain), command.message)
     .withSequence(command.sequence)
@@ -611,9 +630,12 @@ Given("a saga emits a command with merge_strategy {word}", async function (this:
   const { root } = this.requireCurrent();
   const source = makeEventBook(makeCover({ domain: "orders", root }), [makeEventPage(0, pack(codec, codec.fromPartial({ sku, quantity: 1 })))]);
   const speculative = (this.speculativeClient ??= await this.connectSpeculative());
-  const response = await speculative.speculateSaga(
-    { source, syncMode: SyncMode.SYNC_MODE_ASYNC, cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST, destinationSequences: {} },
-  );
+  const response = await speculative.speculateSaga({
+    source,
+    syncMode: SyncMode.SYNC_MODE_ASYNC,
+    cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST,
+    destinationSequences: {},
+  });
   expect(response.commands).to.have.length(1);
   const pages = response.commands[0]!.pages;
   expect(pages.length).to.be.greaterThan(0);
@@ -674,7 +696,11 @@ function membersOf(book: EventBook): string[] {
 /** AddItem of `member` on the set at `sequence`, with `strategy`; before/after read from the store. */
 async function addToSet(world: AngzarrWorld, label: string, member: string, sequence: number, strategy: MergeStrategy): Promise<MsCommand> {
   const set = requireSet(world);
-  const cmd: MsCommand = { label, command: { domain: "set", root: set.root, type: "AddItem", message: { member }, sequence, mergeStrategy: strategy }, ran: true };
+  const cmd: MsCommand = {
+    label,
+    command: { domain: "set", root: set.root, type: "AddItem", message: { member }, sequence, mergeStrategy: strategy },
+    ran: true,
+  };
   cmd.before = sdk.nextSequence(await setBook(set));
   try {
     cmd.response = await set.commands
@@ -734,9 +760,10 @@ When("another coordinator on the same store appends to the set while the saga's 
   if (!member) throw new Error("no saga adds a member to the set");
   const before = sdk.nextSequence(await setBook(set));
   const hold = holdNextAttempt(member);
-  const source = makeEventBook(makeCover({ domain: "wishlist", root: this.rootFor("wishlist", "wishes"), correlationId: this.correlation("wishlist") }), [
-    makeEventPage(0, packAny(ItemWished, { setId: set.root, member })),
-  ]);
+  const source = makeEventBook(
+    makeCover({ domain: "wishlist", root: this.rootFor("wishlist", "wishes"), correlationId: this.correlation("wishlist") }),
+    [makeEventPage(0, packAny(ItemWished, { setId: set.root, member }))],
+  );
   const saga = runSaga(set.backend.endpoint, source).then(
     () => undefined,
     (err: unknown) => err ?? new Error("the saga call failed"),
@@ -764,7 +791,10 @@ Then("the saga retries with backoff", async function (this: AngzarrWorld) {
   const race = ms(this).race;
   if (!race) throw new Error("no saga raced a concurrent write");
   expect(race.error, "the saga call failed").to.equal(undefined);
-  expect(attemptsFor(set.root, set.wished!).map((a) => a.nextSequence), "the set handler's attempts").to.deep.equal([race.before, race.before + 1]);
+  expect(
+    attemptsFor(set.root, set.wished!).map((a) => a.nextSequence),
+    "the set handler's attempts",
+  ).to.deep.equal([race.before, race.before + 1]);
   const book = await setBook(set);
   expect(book.pages.map(pageSequence)).to.deep.equal(Array.from({ length: race.before + 2 }, (_, i) => i));
   expect(membersOf(book).slice(race.before)).to.deep.equal(["concurrent", set.wished]);

@@ -149,30 +149,24 @@ When("I build a query with:", async function (this: AngzarrWorld, doc: string) {
 });
 
 // get_events in the Python client returns the EventBook: our getEventBook().
-When(
-  "I build and get_events for domain {string} root {string}",
-  async function (this: AngzarrWorld, domain: string, name: string) {
-    const s = await start(this, domain, name);
-    try {
-      s.book = await s.builder!.getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
-    } catch (err) {
-      this.lastError = err;
-    }
-  },
-);
+When("I build and get_events for domain {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
+  const s = await start(this, domain, name);
+  try {
+    s.book = await s.builder!.getEventBook({ timeoutMs: CALL_TIMEOUT_MS });
+  } catch (err) {
+    this.lastError = err;
+  }
+});
 
 // get_pages: our getPages().
-When(
-  "I build and get_pages for domain {string} root {string}",
-  async function (this: AngzarrWorld, domain: string, name: string) {
-    const s = await start(this, domain, name);
-    try {
-      s.pages = await s.builder!.getPages({ timeoutMs: CALL_TIMEOUT_MS });
-    } catch (err) {
-      this.lastError = err;
-    }
-  },
-);
+When("I build and get_pages for domain {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
+  const s = await start(this, domain, name);
+  try {
+    s.pages = await s.builder!.getPages({ timeoutMs: CALL_TIMEOUT_MS });
+  } catch (err) {
+    this.lastError = err;
+  }
+});
 
 // "root" in the step is the scenario's current aggregate (set by an earlier Given).
 When("I call client.query\\({string}, root\\)", async function (this: AngzarrWorld, domain: string) {
@@ -322,7 +316,10 @@ Then("the query should have temporal selection \\(last set\\)", function (this: 
 
 Then("the range selection should be replaced", function (this: AngzarrWorld) {
   const s = state(this);
-  expect(s.calls.some(([m]) => m === "range" || m === "rangeTo"), "no range was set before").to.equal(true);
+  expect(
+    s.calls.some(([m]) => m === "range" || m === "rangeTo"),
+    "no range was set before",
+  ).to.equal(true);
   expect(built(this).selection?.$case).to.not.equal("range");
 });
 

@@ -146,7 +146,13 @@ When("a handler returns an error", async function (this: AngzarrWorld) {
 When("state building fails", async function (this: AngzarrWorld) {
   // A prior ItemAdded whose bytes do not decode: the StateRouter cannot rebuild the state.
   const s = rs(this);
-  s.prior = [existingOrder()[0]!, { ...page(1, ItemAdded, ItemAdded.fromPartial({})), payload: { $case: "event", value: { typeUrl: `type.googleapis.com/${ItemAdded.$type}`, value: Buffer.from([0x0a, 0x7f, 0x61]) } } }];
+  s.prior = [
+    existingOrder()[0]!,
+    {
+      ...page(1, ItemAdded, ItemAdded.fromPartial({})),
+      payload: { $case: "event", value: { typeUrl: `type.googleapis.com/${ItemAdded.$type}`, value: Buffer.from([0x0a, 0x7f, 0x61]) } },
+    },
+  ];
   await handleCommand(this, commandAny("AddItem"));
 });
 
@@ -452,7 +458,10 @@ Then("no state should carry over between events", function (this: AngzarrWorld) 
 
 When("I receive an event with invalid payload", async function (this: AngzarrWorld) {
   const s = rs(this);
-  const bad: EventPage = { ...eventPage(0, "ItemAdded"), payload: { $case: "event", value: { typeUrl: `type.googleapis.com/${ItemAdded.$type}`, value: Buffer.from([0x0a, 0x7f, 0x61]) } } };
+  const bad: EventPage = {
+    ...eventPage(0, "ItemAdded"),
+    payload: { $case: "event", value: { typeUrl: `type.googleapis.com/${ItemAdded.$type}`, value: Buffer.from([0x0a, 0x7f, 0x61]) } },
+  };
   if (s.kind === "projector") return project(this, [bad]);
   return handleSaga(this, [bad], `corr-${this.nonce}`);
 });
@@ -609,7 +618,10 @@ function eventEndingWith(suffix: string): EventPage {
     return eventPage(0, suffix);
   } catch {
     const full = suffix.includes(".") ? suffix : `examples.other.${suffix}`;
-    return { ...eventPage(0, "OrderCreated"), payload: { $case: "event", value: { typeUrl: `type.googleapis.com/${full}`, value: Buffer.alloc(0) } } };
+    return {
+      ...eventPage(0, "OrderCreated"),
+      payload: { $case: "event", value: { typeUrl: `type.googleapis.com/${full}`, value: Buffer.alloc(0) } },
+    };
   }
 }
 
@@ -631,7 +643,10 @@ Then("events ending with {string} should NOT match", async function (this: Angza
 
 Then("all three types should be routable", async function (this: AngzarrWorld) {
   const names = this.state(ROUTER_STEPS).registered;
-  await project(this, names.map((n, i) => eventPage(i, n)));
+  await project(
+    this,
+    names.map((n, i) => eventPage(i, n)),
+  );
   expect(rs(this).calls.map((c) => c.handler)).to.have.members(names);
 });
 
@@ -731,4 +746,3 @@ Then("the state should be the default\\/initial state", function (this: AngzarrW
   expect(OrderState.encode(s.state!).finish()).to.have.length(0);
   expect({ ...s.state, $type: undefined }).to.deep.equal({ ...OrderState.fromPartial({}), $type: undefined });
 });
-

@@ -82,13 +82,7 @@ function messageFor(world: AngzarrWorld, type: string, domain: string, label: st
  * Speculates `type` on the current aggregate as of `asOf` (default: its whole history, i.e.
  * its last sequence, or 0 when it has none).
  */
-async function speculate(
-  world: AngzarrWorld,
-  label: string,
-  type: string,
-  message: Record<string, unknown>,
-  asOf?: number,
-): Promise<Speculation> {
+async function speculate(world: AngzarrWorld, label: string, type: string, message: Record<string, unknown>, asOf?: number): Promise<Speculation> {
   const { domain, root } = world.requireCurrent();
   const base = await world.currentSequence(domain, root);
   const asOfSequence = asOf ?? Math.max(base - 1, 0);
@@ -155,20 +149,17 @@ Given(
 );
 
 // States of the orders example: "created" (OrderCreated) and "shipped" (OrderCreated, OrderShipped).
-Given(
-  "an aggregate {string} with root {string} in state {string}",
-  async function (this: AngzarrWorld, domain: string, name: string, state: string) {
-    const { root } = this.useAggregate(domain, name);
-    const created = { type: "OrderCreated", data: this.correlation("customer") };
-    const history: Record<string, Array<{ type: string; data?: string }>> = {
-      created: [created],
-      shipped: [created, { type: "OrderShipped", data: "1 Main St" }],
-    };
-    const events = history[state];
-    if (!events) throw new Error(`no state ${JSON.stringify(state)} of ${domain} (known: ${Object.keys(history).join(", ")})`);
-    await this.seedFacts(domain, root, events);
-  },
-);
+Given("an aggregate {string} with root {string} in state {string}", async function (this: AngzarrWorld, domain: string, name: string, state: string) {
+  const { root } = this.useAggregate(domain, name);
+  const created = { type: "OrderCreated", data: this.correlation("customer") };
+  const history: Record<string, Array<{ type: string; data?: string }>> = {
+    created: [created],
+    shipped: [created, { type: "OrderShipped", data: "1 Main St" }],
+  };
+  const events = history[state];
+  if (!events) throw new Error(`no state ${JSON.stringify(state)} of ${domain} (known: ${Object.keys(history).join(", ")})`);
+  await this.seedFacts(domain, root, events);
+});
 
 Given("events for {string} root {string}", function (this: AngzarrWorld, domain: string, name: string) {
   spec(this).books = [itemsBook(this, domain, name, 3)];
@@ -193,10 +184,9 @@ Given("correlated events from multiple domains", function (this: AngzarrWorld) {
   const orders = itemsBook(this, "orders", "pm-order", 1, s.correlation);
   const codec = codecFor("StockReserved", "inventory");
   const sku = bookSkus(orders)[0]!;
-  const inventory = makeEventBook(
-    makeCover({ domain: "inventory", root: computeRoot("inventory", sku), correlationId: s.correlation }),
-    [makeEventPage(0, pack(codec, codec.fromPartial({ orderId: "pm-order", sku, quantity: 1 })))],
-  );
+  const inventory = makeEventBook(makeCover({ domain: "inventory", root: computeRoot("inventory", sku), correlationId: s.correlation }), [
+    makeEventPage(0, pack(codec, codec.fromPartial({ orderId: "pm-order", sku, quantity: 1 }))),
+  ]);
   s.books = [orders, inventory];
 });
 
@@ -218,13 +208,10 @@ When("I speculatively execute a command", async function (this: AngzarrWorld) {
   await speculate(this, "command", "AddItem", messageFor(this, "AddItem", "orders", "item"));
 });
 
-When(
-  "I speculatively execute a command against {string} root {string}",
-  async function (this: AngzarrWorld, domain: string, name: string) {
-    this.useAggregate(domain, name);
-    await speculate(this, "command", planFor(domain).append, messageFor(this, planFor(domain).append, domain, "item"));
-  },
-);
+When("I speculatively execute a command against {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
+  this.useAggregate(domain, name);
+  await speculate(this, "command", planFor(domain).append, messageFor(this, planFor(domain).append, domain, "item"));
+});
 
 When("I speculatively execute a command as of sequence {int}", async function (this: AngzarrWorld, n: number) {
   await speculate(this, "command", "AddItem", messageFor(this, "AddItem", "orders", "item"), n);
@@ -260,10 +247,9 @@ When("I speculatively execute command B", async function (this: AngzarrWorld) {
 When("I attempt speculative execution", async function (this: AngzarrWorld) {
   this.useAggregate("orders", "unreachable");
   const speculative = await client(this);
-  const builder = (await this.seeder()).command("orders", this.requireCurrent().root).withCommand(
-    codecFor("CreateOrder", "orders"),
-    messageFor(this, "CreateOrder", "orders", "c"),
-  );
+  const builder = (await this.seeder())
+    .command("orders", this.requireCurrent().root)
+    .withCommand(codecFor("CreateOrder", "orders"), messageFor(this, "CreateOrder", "orders", "c"));
   await capture(this, () => speculative.speculateCommand(builder, { asOfSequence: 0 }, { timeoutMs: 5_000 }));
 });
 
@@ -271,10 +257,9 @@ When("I attempt speculative execution", async function (this: AngzarrWorld) {
 When("I attempt speculative execution with missing parameters", async function (this: AngzarrWorld) {
   const { root } = this.useAggregate("orders", "missing-parameters");
   const speculative = await client(this);
-  const builder = (await this.seeder()).command("orders", root).withCommand(
-    codecFor("AddItem", "orders"),
-    messageFor(this, "AddItem", "orders", "m"),
-  );
+  const builder = (await this.seeder())
+    .command("orders", root)
+    .withCommand(codecFor("AddItem", "orders"), messageFor(this, "AddItem", "orders", "m"));
   await capture(this, () => speculative.speculateCommand(builder, undefined as never, { timeoutMs: CALL_TIMEOUT_MS }));
 });
 
@@ -284,7 +269,9 @@ When("I attempt speculative execution with missing parameters", async function (
 When("I run a command as a what-if in a new edition", async function (this: AngzarrWorld) {
   const { domain, root } = this.requireCurrent();
   const edition = this.correlation("what-if");
-  const response = await (await this.seeder())
+  const response = await (
+    await this.seeder()
+  )
     .command(domain, root)
     .withEdition(edition)
     .withCommand(codecFor("AddItem", domain) as never, messageFor(this, "AddItem", domain, "what-if") as never)
@@ -310,7 +297,12 @@ When("I speculatively execute saga {string}", async function (this: AngzarrWorld
   const source = booksOr(this).find((b) => b.cover?.domain === ordersToInventory.sourceDomain);
   if (!source) throw new Error(`no ${ordersToInventory.sourceDomain} events for saga ${name}`);
   const speculative = await client(this);
-  const request = { source, syncMode: SyncMode.SYNC_MODE_ASYNC, cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST, destinationSequences: {} };
+  const request = {
+    source,
+    syncMode: SyncMode.SYNC_MODE_ASYNC,
+    cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST,
+    destinationSequences: {},
+  };
   spec(this).saga = await capture(this, () => speculative.speculateSaga(request, { timeoutMs: CALL_TIMEOUT_MS }));
 });
 

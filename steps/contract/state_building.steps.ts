@@ -217,7 +217,11 @@ Given("an EventBook with:", function (this: AngzarrWorld, table: DataTable) {
   const d = freshDraft(this);
   const spec = table.rowsHash();
   if (spec.snapshot !== undefined) d.snapshot = { sequence: Number(spec.snapshot), state: snapshotState(Number(spec.snapshot)) };
-  for (const seq of (spec.events ?? "").split(",").map((s) => s.trim()).filter(Boolean)) d.pages.push(itemPage(Number(seq)));
+  for (const seq of (spec.events ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean))
+    d.pages.push(itemPage(Number(seq)));
 });
 
 Given("an EventBook with a snapshot at sequence {int}", function (this: AngzarrWorld, sequence: number) {
@@ -405,12 +409,9 @@ Then("the state should start from snapshot", function (this: AngzarrWorld) {
   expect(state.eventCount).to.equal(snap.state.eventCount + log(this).length);
 });
 
-Then(
-  "only events {int}, {int}, {int}, {int} should be applied",
-  function (this: AngzarrWorld, a: number, b: number, c: number, d: number) {
-    expect(appliedSequences(this)).to.deep.equal([a, b, c, d]);
-  },
-);
+Then("only events {int}, {int}, {int}, {int} should be applied", function (this: AngzarrWorld, a: number, b: number, c: number, d: number) {
+  expect(appliedSequences(this)).to.deep.equal([a, b, c, d]);
+});
 
 Then("only events at seq {int} and {int} should be applied", function (this: AngzarrWorld, a: number, b: number) {
   expect(appliedSequences(this)).to.deep.equal([a, b]);

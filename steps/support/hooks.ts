@@ -20,9 +20,7 @@ AfterAll({ timeout: 60_000 }, async function () {
   // angzarr-conformance lists the skips itself (from the logs below).
   if (skipped.length > 0 && !process.env.ANGZARR_CONFORMANCE_RUNNER) {
     const lines = skipped.map((s) => `  - ${s.scenario} (${s.where}): ${s.reason}`);
-    process.stdout.write(
-      `\nSkipped on the ${backendKind()} backend (${skipped.length}); not counted as passed:\n${lines.join("\n")}\n`,
-    );
+    process.stdout.write(`\nSkipped on the ${backendKind()} backend (${skipped.length}); not counted as passed:\n${lines.join("\n")}\n`);
   }
   await stopAuthCoordinator();
   await stopWorkerBackend();
@@ -31,7 +29,10 @@ AfterAll({ timeout: 60_000 }, async function () {
 Before(function (this: AngzarrWorld, { pickle, gherkinDocument }) {
   this.scenarioName = pickle.name;
   this.scenarioUri = pickle.uri;
-  const reason = skipReason(currentBackend(), pickle.tags.map((t) => t.name));
+  const reason = skipReason(
+    currentBackend(),
+    pickle.tags.map((t) => t.name),
+  );
   if (reason === undefined) return undefined;
   skipped.push({ scenario: pickle.name, where: gherkinDocument.uri ?? pickle.uri, reason });
   this.log(reason);

@@ -253,10 +253,7 @@ export class AngzarrWorld extends World {
   }
 
   /** Sends a command through the builder API and records the response or the error. */
-  async send(
-    command: SentCommand,
-    client?: sdk.CommandHandlerClient,
-  ): Promise<CommandResponse | undefined> {
+  async send(command: SentCommand, client?: sdk.CommandHandlerClient): Promise<CommandResponse | undefined> {
     this.lastCommand = command;
     this.lastResponse = undefined;
     this.lastError = undefined;
@@ -284,18 +281,9 @@ export class AngzarrWorld extends World {
   }
 
   /** Sends a raw Any as the command (for payloads no codec can build). */
-  async executeAny(
-    domain: string,
-    root: string,
-    any: Any,
-    sequence: number,
-  ): Promise<CommandResponse> {
+  async executeAny(domain: string, root: string, any: Any, sequence: number): Promise<CommandResponse> {
     const target = await this.commandClient();
-    return target
-      .command(domain, root)
-      .withCommandAny(any)
-      .withSequence(sequence)
-      .execute({ timeoutMs: CALL_TIMEOUT_MS });
+    return target.command(domain, root).withCommandAny(any).withSequence(sequence).execute({ timeoutMs: CALL_TIMEOUT_MS });
   }
 
   /** The sequence the aggregate will give its next event, read through a query. */
@@ -423,9 +411,7 @@ export class AngzarrWorld extends World {
   requireError(): ClientError {
     const err = this.lastError;
     if (err === undefined) {
-      throw new Error(
-        `expected the call to fail, but it succeeded: ${JSON.stringify(summarizeResponse(this.lastResponse ?? this.lastBook))}`,
-      );
+      throw new Error(`expected the call to fail, but it succeeded: ${JSON.stringify(summarizeResponse(this.lastResponse ?? this.lastBook))}`);
     }
     expect(isClientError(err), `expected a ClientError, got ${describeError(err)}`).to.equal(true);
     return err as ClientError;
@@ -477,6 +463,5 @@ export function pageTypeName(page: EventPage): string {
   if (page.payload?.$case !== "event") throw new Error(`page carries no inline event (${page.payload?.$case})`);
   return typeNameFromUrl(page.payload.value.typeUrl);
 }
-
 
 setWorldConstructor(AngzarrWorld);

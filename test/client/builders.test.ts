@@ -1,10 +1,6 @@
 import { after, describe, it } from "node:test";
 import { expect } from "chai";
-import {
-  CommandHandlerClient,
-  QueryClient,
-  SpeculativeClient,
-} from "../../src/client/index.js";
+import { CommandHandlerClient, QueryClient, SpeculativeClient } from "../../src/client/index.js";
 import { buildFactRequest } from "../../src/client/facts.js";
 import { speculateCommandRequest } from "../../src/client/speculative-client.js";
 import { typeUrl } from "../../src/core/any.js";
@@ -80,8 +76,12 @@ describe("CommandBuilder", () => {
   });
 
   it("build() names the missing part", () => {
-    expect(throwsWith(() => commands.command("", ROOT).withCommand(Cover, sampleCover()).build(), InvalidArgumentError).message).to.match(/domain is required/);
-    expect(throwsWith(() => commands.command("orders", "").withCommand(Cover, sampleCover()).build(), InvalidArgumentError).message).to.match(/root is required/);
+    expect(throwsWith(() => commands.command("", ROOT).withCommand(Cover, sampleCover()).build(), InvalidArgumentError).message).to.match(
+      /domain is required/,
+    );
+    expect(throwsWith(() => commands.command("orders", "").withCommand(Cover, sampleCover()).build(), InvalidArgumentError).message).to.match(
+      /root is required/,
+    );
     expect(throwsWith(() => commands.command("orders", ROOT).build(), InvalidArgumentError).message).to.match(/command is required/);
   });
 
@@ -218,7 +218,10 @@ describe("fact and speculation requests", () => {
       domain: "inventory",
       root: ROOT,
       externalId: "erp-7",
-      events: [{ type: Cover, message: sampleCover() }, { typeUrl: "type.googleapis.com/x.Y", value: Buffer.from([1]) }],
+      events: [
+        { type: Cover, message: sampleCover() },
+        { typeUrl: "type.googleapis.com/x.Y", value: Buffer.from([1]) },
+      ],
       correlationId: "c1",
       description: "nightly sync",
     });

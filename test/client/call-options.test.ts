@@ -205,7 +205,10 @@ describe("call options against the embedded coordinator", () => {
     it("commands carry the same metadata", async () => {
       const commands = CommandHandlerClient.connect(tap.address, { token: "tok", metadata: { "x-app": "shop" } });
       try {
-        await commands.commandNew("orders").withCommand(Cover, cover).execute({ metadata: { "x-request": "r" } });
+        await commands
+          .commandNew("orders")
+          .withCommand(Cover, cover)
+          .execute({ metadata: { "x-request": "r" } });
         const md = tap.callsOf("HandleCommand").at(-1)!.metadata;
         expect(md.get("authorization")).to.deep.equal(["Bearer tok"]);
         expect(md.get("x-app")).to.deep.equal(["shop"]);

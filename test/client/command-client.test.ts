@@ -1,14 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import { Channel, credentials } from "@grpc/grpc-js";
 import { expect } from "chai";
-import {
-  AggregateClient,
-  Client,
-  CommandHandlerClient,
-  DomainClient,
-  QueryClient,
-  SpeculativeClient,
-} from "../../src/client/index.js";
+import { AggregateClient, Client, CommandHandlerClient, DomainClient, QueryClient, SpeculativeClient } from "../../src/client/index.js";
 import { packAny, unpackAny } from "../../src/core/any.js";
 import { headerSequence, makeEventBook, makeEventPage } from "../../src/core/books.js";
 import { newRoot } from "../../src/core/uuid.js";
@@ -65,9 +58,7 @@ describe("CommandHandlerClient against the embedded coordinator", () => {
   });
 
   it("reports a rejection as GrpcError with the server's code", async () => {
-    const refused = commands
-      .commandNew("orders")
-      .withCommand(FailWith, { code: Status.FAILED_PRECONDITION, message: "order already shipped" });
+    const refused = commands.commandNew("orders").withCommand(FailWith, { code: Status.FAILED_PRECONDITION, message: "order already shipped" });
     const err = await rejectsWith(refused.execute(), GrpcError);
     expect(err.isPreconditionFailed()).to.equal(true);
     expect(err.isSequenceMismatch()).to.equal(false);
@@ -95,7 +86,11 @@ describe("CommandHandlerClient against the embedded coordinator", () => {
 
   it("injectFacts passes the coordinator's refusal through", async () => {
     const err = await rejectsWith(
-      commands.injectFacts({ events: makeEventBook({ domain: "inventory", root: newRoot() }, [makeEventPage(0, packAny(Cover, cover("x")))]), syncMode: 0, routeToHandler: false }),
+      commands.injectFacts({
+        events: makeEventBook({ domain: "inventory", root: newRoot() }, [makeEventPage(0, packAny(Cover, cover("x")))]),
+        syncMode: 0,
+        routeToHandler: false,
+      }),
       GrpcError,
     );
     expect(err.code).to.equal(Status.INVALID_ARGUMENT);
@@ -294,9 +289,6 @@ describe("SpeculativeClient", () => {
     await speculative.speculateSaga({ source: source(), syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} });
     expect(sagaTap.callsOf("ExecuteSpeculative")).to.have.length(1);
     await speculative.close();
-    await rejectsWith(
-      speculative.speculateSaga({ source: source(), syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }),
-      ConnectionError,
-    );
+    await rejectsWith(speculative.speculateSaga({ source: source(), syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }), ConnectionError);
   });
 });

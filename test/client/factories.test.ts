@@ -17,7 +17,11 @@ const FACTORIES: Array<[abstract new (...args: never[]) => BaseClient, (channel:
   [Client, (channel): Client[] => [Client.connect(ENDPOINT, { timeoutMs: 1000 }), Client.fromEnv(FROM_ENV), Client.fromChannel(channel)]],
   [
     CommandHandlerClient,
-    (channel): CommandHandlerClient[] => [CommandHandlerClient.connect(ENDPOINT), CommandHandlerClient.fromEnv(FROM_ENV), CommandHandlerClient.fromChannel(channel)],
+    (channel): CommandHandlerClient[] => [
+      CommandHandlerClient.connect(ENDPOINT),
+      CommandHandlerClient.fromEnv(FROM_ENV),
+      CommandHandlerClient.fromChannel(channel),
+    ],
   ],
   [QueryClient, (channel): QueryClient[] => [QueryClient.connect(ENDPOINT), QueryClient.fromEnv(FROM_ENV), QueryClient.fromChannel(channel)]],
   [

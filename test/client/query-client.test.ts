@@ -47,9 +47,13 @@ describe("QueryClient against the embedded coordinator", () => {
     coordinator = await startTestCoordinator();
     tap = await CoordinatorTap.start(coordinator.address);
     queries = QueryClient.connect(tap.address, { timeoutMs: 5000 });
-    await coordinator.seed(coverOf("orders", root), Array.from({ length: 10 }, (_, i) => event(i)), {
-      createdAt: (i) => ({ seconds: 1_700_000_000 + i * 60, nanos: 0 }),
-    });
+    await coordinator.seed(
+      coverOf("orders", root),
+      Array.from({ length: 10 }, (_, i) => event(i)),
+      {
+        createdAt: (i) => ({ seconds: 1_700_000_000 + i * 60, nanos: 0 }),
+      },
+    );
     await coordinator.seed(coverOf("orders", other), [event(0), event(1)], { correlationId: "corr-7" });
     await coordinator.seed(coverOf("orders", root, "branch"), [event(100)]);
   });

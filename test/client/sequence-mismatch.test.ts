@@ -64,7 +64,10 @@ describe("sequence mismatches against the embedded coordinator", () => {
 
   it("receives a ~30 KiB details trailer intact (grpc-js delivers up to Node's 64 KiB header limit)", async () => {
     const root = newRoot();
-    await coordinator.seed(coverOf("orders", root), Array.from({ length: 30 }, () => event(1000)));
+    await coordinator.seed(
+      coverOf("orders", root),
+      Array.from({ length: 30 }, () => event(1000)),
+    );
     sendWholeBook(root);
     try {
       const err = await rejectsWith(commands.command("orders", root).withCommand(Cover, cover("late")).execute(), GrpcError);
@@ -83,14 +86,14 @@ describe("sequence mismatches against the embedded coordinator", () => {
     // (grpc-js shares connections between channels unless told to use a local pool).
     await using own = CommandHandlerClient.connect(tap.address, { channelOptions: { "grpc.use_local_subchannel_pool": 1 } });
     const root = newRoot();
-    await coordinator.seed(coverOf("orders", root), Array.from({ length: 60 }, () => event(1000)));
+    await coordinator.seed(
+      coverOf("orders", root),
+      Array.from({ length: 60 }, () => event(1000)),
+    );
     sendWholeBook(root);
     try {
       const started = Date.now();
-      const err = await rejectsWith(
-        own.command("orders", root).withCommand(Cover, cover("late")).execute({ timeoutMs: 300 }),
-        GrpcError,
-      );
+      const err = await rejectsWith(own.command("orders", root).withCommand(Cover, cover("late")).execute({ timeoutMs: 300 }), GrpcError);
       expect(err.code).to.equal(Status.DEADLINE_EXCEEDED);
       expect(Date.now() - started).to.be.within(250, 2000);
     } finally {
@@ -162,7 +165,11 @@ describe("sequence mismatches against the embedded coordinator", () => {
   it("concurrent writers with retryOnSequenceMismatch all land, at distinct sequences", async () => {
     const root = newRoot();
     const writers = Array.from({ length: 8 }, (_, i) =>
-      commands.command("orders", root).withCommand(Cover, cover(`w${i}`)).retryOnSequenceMismatch(10).execute(),
+      commands
+        .command("orders", root)
+        .withCommand(Cover, cover(`w${i}`))
+        .retryOnSequenceMismatch(10)
+        .execute(),
     );
     const responses = await Promise.all(writers);
     const sequences = responses.map((r) => headerSequence(r.events!.pages[0]!.header)).sort((a, b) => a! - b!);

@@ -35,7 +35,23 @@ function makePki(dir: string): Pki {
   writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
   for (const who of ["server", "client"]) {
     ssl("req", ...key, "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=${who === "server" ? "localhost" : "client"}`);
-    ssl("x509", "-req", "-in", `${who}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${who}.crt`, "-days", "1", "-extfile", `${who}.ext`);
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      `${who}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${who}.crt`,
+      "-days",
+      "1",
+      "-extfile",
+      `${who}.ext`,
+    );
   }
   const read = (f: string) => readFileSync(join(dir, f));
   return {

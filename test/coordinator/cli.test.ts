@@ -87,7 +87,9 @@ describe("angzarr-coordinator CLI", () => {
     const first = run(env);
     const address = await listening(first);
     const line = first.stdout.join("").trim();
-    expect(line).to.equal(`angzarr-coordinator listening on ${address} (storage: sqlite, routes: orders=${business.address} (sidecar: every domain))`);
+    expect(line).to.equal(
+      `angzarr-coordinator listening on ${address} (storage: sqlite, routes: orders=${business.address} (sidecar: every domain))`,
+    );
     const commands = new CommandHandlerCoordinatorServiceClient(address, credentials.createInsecure());
     const res = await new Promise<CommandResponse>((resolve, reject) =>
       commands.handleCommand(command("orders", root, "AddMany", { payload: "2" }), new Metadata(), { deadline: Date.now() + 10_000 }, (e, r) =>

@@ -279,7 +279,11 @@ describe("HandleCommand validation", () => {
       }),
       "Invalid UUID: invalid length: expected 16 bytes, found 15",
     ],
-    ["bad edition", () => command("orders", root, "Add", { cover: { edition: { name: "Branch", divergences: [] } } }), "edition name must start with lowercase letter"],
+    [
+      "bad edition",
+      () => command("orders", root, "Add", { cover: { edition: { name: "Branch", divergences: [] } } }),
+      "edition name must start with lowercase letter",
+    ],
     [
       "long edition",
       () => command("orders", root, "Add", { cover: { edition: { name: "b".repeat(65), divergences: [] } } }),
@@ -434,10 +438,7 @@ describe("HandleCommand routing, retries and failures", () => {
     const h = await startHarness({ routes: { orders: `127.0.0.1:${port}` }, connectTimeoutMs: 200 });
     try {
       const err = await rejectionOf<CallError>(h.handle(command("orders", newRoot(), "Add")));
-      expect([err.code, err.details]).to.deep.equal([
-        Status.UNAVAILABLE,
-        `Cannot connect to 127.0.0.1:${port}: no connection within 200 ms`,
-      ]);
+      expect([err.code, err.details]).to.deep.equal([Status.UNAVAILABLE, `Cannot connect to 127.0.0.1:${port}: no connection within 200 ms`]);
     } finally {
       await h.close();
       for (const socket of sockets) socket.destroy();

@@ -182,7 +182,12 @@ describe("saga, process-manager and projector coordinator services", () => {
     it("Execute only logs a command the destination refuses (§10.1)", async () => {
       const item = sku();
       // Inventory refuses a reservation of 0 units (INVALID_ARGUMENT).
-      const response = await call(sagas, sagas.execute, { source: ordersBook(item, { quantity: 0 }), syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} });
+      const response = await call(sagas, sagas.execute, {
+        source: ordersBook(item, { quantity: 0 }),
+        syncMode: 0,
+        cascadeErrorMode: 0,
+        destinationSequences: {},
+      });
       expect(response.commands).to.deep.equal([]);
       expect((await read("inventory", stock(item).root)).pages).to.deep.equal([]);
     });
@@ -193,10 +198,19 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "SagaHandleRequest requires source events"]);
       err = await callError(sagas, sagas.executeSpeculative, { request: undefined });
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "SpeculateSagaRequest requires request"]);
-      let sdkErr = await rejectsWith(speculative.speculateSaga({ source: undefined, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }), ClientError);
-      expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([Status.INVALID_ARGUMENT, "SagaHandleRequest requires source events"]);
+      let sdkErr = await rejectsWith(
+        speculative.speculateSaga({ source: undefined, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }),
+        ClientError,
+      );
+      expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([
+        Status.INVALID_ARGUMENT,
+        "SagaHandleRequest requires source events",
+      ]);
       const inventoryBook = { ...source, cover: { ...source.cover!, domain: "inventory" } };
-      sdkErr = await rejectsWith(speculative.speculateSaga({ source: inventoryBook, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }), ClientError);
+      sdkErr = await rejectsWith(
+        speculative.speculateSaga({ source: inventoryBook, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} }),
+        ClientError,
+      );
       expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([Status.NOT_FOUND, "No saga registered for domain: inventory"]);
       err = await callError(sagas, sagas.execute, { source: inventoryBook, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} });
       expect([err.code, err.details]).to.deep.equal([Status.NOT_FOUND, "No saga registered for domain: inventory"]);
@@ -256,7 +270,9 @@ describe("saga, process-manager and projector coordinator services", () => {
       expect((await read("inventory", stock(item).root)).pages).to.deep.equal([]);
       // §18.3: not refused by the coordinator (sent raw: the SDK's SpeculativeClient refuses it
       // before sending); the SDK's router skips an uncorrelated trigger.
-      const uncorrelated = await call(pms, pms.handleSpeculative, { request: { trigger: ordersBook(item), processState: undefined, destinationSequences: {} } });
+      const uncorrelated = await call(pms, pms.handleSpeculative, {
+        request: { trigger: ordersBook(item), processState: undefined, destinationSequences: {} },
+      });
       expect([uncorrelated.processEvents, uncorrelated.commands]).to.deep.equal([undefined, []]);
     });
 
@@ -271,8 +287,14 @@ describe("saga, process-manager and projector coordinator services", () => {
       ]);
       err = await callError(pms, pms.handleSpeculative, { request: undefined });
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "SpeculatePmRequest requires request"]);
-      const sdkErr = await rejectsWith(speculative.speculateProcessManager({ trigger: undefined, processState: undefined, destinationSequences: {} }), ClientError);
-      expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([Status.INVALID_ARGUMENT, "ProcessManagerHandleRequest requires trigger"]);
+      const sdkErr = await rejectsWith(
+        speculative.speculateProcessManager({ trigger: undefined, processState: undefined, destinationSequences: {} }),
+        ClientError,
+      );
+      expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([
+        Status.INVALID_ARGUMENT,
+        "ProcessManagerHandleRequest requires trigger",
+      ]);
       const foreign = ordersBook(sku(), { correlationId: "flow-1" });
       foreign.cover = { ...foreign.cover!, domain: "inventory" };
       err = await callError(pms, pms.handle, { trigger: foreign, syncMode: 0, cascadeErrorMode: 0 });
@@ -310,7 +332,10 @@ describe("saga, process-manager and projector coordinator services", () => {
       err = await callError(projectors, projectors.handle, { pages: [], nextSequence: 0 });
       expect([err.code, err.details]).to.deep.equal([Status.INVALID_ARGUMENT, "EventBook must have a cover"]);
       const sdkErr = await rejectsWith(speculative.speculateProjector(eventBook({ domain: "inventory", root: randomUUID() }, [])), ClientError);
-      expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([Status.NOT_FOUND, "No projector registered for domain: inventory"]);
+      expect([sdkErr.code, (sdkErr as { details?: string }).details]).to.deep.equal([
+        Status.NOT_FOUND,
+        "No projector registered for domain: inventory",
+      ]);
     });
   });
 

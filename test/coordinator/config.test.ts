@@ -81,19 +81,22 @@ describe("loadConfigFromEnv", () => {
       expect(config.sagas).to.have.length(1);
       writeFileSync(file, JSON.stringify({ sagas: [{ name: "s" }] }));
       expect(configError(() => loadConfigFromEnv({ ANGZARR_ROUTES_FILE: file }))).to.contain('"sagas" must be an array');
-      expect(configError(() => loadConfigFromEnv({}, [`--routes=${join(dir, "missing.json")}`]))).to.match(
-        /^--routes: cannot read routes file/,
-      );
+      expect(configError(() => loadConfigFromEnv({}, [`--routes=${join(dir, "missing.json")}`]))).to.match(/^--routes: cannot read routes file/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("lets flags override environment variables", () => {
-    const config = loadConfigFromEnv(
-      { ANGZARR__TRANSPORT__TCP__PORT: "1", ANGZARR__STORAGE__TYPE: "postgres" },
-      ["--port", "0", "--storage=memory", "--log-level", "warn", "--auth-tokens", "a,b"],
-    );
+    const config = loadConfigFromEnv({ ANGZARR__TRANSPORT__TCP__PORT: "1", ANGZARR__STORAGE__TYPE: "postgres" }, [
+      "--port",
+      "0",
+      "--storage=memory",
+      "--log-level",
+      "warn",
+      "--auth-tokens",
+      "a,b",
+    ]);
     expect(config).to.deep.include({ port: 0, storage: { type: "memory" }, logLevel: "warn", auth: { tokens: ["a", "b"] } });
   });
 
@@ -158,7 +161,12 @@ describe("validateConfig (programmatic configuration)", () => {
     );
     expect(
       configError(() =>
-        validateConfig({ sagas: [{ name: "s", address: "h:1", sourceDomain: "a" }, { name: "s", address: "h:1", sourceDomain: "a" }] }),
+        validateConfig({
+          sagas: [
+            { name: "s", address: "h:1", sourceDomain: "a" },
+            { name: "s", address: "h:1", sourceDomain: "a" },
+          ],
+        }),
       ),
     ).to.contain('sagas[1].name: duplicate name "s"');
     expect(configError(() => validateConfig({ storage: { type: "redis" } as never }))).to.contain('unknown storage type "redis"');
@@ -181,7 +189,9 @@ describe("retry policy", () => {
     expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 3, aggregate at 2"))).to.equal(true);
     // A command behind the aggregate fails the same way every time: answered at once.
     expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 1, aggregate at 2"))).to.equal(false);
-    expect(isRetryable(FAITHFUL_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 1, aggregate at 2"))).to.equal(true);
+    expect(isRetryable(FAITHFUL_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence mismatch: command expects 1, aggregate at 2"))).to.equal(
+      true,
+    );
     expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "Sequence conflict: expected 3, got 1"))).to.equal(true);
     expect(isRetryable(FAST_RETRY, new RpcError(Status.FAILED_PRECONDITION, "rejected"))).to.equal(false);
     expect(isRetryable(FAST_RETRY, new RpcError(Status.ABORTED, "Sequence mismatch: x"))).to.equal(false);
@@ -261,6 +271,8 @@ describe("process-manager routes", () => {
     expect(configError(() => validateConfig({ processManagers: [{ ...pm, sourceDomains: [] }] }))).to.contain(
       "processManagers[0].sourceDomains: must name at least one domain",
     );
-    expect(configError(() => validateConfig({ processManagers: [{ ...pm, pmDomain: "" }] }))).to.contain("processManagers[0].pmDomain: invalid domain");
+    expect(configError(() => validateConfig({ processManagers: [{ ...pm, pmDomain: "" }] }))).to.contain(
+      "processManagers[0].pmDomain: invalid domain",
+    );
   });
 });

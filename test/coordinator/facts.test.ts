@@ -146,7 +146,11 @@ describe("HandleSyncSpeculative", () => {
     await business.stop();
   });
 
-  const speculate = (root: string, type: string, point?: { $case: "asOfSequence"; value: number } | { $case: "asOfTime"; value: { seconds: number; nanos: number } }) => ({
+  const speculate = (
+    root: string,
+    type: string,
+    point?: { $case: "asOfSequence"; value: number } | { $case: "asOfTime"; value: { seconds: number; nanos: number } },
+  ) => ({
     command: command("orders", root, type).command,
     pointInTime: point && { pointInTime: point },
   });

@@ -18,7 +18,11 @@ describe("EventPage.no_commit set by a handler without a cascade", () => {
   before(async () => {
     business = await startBusiness({
       handle(cmd) {
-        const page: EventPage = { header: sequenceHeader(cmd.events!.nextSequence), payload: { $case: "event", value: any("Flagged") }, noCommit: true };
+        const page: EventPage = {
+          header: sequenceHeader(cmd.events!.nextSequence),
+          payload: { $case: "event", value: any("Flagged") },
+          noCommit: true,
+        };
         return { result: { $case: "events", value: { cover: cmd.events!.cover, pages: [page], nextSequence: 0 } } };
       },
     });

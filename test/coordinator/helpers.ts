@@ -90,11 +90,7 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): handleUnaryCall<
       .then(
         (res) => callback(null, res),
         (err) =>
-          callback(
-            err instanceof Reject
-              ? { code: err.code, details: err.message }
-              : { code: Status.INTERNAL, details: (err as Error).message },
-          ),
+          callback(err instanceof Reject ? { code: err.code, details: err.message } : { code: Status.INTERNAL, details: (err as Error).message }),
       );
   };
 }
@@ -367,9 +363,7 @@ export interface Harness {
 
 const DEADLINE_MS = 10_000;
 
-function promisify<Req, Res>(
-  fn: (req: Req, md: Metadata, opts: { deadline: number }, cb: (e: ServiceError | null, r: Res) => void) => unknown,
-) {
+function promisify<Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: number }, cb: (e: ServiceError | null, r: Res) => void) => unknown) {
   return (req: Req, metadata = new Metadata()) =>
     new Promise<Res>((resolve, reject) =>
       fn(req, metadata, { deadline: Date.now() + DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))),

@@ -34,7 +34,11 @@ async function append(store: EventStore, key: AggregateKey, from: number, count:
 }
 
 async function snapshot(store: EventStore, key: AggregateKey, sequence: number, state: number): Promise<void> {
-  const data = Snapshot.encode({ sequence, state: { typeUrl: "type.googleapis.com/test.State", value: Buffer.from([state]) }, retention: 0 }).finish();
+  const data = Snapshot.encode({
+    sequence,
+    state: { typeUrl: "type.googleapis.com/test.State", value: Buffer.from([state]) },
+    retention: 0,
+  }).finish();
   await store.putSnapshot(key, { sequence, data, retention: 0 });
 }
 

@@ -20,8 +20,19 @@ const OTHER_TRAILERS = 600;
 
 function book(skuBytes: number, snapshotBytes = 0): EventBook {
   return {
-    cover: { domain: "orders", root: uuidToProto("0f0e0d0c-0b0a-4908-8706-050403020100"), correlationId: "", edition: { name: "angzarr", divergences: [] } },
-    snapshot: snapshotBytes ? { sequence: 0, state: packAny(OrderState, { customerId: "c".repeat(snapshotBytes), itemCount: 0, shipped: false, eventCount: 1 }), retention: 0 } : undefined,
+    cover: {
+      domain: "orders",
+      root: uuidToProto("0f0e0d0c-0b0a-4908-8706-050403020100"),
+      correlationId: "",
+      edition: { name: "angzarr", divergences: [] },
+    },
+    snapshot: snapshotBytes
+      ? {
+          sequence: 0,
+          state: packAny(OrderState, { customerId: "c".repeat(snapshotBytes), itemCount: 0, shipped: false, eventCount: 1 }),
+          retention: 0,
+        }
+      : undefined,
     pages: [makeEventPage(1, packAny(ItemAdded, { sku: "s".repeat(skuBytes), quantity: 1 }))],
     nextSequence: 2,
   };

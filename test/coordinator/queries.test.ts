@@ -185,7 +185,11 @@ describe("EventQueryService validation", () => {
     ["no cover", {}, "Query must have a cover with domain/root or correlation_id"],
     ["empty domain", query("", root), "domain name cannot be empty"],
     ["no root", { cover: { domain: "orders", correlationId: "" } }, "Query must have a root UUID or correlation_id"],
-    ["short root", { cover: { domain: "orders", correlationId: "", root: { value: Buffer.alloc(4) } } }, "Invalid UUID: invalid length: expected 16 bytes, found 4"],
+    [
+      "short root",
+      { cover: { domain: "orders", correlationId: "", root: { value: Buffer.alloc(4) } } },
+      "Invalid UUID: invalid length: expected 16 bytes, found 4",
+    ],
     ["bad edition", query("orders", root, {}, { edition: { name: "9x", divergences: [] } }), "edition name must start with lowercase letter"],
     ["bad correlation", { cover: { domain: "", correlationId: "a:b" } }, "correlation_id contains invalid characters (allowed: a-zA-Z0-9_-)"],
   ];

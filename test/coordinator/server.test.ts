@@ -5,12 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
-import {
-  HealthCheckRequest,
-  HealthCheckResponse,
-  HealthService,
-  ServingStatus,
-} from "../../src/server/health.js";
+import { HealthCheckRequest, HealthCheckResponse, HealthService, ServingStatus } from "../../src/server/health.js";
 import { startCoordinator, silentLogger } from "../../src/coordinator/index.js";
 import {
   command,
@@ -51,7 +46,7 @@ describe("health", () => {
 
   it('reports SERVING for "" (even with authentication on) and NOT_FOUND for other names', async () => {
     expect(await healthCheck(h.coordinator.address, "")).to.equal(ServingStatus.SERVING);
-    const err = (await rejectionOf<CallError>(healthCheck(h.coordinator.address, "angzarr.CommandHandlerCoordinatorService")));
+    const err = await rejectionOf<CallError>(healthCheck(h.coordinator.address, "angzarr.CommandHandlerCoordinatorService"));
     expect(err.code).to.equal(Status.NOT_FOUND);
   });
 
@@ -168,7 +163,11 @@ describe("lifecycle", () => {
         return {
           result: {
             $case: "events",
-            value: { cover: cmd.events!.cover, pages: [{ header: { sequenceType: { $case: "sequence", value: 0 } }, noCommit: false }], nextSequence: 0 },
+            value: {
+              cover: cmd.events!.cover,
+              pages: [{ header: { sequenceType: { $case: "sequence", value: 0 } }, noCommit: false }],
+              nextSequence: 0,
+            },
           },
         };
       },

@@ -51,7 +51,12 @@ for (const [name, config] of configs) {
             ],
           });
           expect(first).to.deep.equal({ kind: "appended" });
-          const again = await store.append({ key, correlationId: "", externalId: text, events: [{ sequence: 3, createdAt: "2024-01-15T10:30:02Z", data }] });
+          const again = await store.append({
+            key,
+            correlationId: "",
+            externalId: text,
+            events: [{ sequence: 3, createdAt: "2024-01-15T10:30:02Z", data }],
+          });
           expect(again).to.deep.equal({ kind: "duplicate", firstSequence: 0, lastSequence: 2 });
           const stale = store.append({ key, correlationId: text, events: [{ sequence: 2, createdAt: "2024-01-15T10:30:02Z", data }] });
           const err = await rejectsWith(stale, SequenceConflictError);

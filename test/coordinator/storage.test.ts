@@ -164,9 +164,7 @@ function contract(backend: Backend): void {
     const badTime = store.append({ key, correlationId: "", events: [ev(0), ev(1, [], "yesterday")] });
     expect(await rejectionOf(badTime)).to.be.instanceOf(RangeError);
     expect(await rejectionOf(store.readUntilTime(key, "2024-01-15"))).to.be.instanceOf(RangeError);
-    expect(await rejectionOf(store.putSnapshot(key, { sequence: -2, data: new Uint8Array(), retention: 0 }))).to.be.instanceOf(
-      RangeError,
-    );
+    expect(await rejectionOf(store.putSnapshot(key, { sequence: -2, data: new Uint8Array(), retention: 0 }))).to.be.instanceOf(RangeError);
     expect(await store.read(key)).to.deep.equal([]);
   });
 
@@ -204,9 +202,7 @@ function contract(backend: Backend): void {
   it("lets exactly one of many concurrent appends at the same sequence win", async () => {
     const key = freshKey();
     await store.append({ key, correlationId: "", events: [ev(0)] });
-    const contenders = Array.from({ length: 25 }, (_, i) =>
-      store.append({ key, correlationId: `c-${i}`, events: [ev(1, [i]), ev(2, [i])] }),
-    );
+    const contenders = Array.from({ length: 25 }, (_, i) => store.append({ key, correlationId: `c-${i}`, events: [ev(1, [i]), ev(2, [i])] }));
     const outcomes = await Promise.allSettled(contenders);
     const winners = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [i] : []));
     expect(winners).to.have.length(1);
@@ -230,9 +226,7 @@ function contract(backend: Backend): void {
       Array.from({ length: 15 }, () => store.append({ key, correlationId: "", externalId: "once", events: [ev(0), ev(1)] })),
     );
     expect(outcomes.filter((o) => o.kind === "appended")).to.have.length(1);
-    expect(outcomes.filter((o) => o.kind === "duplicate")).to.deep.equal(
-      Array(14).fill({ kind: "duplicate", firstSequence: 0, lastSequence: 1 }),
-    );
+    expect(outcomes.filter((o) => o.kind === "duplicate")).to.deep.equal(Array(14).fill({ kind: "duplicate", firstSequence: 0, lastSequence: 1 }));
     expect(sequences(await store.read(key))).to.deep.equal([0, 1]);
   });
 
@@ -333,19 +327,40 @@ function contract(backend: Backend): void {
     await snap(10, 2);
     await snap(2, 2);
     // A write prunes lower transient snapshots only: transient 10 survives both writes.
-    expect(await listed()).to.deep.equal([[2, 2], [10, 2]]);
+    expect(await listed()).to.deep.equal([
+      [2, 2],
+      [10, 2],
+    ]);
     await snap(3, 0);
-    expect(await listed()).to.deep.equal([[3, 0], [10, 2]]);
+    expect(await listed()).to.deep.equal([
+      [3, 0],
+      [10, 2],
+    ]);
     await snap(4, 1);
     await snap(5, 2);
-    expect(await listed()).to.deep.equal([[3, 0], [4, 1], [5, 2], [10, 2]]);
+    expect(await listed()).to.deep.equal([
+      [3, 0],
+      [4, 1],
+      [5, 2],
+      [10, 2],
+    ]);
     await snap(6, 0);
-    expect(await listed()).to.deep.equal([[3, 0], [4, 1], [6, 0], [10, 2]]);
+    expect(await listed()).to.deep.equal([
+      [3, 0],
+      [4, 1],
+      [6, 0],
+      [10, 2],
+    ]);
     expect(await store.latestSnapshot(key)).to.deep.equal({ sequence: 10, retention: 2, data: new Uint8Array([10]) });
     // Same sequence overwrites in place.
     await snap(10, 1, [7, 7]);
     expect(await store.latestSnapshot(key)).to.deep.equal({ sequence: 10, retention: 1, data: new Uint8Array([7, 7]) });
-    expect(await listed()).to.deep.equal([[3, 0], [4, 1], [6, 0], [10, 1]]);
+    expect(await listed()).to.deep.equal([
+      [3, 0],
+      [4, 1],
+      [6, 0],
+      [10, 1],
+    ]);
     expect(await store.latestSnapshot({ ...key, edition: "v2" })).to.equal(undefined);
   });
 
@@ -374,11 +389,7 @@ function contract(backend: Backend): void {
 }
 
 /** What backends that persist data (a file, a database) must add. */
-function persistentContract(
-  backend: Backend,
-  isolated: NonNullable<Backend["isolated"]>,
-  main: () => EventStore,
-): void {
+function persistentContract(backend: Backend, isolated: NonNullable<Backend["isolated"]>, main: () => EventStore): void {
   it("keeps its data when closed and opened again", async () => {
     const { config, holds } = isolated();
     const key = freshKey();
@@ -397,10 +408,7 @@ function persistentContract(
     const again = await openEventStore(config);
     try {
       expect(await again.read(key)).to.deep.equal(written);
-      expect(written.map((e) => e.createdAt)).to.deep.equal([
-        "2024-01-15T10:30:00.000000000Z",
-        "2024-01-15T09:30:00.500000000Z",
-      ]);
+      expect(written.map((e) => e.createdAt)).to.deep.equal(["2024-01-15T10:30:00.000000000Z", "2024-01-15T09:30:00.500000000Z"]);
       expect(await again.latestSnapshot(key)).to.deep.equal({ sequence: 0, retention: 1, data: new Uint8Array([1]) });
       expect(await again.append({ key, correlationId: "", externalId: "e", events: [ev(4)] })).to.deep.equal({
         kind: "duplicate",

@@ -6,8 +6,7 @@ const schedule: BackoffSchedule = { maxAttempts: 4, initialDelayMs: 10, maxDelay
 /** A random source that always answers `value`. */
 const always = (value: number) => () => value;
 /** The delays after attempts 1..n. */
-const delays = (s: BackoffSchedule, n: number, random: () => number) =>
-  Array.from({ length: n }, (_, i) => backoffDelayMs(s, i + 1, random));
+const delays = (s: BackoffSchedule, n: number, random: () => number) => Array.from({ length: n }, (_, i) => backoffDelayMs(s, i + 1, random));
 
 describe("backoff schedule", () => {
   it("multiplies the delay after every attempt and caps it before jitter", () => {

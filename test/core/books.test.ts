@@ -56,7 +56,12 @@ describe("pages and headers", () => {
   it("builds event and command pages and reads their payloads back", () => {
     const any = packAny(NoOp, noop(1));
     const event = makeEventPage(3, any, { seconds: 5, nanos: 6 });
-    expect(event).to.deep.equal({ header: sequenceHeader(3), createdAt: { seconds: 5, nanos: 6 }, payload: { $case: "event", value: any }, noCommit: false });
+    expect(event).to.deep.equal({
+      header: sequenceHeader(3),
+      createdAt: { seconds: 5, nanos: 6 },
+      payload: { $case: "event", value: any },
+      noCommit: false,
+    });
     expect(pageEvent(event)).to.equal(any);
     expect(makeEventPage(0, any).createdAt).to.not.equal(undefined);
     const command = makeCommandPage(2, any);
@@ -66,7 +71,10 @@ describe("pages and headers", () => {
     const book = commandBook({ domain: "cart", root: ROOT }, any, { sequence: 2 });
     expect(book.pages).to.deep.equal([command]);
     expect(coverRoot(book.cover)).to.equal(ROOT);
-    const external = { ...event, payload: { $case: "external" as const, value: { storageType: 0, uri: "s3://x", contentHash: Buffer.alloc(0), originalSize: 1 } } };
+    const external = {
+      ...event,
+      payload: { $case: "external" as const, value: { storageType: 0, uri: "s3://x", contentHash: Buffer.alloc(0), originalSize: 1 } },
+    };
     expect(pageEvent(external)).to.equal(undefined);
   });
 });
@@ -96,7 +104,10 @@ describe("nextSequence", () => {
   });
 
   it("ignores deferred pages", () => {
-    const deferred: EventPage = { ...pages(0)[0]!, header: { sequenceType: { $case: "externalDeferred", value: { externalId: "e", description: "" } } } };
+    const deferred: EventPage = {
+      ...pages(0)[0]!,
+      header: { sequenceType: { $case: "externalDeferred", value: { externalId: "e", description: "" } } },
+    };
     expect(nextSequence(book([...pages(3), deferred]))).to.equal(4);
   });
 

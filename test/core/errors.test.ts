@@ -1,13 +1,6 @@
 import { describe, it } from "node:test";
 import { inspect } from "node:util";
-import {
-  credentials,
-  Metadata,
-  Server,
-  ServerCredentials,
-  makeGenericClientConstructor,
-  type ServiceError,
-} from "@grpc/grpc-js";
+import { credentials, Metadata, Server, ServerCredentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
 import { expect } from "chai";
 import {
   ClientError,
@@ -200,13 +193,16 @@ describe("currentState from a real trailer", () => {
       responseDeserialize: (b: Buffer) => b,
     };
     const server = new Server();
-    server.addService({ call: method }, {
-      call: (_call: unknown, callback: (err: Partial<ServiceError>) => void) => {
-        const trailer = new Metadata();
-        trailer.set("grpc-status-details-bin", Buffer.from(EventBook.encode(book).finish()));
-        callback({ code: Status.FAILED_PRECONDITION, details: "Sequence mismatch: command expects 0, aggregate at 2", metadata: trailer });
+    server.addService(
+      { call: method },
+      {
+        call: (_call: unknown, callback: (err: Partial<ServiceError>) => void) => {
+          const trailer = new Metadata();
+          trailer.set("grpc-status-details-bin", Buffer.from(EventBook.encode(book).finish()));
+          callback({ code: Status.FAILED_PRECONDITION, details: "Sequence mismatch: command expects 0, aggregate at 2", metadata: trailer });
+        },
       },
-    });
+    );
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
     );

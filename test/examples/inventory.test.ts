@@ -17,6 +17,8 @@ describe("examples/inventory (router style)", () => {
   });
 
   it("refuses an empty reservation", async () => {
-    await testAggregate(inventory).when(event(ReserveStock, { orderId: "o", sku: "sku-1", quantity: 0 })).expectRejection(Status.INVALID_ARGUMENT, "quantity must be positive");
+    await testAggregate(inventory)
+      .when(event(ReserveStock, { orderId: "o", sku: "sku-1", quantity: 0 }))
+      .expectRejection(Status.INVALID_ARGUMENT, "quantity must be positive");
   });
 });

@@ -105,14 +105,20 @@ describe("examples/orders: the fulfillment process manager (real gRPC)", () => {
     const c = clients(server.address);
     try {
       const correlationId = uuidFor("flow-1");
-      const ordered = eventBook(makeCover({ domain: "orders", root: uuidFor("order-1"), correlationId }), [event(ItemAdded, { sku: "a", quantity: 2 })]);
+      const ordered = eventBook(makeCover({ domain: "orders", root: uuidFor("order-1"), correlationId }), [
+        event(ItemAdded, { sku: "a", quantity: 2 }),
+      ]);
       const first = await call(c.processManagers, c.processManagers.handle, { trigger: ordered, processState: undefined, destinationSequences: {} });
       expect(types(first.processEvents!)).to.deep.equal([ItemAdded.$type]);
       expect(first.commands).to.deep.equal([]);
       const reserved = eventBook(makeCover({ domain: "inventory", root: uuidFor("stock-a"), correlationId }), [
         event(StockReserved, { orderId: "order-1", sku: "a", quantity: 2 }),
       ]);
-      const second = await call(c.processManagers, c.processManagers.handle, { trigger: reserved, processState: first.processEvents, destinationSequences: {} });
+      const second = await call(c.processManagers, c.processManagers.handle, {
+        trigger: reserved,
+        processState: first.processEvents,
+        destinationSequences: {},
+      });
       expect(types(second.processEvents!)).to.deep.equal([StockReserved.$type]);
       expect(headerSequence(second.processEvents!.pages[0]!.header)).to.equal(1);
     } finally {

@@ -16,7 +16,10 @@ describe("examples/player", () => {
   });
 
   it("refuses to register a player twice", async () => {
-    await testAggregate(PlayerAggregate).given(registered).when(event(RegisterPlayer, { username: "alice", email: "" })).expectRejection(Status.FAILED_PRECONDITION, "already registered");
+    await testAggregate(PlayerAggregate)
+      .given(registered)
+      .when(event(RegisterPlayer, { username: "alice", email: "" }))
+      .expectRejection(Status.FAILED_PRECONDITION, "already registered");
   });
 
   it("deposits funds and reports the new balance", async () => {
@@ -30,11 +33,16 @@ describe("examples/player", () => {
   });
 
   it("refuses deposits of zero", async () => {
-    await testAggregate(PlayerAggregate).given(registered).when(event(DepositFunds, { amount: 0 })).expectRejection(Status.INVALID_ARGUMENT, "must be positive");
+    await testAggregate(PlayerAggregate)
+      .given(registered)
+      .when(event(DepositFunds, { amount: 0 }))
+      .expectRejection(Status.INVALID_ARGUMENT, "must be positive");
   });
 
   it("refuses deposits to an unregistered player", async () => {
-    await testAggregate(PlayerAggregate).when(event(DepositFunds, { amount: 5 })).expectRejection(Status.FAILED_PRECONDITION, "not registered");
+    await testAggregate(PlayerAggregate)
+      .when(event(DepositFunds, { amount: 5 }))
+      .expectRejection(Status.FAILED_PRECONDITION, "not registered");
   });
 
   it("continues from a snapshot", async () => {

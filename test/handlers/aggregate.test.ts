@@ -71,7 +71,9 @@ describe("Aggregate dispatch", () => {
   });
 
   it("refuses an unknown command type with INVALID_ARGUMENT naming the type", async () => {
-    const err = await orders.handle(contextualCommand(undefined, commandBook(cover, event(ReserveStock, { orderId: "", sku: "x", quantity: 1 })))).catch((e: unknown) => e);
+    const err = await orders
+      .handle(contextualCommand(undefined, commandBook(cover, event(ReserveStock, { orderId: "", sku: "x", quantity: 1 }))))
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(DispatchError);
     expect(statusFromError(err)).to.include({ code: Status.INVALID_ARGUMENT });
     expect((err as Error).message).to.contain("examples.inventory.ReserveStock");
@@ -85,7 +87,9 @@ describe("Aggregate dispatch", () => {
 
   it("maps CommandRejectedError to its status and message", async () => {
     const prior = eventBook(cover, [created]);
-    const err = await orders.handle(contextualCommand(prior, commandBook(cover, event(CreateOrder, { customerId: "c-2" }), { sequence: 1 }))).catch((e: unknown) => e);
+    const err = await orders
+      .handle(contextualCommand(prior, commandBook(cover, event(CreateOrder, { customerId: "c-2" }), { sequence: 1 })))
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CommandRejectedError);
     expect(statusFromError(err)).to.deep.equal({ code: Status.FAILED_PRECONDITION, details: "order already exists", ref: undefined });
   });
@@ -115,7 +119,10 @@ describe("Aggregate dispatch", () => {
 describe("Aggregate state", () => {
   it("rebuilds from the snapshot and skips pages it covers", () => {
     const snapshot = snapshotOf(OrderState, OrderState.create({ customerId: "snap", itemCount: 10, eventCount: 5 }), 4);
-    const book = eventBook(cover, [event(ItemAdded, { sku: "old", quantity: 100 }), event(ItemAdded, { sku: "b", quantity: 2 })], { startSequence: 4, snapshot });
+    const book = eventBook(cover, [event(ItemAdded, { sku: "old", quantity: 100 }), event(ItemAdded, { sku: "b", quantity: 2 })], {
+      startSequence: 4,
+      snapshot,
+    });
     const state = orders.rebuildState(book);
     expect(state).to.include({ customerId: "snap", itemCount: 12, eventCount: 6 });
   });
@@ -171,7 +178,9 @@ describe("Aggregate state", () => {
         return created;
       }
     }
-    const state = aggregateHandler(ByHand).rebuildState(eventBook(makeCover({ domain: "byhand", root: uuidFor("b") }), [created, event(ItemAdded, { sku: "", quantity: 0 })]));
+    const state = aggregateHandler(ByHand).rebuildState(
+      eventBook(makeCover({ domain: "byhand", root: uuidFor("b") }), [created, event(ItemAdded, { sku: "", quantity: 0 })]),
+    );
     expect(state).to.deep.equal(["examples.orders.OrderCreated", "examples.orders.ItemAdded"]);
   });
 
@@ -197,7 +206,9 @@ describe("Aggregate state", () => {
       }
     }
     const prior = eventBook(makeCover({ domain: "derived", root: uuidFor("d") }), [created]);
-    const book = eventsOf(await aggregateHandler(Derived).handle(contextualCommand(prior, commandBook(prior.cover!, event(AddItem, { sku: "", quantity: 1 })))));
+    const book = eventsOf(
+      await aggregateHandler(Derived).handle(contextualCommand(prior, commandBook(prior.cover!, event(AddItem, { sku: "", quantity: 1 })))),
+    );
     expect(unpackAny(ItemAdded, pageEvent(book.pages[0]!))?.sku).to.equal("c-1");
   });
 });
@@ -231,7 +242,8 @@ describe("Aggregate snapshots", () => {
     const handler = aggregateHandler(Every);
     const c = makeCover({ domain: "every", root: uuidFor("e") });
     const item = event(ItemAdded, { sku: "a", quantity: 1 });
-    const at = async (n: number) => eventsOf(await handler.handle(contextualCommand(eventBook(c, Array(n).fill(item)), commandBook(c, event(AddItem, { sku: "a", quantity: 1 })))));
+    const at = async (n: number) =>
+      eventsOf(await handler.handle(contextualCommand(eventBook(c, Array(n).fill(item)), commandBook(c, event(AddItem, { sku: "a", quantity: 1 })))));
     expect((await at(0)).snapshot).to.equal(undefined);
     expect((await at(1)).snapshot).to.equal(undefined);
     const third = await at(2);
@@ -284,7 +296,10 @@ describe("Aggregate facts and replay", () => {
       @applies(ItemAdded)
       a() {}
     }
-    const book = await aggregateHandler(FactAware).handleFact({ facts: eventBook(cover, [event(ItemAdded, { sku: "f", quantity: 2 })]), priorEvents: undefined });
+    const book = await aggregateHandler(FactAware).handleFact({
+      facts: eventBook(cover, [event(ItemAdded, { sku: "f", quantity: 2 })]),
+      priorEvents: undefined,
+    });
     expect(typesOf(book)).to.deep.equal([ItemAdded.$type, CheckpointTaken.$type]);
     expect(unpackAny(ItemAdded, pageEvent(book.pages[0]!))?.quantity).to.equal(20);
   });
@@ -311,7 +326,9 @@ describe("Aggregate facts and replay", () => {
         return n + 1;
       }
     }
-    const err = await aggregateHandler(Plain).replay({ baseSnapshot: undefined, events: [] }).catch((e: unknown) => e);
+    const err = await aggregateHandler(Plain)
+      .replay({ baseSnapshot: undefined, events: [] })
+      .catch((e: unknown) => e);
     expect(statusFromError(err).code).to.equal(Status.UNIMPLEMENTED);
   });
 });
@@ -341,7 +358,10 @@ describe("Aggregate rejections", () => {
 
   function notification(commandType: Any, prefix: string): Any {
     const rejectedCommand = commandBook(makeCover({ domain: "inventory", root: uuidFor("sku") }), commandType);
-    const payload = { ...packAny(RejectionNotification, { rejectedCommand, rejectionReason: "out of stock" }), typeUrl: `${prefix}angzarr.RejectionNotification` };
+    const payload = {
+      ...packAny(RejectionNotification, { rejectedCommand, rejectionReason: "out of stock" }),
+      typeUrl: `${prefix}angzarr.RejectionNotification`,
+    };
     return { ...packAny(Notification, { cover, payload, sentAt: undefined, metadata: {} }), typeUrl: `${prefix}angzarr.Notification` };
   }
 
@@ -484,16 +504,26 @@ describe("Aggregate definition errors", () => {
       }
     }
     const c = makeCover({ domain: "async", root: uuidFor("a") });
-    const book = eventsOf(await aggregateHandler(Async).handle(contextualCommand(undefined, commandBook(c, event(CreateOrder, { customerId: "x" })))));
+    const book = eventsOf(
+      await aggregateHandler(Async).handle(contextualCommand(undefined, commandBook(c, event(CreateOrder, { customerId: "x" })))),
+    );
     expect(book.pages).to.have.length(2);
   });
 });
 
 describe("CompensationContext", () => {
   it("reads the refused command and its source sequence", () => {
-    const rejectedCommand = commandBook(makeCover({ domain: "inventory", root: uuidFor("s") }), event(ReserveStock, { orderId: "o", sku: "k", quantity: 1 }));
+    const rejectedCommand = commandBook(
+      makeCover({ domain: "inventory", root: uuidFor("s") }),
+      event(ReserveStock, { orderId: "o", sku: "k", quantity: 1 }),
+    );
     rejectedCommand.pages[0]!.header = { sequenceType: { $case: "angzarrDeferred", value: { source: cover, sourceSeq: 5 } } };
-    const ctx = CompensationContext.fromNotification({ cover, payload: packAny(RejectionNotification, { rejectedCommand, rejectionReason: "r" }), sentAt: undefined, metadata: {} })!;
+    const ctx = CompensationContext.fromNotification({
+      cover,
+      payload: packAny(RejectionNotification, { rejectedCommand, rejectionReason: "r" }),
+      sentAt: undefined,
+      metadata: {},
+    })!;
     expect(ctx.rejectedDomain).to.equal("inventory");
     expect(ctx.rejectedCommandType).to.equal(ReserveStock.$type);
     expect(ctx.sourceSequence).to.equal(5);

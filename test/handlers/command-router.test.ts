@@ -7,15 +7,7 @@ import { headerSequence, makeCover, pageEvent } from "../../src/core/books.js";
 import { Status } from "../../src/errors.js";
 import type { BusinessResponse } from "../../src/gen/angzarr/command_handler.js";
 import { Notification, RejectionNotification, type EventBook } from "../../src/gen/angzarr/types.js";
-import {
-  CommandRouter,
-  DefinitionError,
-  StateRouter,
-  delegateToFramework,
-  event,
-  eventBook,
-  commandBook,
-} from "../../src/handlers/index.js";
+import { CommandRouter, DefinitionError, StateRouter, delegateToFramework, event, eventBook, commandBook } from "../../src/handlers/index.js";
 import { statusFromError } from "../../src/handlers/status.js";
 import { contextualCommand, snapshotOf, uuidFor } from "../../src/testing/builders.js";
 
@@ -64,7 +56,10 @@ describe("StateRouter", () => {
   });
 
   it("refuses two appliers for one event type", () => {
-    expect(() => stateRouter().on(StockReserved, () => undefined)).to.throw(DefinitionError, /duplicate state applier for examples.inventory.StockReserved/);
+    expect(() => stateRouter().on(StockReserved, () => undefined)).to.throw(
+      DefinitionError,
+      /duplicate state applier for examples.inventory.StockReserved/,
+    );
   });
 });
 
@@ -77,7 +72,11 @@ describe("CommandRouter", () => {
 
   it("dispatches by type with rebuilt state and numbers events after the prior ones", async () => {
     const prior = eventBook(cover, [reserved(2)]);
-    const book = eventsOf(await router().handle(contextualCommand(prior, commandBook(cover, event(ReserveStock, { orderId: "o", sku: "sku-1", quantity: 1 }), { sequence: 1 }))));
+    const book = eventsOf(
+      await router().handle(
+        contextualCommand(prior, commandBook(cover, event(ReserveStock, { orderId: "o", sku: "sku-1", quantity: 1 }), { sequence: 1 })),
+      ),
+    );
     expect(headerSequence(book.pages[0]!.header)).to.equal(1);
     expect(unpackAny(StockReserved, pageEvent(book.pages[0]!))?.quantity).to.equal(3);
     expect(book.cover?.correlationId).to.equal("corr");
@@ -90,19 +89,25 @@ describe("CommandRouter", () => {
       const reserve = unpackAny(ReserveStock, cmd)!;
       return packAny(StockReserved, { orderId: reserve.orderId, sku: reserve.sku, quantity: reserve.quantity });
     });
-    const book = eventsOf(await raw.handle(contextualCommand(undefined, commandBook(cover, event(ReserveStock, { orderId: "o", sku: "k", quantity: 7 })))));
+    const book = eventsOf(
+      await raw.handle(contextualCommand(undefined, commandBook(cover, event(ReserveStock, { orderId: "o", sku: "k", quantity: 7 })))),
+    );
     expect(unpackAny(StockReserved, pageEvent(book.pages[0]!))?.quantity).to.equal(7);
   });
 
   it("refuses an unknown command type with INVALID_ARGUMENT naming it", async () => {
-    const err = await router().handle(contextualCommand(undefined, commandBook(cover, event(CreateOrder, { customerId: "" })))).catch((e: unknown) => e);
+    const err = await router()
+      .handle(contextualCommand(undefined, commandBook(cover, event(CreateOrder, { customerId: "" }))))
+      .catch((e: unknown) => e);
     expect(statusFromError(err).code).to.equal(Status.INVALID_ARGUMENT);
     expect((err as Error).message).to.contain("examples.orders.CreateOrder");
   });
 
   it("works with a plain rebuild function and answers Replay with an explicit stateType", async () => {
     const fn = (book: EventBook): InventoryState => InventoryState.create({ reserved: book.pages.length });
-    const plain = new CommandRouter("inventory", fn, { stateType: InventoryState }).on(ReserveStock, (_cmd, state) => event(StockReserved, { orderId: "", sku: "", quantity: state.reserved }));
+    const plain = new CommandRouter("inventory", fn, { stateType: InventoryState }).on(ReserveStock, (_cmd, state) =>
+      event(StockReserved, { orderId: "", sku: "", quantity: state.reserved }),
+    );
     const pages = eventBook(cover, [reserved(1), reserved(1)]).pages;
     const replayed = await plain.replay({ baseSnapshot: undefined, events: pages });
     expect(unpackAny(InventoryState, replayed.state)?.reserved).to.equal(2);
@@ -121,15 +126,26 @@ describe("CommandRouter", () => {
       .onRejected("orders", CreateOrder, (rejection, state) => event(StockReserved, { orderId: rejection.reason, sku: "", quantity: state.reserved }))
       .onRejected("orders", "examples.orders.Other", (rejection) => delegateToFramework(rejection.reason, { escalate: true }));
     const rejectedCommand = commandBook(makeCover({ domain: "orders", root: uuidFor("o") }), event(CreateOrder, { customerId: "" }));
-    const notification = packAny(Notification, { cover, payload: packAny(RejectionNotification, { rejectedCommand, rejectionReason: "nope" }), sentAt: undefined, metadata: {} });
+    const notification = packAny(Notification, {
+      cover,
+      payload: packAny(RejectionNotification, { rejectedCommand, rejectionReason: "nope" }),
+      sentAt: undefined,
+      metadata: {},
+    });
     const book = eventsOf(await compensating.handle(contextualCommand(eventBook(cover, [reserved(6)]), commandBook(cover, notification))));
     expect(unpackAny(StockReserved, pageEvent(book.pages[0]!))).to.include({ orderId: "nope", quantity: 6 });
   });
 
   it("reports misconfiguration as DefinitionError", async () => {
     expect(() => new CommandRouter("", stateRouter())).to.throw(DefinitionError, /domain is required/);
-    expect(() => router().on(ReserveStock, () => undefined)).to.throw(DefinitionError, /CommandRouter\(inventory\): duplicate command handler for examples.inventory.ReserveStock/);
-    expect(() => new CommandRouter("x", (b: EventBook) => b.pages.length, { snapshotEvery: 5 })).to.throw(DefinitionError, /snapshotEvery needs a state codec/);
+    expect(() => router().on(ReserveStock, () => undefined)).to.throw(
+      DefinitionError,
+      /CommandRouter\(inventory\): duplicate command handler for examples.inventory.ReserveStock/,
+    );
+    expect(() => new CommandRouter("x", (b: EventBook) => b.pages.length, { snapshotEvery: 5 })).to.throw(
+      DefinitionError,
+      /snapshotEvery needs a state codec/,
+    );
     const empty = new CommandRouter("x", stateRouter());
     const err = await empty.handle(contextualCommand(undefined, commandBook(cover, reserved(1)))).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(DefinitionError);

@@ -8,7 +8,17 @@ import { AddItem, CheckpointTaken, CreateOrder, ItemAdded, OrderCreated, OrderSt
 import { packAny } from "../../src/core/any.js";
 import { computeRoot } from "../../src/core/identity.js";
 import { Status } from "../../src/errors.js";
-import { Aggregate, ProcessManagerHandlers, ProcessManagerRouter, StateRouter, applies, commandBook, event, handles, eventBook } from "../../src/handlers/index.js";
+import {
+  Aggregate,
+  ProcessManagerHandlers,
+  ProcessManagerRouter,
+  StateRouter,
+  applies,
+  commandBook,
+  event,
+  handles,
+  eventBook,
+} from "../../src/handlers/index.js";
 import { DEFAULT_TEST_NAMESPACE, TEST_CORRELATION_ID, testCover, uuidBytesFor, uuidFor } from "../../src/testing/builders.js";
 import { testAggregate, testProcessManager, testSaga } from "../../src/testing/harness.js";
 
@@ -34,7 +44,9 @@ describe("test builders", () => {
 
 describe("testAggregate", () => {
   it("given events, when a command, expects events and state", async () => {
-    const scenario = testAggregate(OrderAggregate).given(created).when(event(AddItem, { sku: "a", quantity: 2 }));
+    const scenario = testAggregate(OrderAggregate)
+      .given(created)
+      .when(event(AddItem, { sku: "a", quantity: 2 }));
     const outcome = await scenario.expectEvents(event(ItemAdded, { sku: "a", quantity: 2 }));
     expect(outcome.pages[0]?.header?.sequenceType).to.deep.equal({ $case: "sequence", value: 1 });
     await scenario.expectState({ customerId: "c-1", itemCount: 2 });
@@ -42,17 +54,32 @@ describe("testAggregate", () => {
   });
 
   it("fails expectEvents on a different event, type or count", async () => {
-    const scenario = testAggregate(OrderAggregate).given(created).when(event(AddItem, { sku: "a", quantity: 2 }));
+    const scenario = testAggregate(OrderAggregate)
+      .given(created)
+      .when(event(AddItem, { sku: "a", quantity: 2 }));
     await expectAssertion(scenario.expectEvents(event(ItemAdded, { sku: "a", quantity: 3 })), /differs/);
-    await expectAssertion(scenario.expectEvents(event(CheckpointTaken, { note: "" })), /expected examples.orders.CheckpointTaken, got examples.orders.ItemAdded/);
+    await expectAssertion(
+      scenario.expectEvents(event(CheckpointTaken, { note: "" })),
+      /expected examples.orders.CheckpointTaken, got examples.orders.ItemAdded/,
+    );
     await expectAssertion(scenario.expectNoEvents(), /expected 0 events, got 1/);
     await expectAssertion(scenario.expectRejection(), /handler succeeded/);
   });
 
   it("expects rejections by status and message", async () => {
-    await testAggregate(OrderAggregate).given(created).when(event(CreateOrder, { customerId: "x" })).expectRejection(Status.FAILED_PRECONDITION, "already exists");
-    await testAggregate(OrderAggregate).when(event(ShipOrder, { address: "", carrier: "ups" })).expectRejection(Status.INVALID_ARGUMENT, /missing required field: address/);
-    await expectAssertion(testAggregate(OrderAggregate).when(event(AddItem, { sku: "a", quantity: 1 })).expectRejection(Status.NOT_FOUND), /expected status NOT_FOUND, got FAILED_PRECONDITION/);
+    await testAggregate(OrderAggregate)
+      .given(created)
+      .when(event(CreateOrder, { customerId: "x" }))
+      .expectRejection(Status.FAILED_PRECONDITION, "already exists");
+    await testAggregate(OrderAggregate)
+      .when(event(ShipOrder, { address: "", carrier: "ups" }))
+      .expectRejection(Status.INVALID_ARGUMENT, /missing required field: address/);
+    await expectAssertion(
+      testAggregate(OrderAggregate)
+        .when(event(AddItem, { sku: "a", quantity: 1 }))
+        .expectRejection(Status.NOT_FOUND),
+      /expected status NOT_FOUND, got FAILED_PRECONDITION/,
+    );
   });
 
   it("reports an unexpected failure instead of accepting it as a rejection", async () => {
@@ -68,9 +95,19 @@ describe("testAggregate", () => {
       @applies(OrderCreated)
       a() {}
     }
-    await expectAssertion(testAggregate(Broken).when(event(CreateOrder, { customerId: "" })).expectRejection(Status.FAILED_PRECONDITION), /failed unexpectedly: RangeError: boom/);
-    await testAggregate(Broken).when(event(CreateOrder, { customerId: "" })).expectRejection(Status.INTERNAL, "boom");
-    const err = await testAggregate(Broken).when(event(CreateOrder, { customerId: "" })).run().catch((e: unknown) => e);
+    await expectAssertion(
+      testAggregate(Broken)
+        .when(event(CreateOrder, { customerId: "" }))
+        .expectRejection(Status.FAILED_PRECONDITION),
+      /failed unexpectedly: RangeError: boom/,
+    );
+    await testAggregate(Broken)
+      .when(event(CreateOrder, { customerId: "" }))
+      .expectRejection(Status.INTERNAL, "boom");
+    const err = await testAggregate(Broken)
+      .when(event(CreateOrder, { customerId: "" }))
+      .run()
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(RangeError);
   });
 
@@ -83,7 +120,9 @@ describe("testAggregate", () => {
   });
 
   it("accepts packed expected events", async () => {
-    await testAggregate(OrderAggregate).when(event(CreateOrder, { customerId: "p" })).expectEvents(packAny(OrderCreated, { customerId: "p" }));
+    await testAggregate(OrderAggregate)
+      .when(event(CreateOrder, { customerId: "p" }))
+      .expectEvents(packAny(OrderCreated, { customerId: "p" }));
   });
 });
 
@@ -91,22 +130,37 @@ describe("testSaga and testProcessManager", () => {
   it("expects saga commands with their targets", async () => {
     await testSaga(ordersToInventory)
       .when(created, event(ItemAdded, { sku: "sku-1", quantity: 2 }))
-      .expectCommands({ domain: "inventory", root: computeRoot("inventory", "sku-1"), command: event(ReserveStock, { orderId: uuidFor("root"), sku: "sku-1", quantity: 2 }) });
+      .expectCommands({
+        domain: "inventory",
+        root: computeRoot("inventory", "sku-1"),
+        command: event(ReserveStock, { orderId: uuidFor("root"), sku: "sku-1", quantity: 2 }),
+      });
     await testSaga(ordersToInventory).when(created).expectNoCommands();
-    await expectAssertion(testSaga(ordersToInventory).when(event(ItemAdded, { sku: "a", quantity: 1 })).expectCommands({ domain: "billing", command: event(ReserveStock, { orderId: uuidFor("root"), sku: "a", quantity: 1 }) }), /target domain differs/);
+    await expectAssertion(
+      testSaga(ordersToInventory)
+        .when(event(ItemAdded, { sku: "a", quantity: 1 }))
+        .expectCommands({ domain: "billing", command: event(ReserveStock, { orderId: uuidFor("root"), sku: "a", quantity: 1 }) }),
+      /target domain differs/,
+    );
   });
 
   it("expects process manager events and commands", async () => {
-    const pm = new ProcessManagerRouter("flow", "flow", new StateRouter(() => ({ steps: 0 })).on(CheckpointTaken, (s) => {
-      s.steps++;
-    })).domain(
+    const pm = new ProcessManagerRouter(
+      "flow",
+      "flow",
+      new StateRouter(() => ({ steps: 0 })).on(CheckpointTaken, (s) => {
+        s.steps++;
+      }),
+    ).domain(
       "inventory",
       new ProcessManagerHandlers<{ steps: number }>().on(StockReserved, (e, state) => ({
         processEvents: event(CheckpointTaken, { note: `after ${state.steps}` }),
         commands: [commandBook({ domain: "orders", root: uuidFor("o") }, event(AddItem, { sku: e.sku, quantity: 0 }))],
       })),
     );
-    const scenario = testProcessManager(pm).given(event(CheckpointTaken, { note: "" })).when("inventory", event(StockReserved, { orderId: "", sku: "k", quantity: 1 }));
+    const scenario = testProcessManager(pm)
+      .given(event(CheckpointTaken, { note: "" }))
+      .when("inventory", event(StockReserved, { orderId: "", sku: "k", quantity: 1 }));
     await scenario.expectProcessEvents(event(CheckpointTaken, { note: "after 1" }));
     await scenario.expectCommands({ domain: "orders", command: event(AddItem, { sku: "k", quantity: 0 }) });
   });

@@ -5,15 +5,7 @@ import { OrderUpcaster } from "../../examples/orders/order-upcaster.js";
 import { CreateOrder, ItemAdded, OrderCreated, OrderCreatedV1, OrderCreatedV2, OrderSummary } from "../../examples/gen/examples/orders.js";
 import { typeNameFromUrl, unpackAny } from "../../src/core/any.js";
 import { makeCover, pageEvent } from "../../src/core/books.js";
-import {
-  DefinitionError,
-  ProjectorRouter,
-  Upcaster,
-  UpcasterRouter,
-  event,
-  upcasts,
-  eventBook,
-} from "../../src/handlers/index.js";
+import { DefinitionError, ProjectorRouter, Upcaster, UpcasterRouter, event, upcasts, eventBook } from "../../src/handlers/index.js";
 import { upcasterHandler } from "../../src/handlers/upcaster-router.js";
 import { uuidFor } from "../../src/testing/builders.js";
 
@@ -21,7 +13,11 @@ const cover = makeCover({ domain: "orders", root: uuidFor("order-7") });
 
 describe("ProjectorRouter", () => {
   it("folds the book into its output and reports the last sequence", async () => {
-    const book = eventBook(cover, [event(OrderCreated, { customerId: "c" }), event(ItemAdded, { sku: "a", quantity: 2 }), event(ItemAdded, { sku: "b", quantity: 3 })], { startSequence: 10 });
+    const book = eventBook(
+      cover,
+      [event(OrderCreated, { customerId: "c" }), event(ItemAdded, { sku: "a", quantity: 2 }), event(ItemAdded, { sku: "b", quantity: 3 })],
+      { startSequence: 10 },
+    );
     const projection = await orderSummary.handle(book, false);
     expect(projection.projector).to.equal("order-summary");
     expect(projection.sequence).to.equal(12);
@@ -42,13 +38,20 @@ describe("ProjectorRouter", () => {
   });
 
   it("answers books of other domains with an empty projection", async () => {
-    const projection = await orderSummary.handle(eventBook(makeCover({ domain: "inventory", root: uuidFor("i") }), [event(ItemAdded, { sku: "a", quantity: 1 })]), false);
+    const projection = await orderSummary.handle(
+      eventBook(makeCover({ domain: "inventory", root: uuidFor("i") }), [event(ItemAdded, { sku: "a", quantity: 1 })]),
+      false,
+    );
     expect(projection.projection).to.equal(undefined);
   });
 
   it("refuses an empty domain list and a second output", () => {
     expect(() => new ProjectorRouter("p", [], () => 0)).to.throw(DefinitionError, /domains is empty/);
-    expect(() => new ProjectorRouter("p", undefined, () => 0).output(OrderSummary, () => OrderSummary.create()).output(OrderSummary, () => OrderSummary.create())).to.throw(DefinitionError, /output is declared twice/);
+    expect(() =>
+      new ProjectorRouter("p", undefined, () => 0)
+        .output(OrderSummary, () => OrderSummary.create())
+        .output(OrderSummary, () => OrderSummary.create()),
+    ).to.throw(DefinitionError, /output is declared twice/);
   });
 });
 

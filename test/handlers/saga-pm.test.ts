@@ -31,7 +31,10 @@ function request(events: Parameters<typeof eventBook>[1], startSequence = 0, des
 describe("SagaRouter", () => {
   it("walks every page and stamps commands with deferred headers naming the source event", async () => {
     const response = await ordersToInventory.handle(
-      request([event(OrderCreated, { customerId: "c" }), event(ItemAdded, { sku: "a", quantity: 1 }), event(ItemAdded, { sku: "b", quantity: 2 })], 4),
+      request(
+        [event(OrderCreated, { customerId: "c" }), event(ItemAdded, { sku: "a", quantity: 1 }), event(ItemAdded, { sku: "b", quantity: 2 })],
+        4,
+      ),
     );
     expect(response.commands).to.have.length(2);
     const [first, second] = response.commands;
@@ -90,7 +93,9 @@ describe("Destinations", () => {
     expect(d.sequenceFor("")).to.equal(undefined);
     expect(d.has("shipping")).to.equal(true);
     expect(Destinations.deferredHeader(source, 2).sequenceType).to.deep.equal({ $case: "angzarrDeferred", value: { source, sourceSeq: 2 } });
-    expect(() => d.stampCommand(commandBook({ domain: "billing", root: uuidFor("b") }, event(AddItem, { sku: "", quantity: 0 })))).to.throw(/no destination sequence for domain "billing"/);
+    expect(() => d.stampCommand(commandBook({ domain: "billing", root: uuidFor("b") }, event(AddItem, { sku: "", quantity: 0 })))).to.throw(
+      /no destination sequence for domain "billing"/,
+    );
   });
 });
 
@@ -106,15 +111,27 @@ describe("ProcessManagerRouter", () => {
           ItemAdded,
           (item, state) => ({
             processEvents: event(CheckpointTaken, { note: `step ${state.eventCount}` }),
-            commands: [commandBook({ domain: "inventory", root: computeRoot("inventory", item.sku) }, event(ReserveStock, { orderId: "", sku: item.sku, quantity: item.quantity }))],
+            commands: [
+              commandBook(
+                { domain: "inventory", root: computeRoot("inventory", item.sku) },
+                event(ReserveStock, { orderId: "", sku: item.sku, quantity: item.quantity }),
+              ),
+            ],
           }),
           (item) => [{ domain: "inventory", root: computeRoot("inventory", item.sku) }],
         ),
       )
-      .domain("inventory", new ProcessManagerHandlers<OrderState>().on(StockReserved, () => ({ processEvents: event(CheckpointTaken, { note: "reserved" }) })));
+      .domain(
+        "inventory",
+        new ProcessManagerHandlers<OrderState>().on(StockReserved, () => ({ processEvents: event(CheckpointTaken, { note: "reserved" }) })),
+      );
   const correlationId = uuidFor("flow-1");
-  const trigger = (domain: string, events: Parameters<typeof eventBook>[1]) => eventBook(makeCover({ domain, root: uuidFor("t"), correlationId }), events);
-  const own = eventBook(makeCover({ domain: "fulfillment", root: correlationId, correlationId }), [event(CheckpointTaken, { note: "a" }), event(CheckpointTaken, { note: "b" })]);
+  const trigger = (domain: string, events: Parameters<typeof eventBook>[1]) =>
+    eventBook(makeCover({ domain, root: uuidFor("t"), correlationId }), events);
+  const own = eventBook(makeCover({ domain: "fulfillment", root: correlationId, correlationId }), [
+    event(CheckpointTaken, { note: "a" }),
+    event(CheckpointTaken, { note: "b" }),
+  ]);
 
   it("names destinations in prepare", async () => {
     const response = await pm().prepare({ trigger: trigger("orders", [event(ItemAdded, { sku: "z", quantity: 1 })]), processState: own });
@@ -122,7 +139,11 @@ describe("ProcessManagerRouter", () => {
   });
 
   it("numbers its own events after its prior events and stamps commands from its cover", async () => {
-    const response = await pm().handle({ trigger: trigger("orders", [event(OrderCreated, { customerId: "" }), event(ItemAdded, { sku: "z", quantity: 2 })]), processState: own, destinationSequences: {} });
+    const response = await pm().handle({
+      trigger: trigger("orders", [event(OrderCreated, { customerId: "" }), event(ItemAdded, { sku: "z", quantity: 2 })]),
+      processState: own,
+      destinationSequences: {},
+    });
     const processEvents = response.processEvents!;
     expect(processEvents.cover?.domain).to.equal("fulfillment");
     expect(coverRoot(processEvents.cover)).to.equal(correlationId);
@@ -135,14 +156,22 @@ describe("ProcessManagerRouter", () => {
   });
 
   it("reacts only to the newest page and only with a correlation id", async () => {
-    const stale = await pm().handle({ trigger: trigger("orders", [event(ItemAdded, { sku: "z", quantity: 2 }), event(OrderCreated, { customerId: "" })]), processState: own, destinationSequences: {} });
+    const stale = await pm().handle({
+      trigger: trigger("orders", [event(ItemAdded, { sku: "z", quantity: 2 }), event(OrderCreated, { customerId: "" })]),
+      processState: own,
+      destinationSequences: {},
+    });
     expect(stale.commands).to.deep.equal([]);
     const anonymous = eventBook(makeCover({ domain: "orders", root: uuidFor("t") }), [event(ItemAdded, { sku: "z", quantity: 2 })]);
     expect((await pm().handle({ trigger: anonymous, processState: undefined, destinationSequences: {} })).processEvents).to.equal(undefined);
   });
 
   it("dispatches per source domain", async () => {
-    const response = await pm().handle({ trigger: trigger("inventory", [event(StockReserved, { orderId: "", sku: "", quantity: 1 })]), processState: undefined, destinationSequences: {} });
+    const response = await pm().handle({
+      trigger: trigger("inventory", [event(StockReserved, { orderId: "", sku: "", quantity: 1 })]),
+      processState: undefined,
+      destinationSequences: {},
+    });
     expect(unpackAny(CheckpointTaken, pageEvent(response.processEvents!.pages[0]!))?.note).to.equal("reserved");
     expect(headerSequence(response.processEvents!.pages[0]!.header)).to.equal(0);
   });

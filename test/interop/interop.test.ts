@@ -32,7 +32,17 @@ import {
   ProcessOrder,
   ShipOrder,
 } from "../../examples/gen/examples/orders.js";
-import { anyToJson, preparePython, REPO, runPythonJson, startProcess, startPythonServer, waitForOutput, type Proc, type PythonSetup } from "./support.js";
+import {
+  anyToJson,
+  preparePython,
+  REPO,
+  runPythonJson,
+  startProcess,
+  startPythonServer,
+  waitForOutput,
+  type Proc,
+  type PythonSetup,
+} from "./support.js";
 import { freePort } from "../support/ports.js";
 import { ensurePythonEnv, PYTHON_SDK_VERSION, PythonUnavailable, type PythonEnv } from "./venv.js";
 import { rejectsWith } from "../support/assertions.js";
@@ -121,7 +131,12 @@ interface PyTwoPhase {
 function tsPage(page: EventPage): Omit<PyPage, "committed" | "cascade_id"> {
   if (page.payload?.$case !== "event") throw new Error("page without an event");
   const any = page.payload.value;
-  return { sequence: seqOf(page), type_url: any.typeUrl, value_hex: Buffer.from(any.value).toString("hex"), fields: anyToJson(any) as Record<string, unknown> };
+  return {
+    sequence: seqOf(page),
+    type_url: any.typeUrl,
+    value_hex: Buffer.from(any.value).toString("hex"),
+    fields: anyToJson(any) as Record<string, unknown>,
+  };
 }
 const pyPage = ({ committed: _c, cascade_id: _id, ...rest }: PyPage) => rest;
 
@@ -150,12 +165,18 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
   before(
     async () => {
       const env = pythonEnv!;
-      console.log(`python ${env.versions.python}: angzarr-client ${env.versions["angzarr-client"]}, grpcio ${env.versions.grpcio}, protobuf ${env.versions.protobuf} (${env.dir})`);
+      console.log(
+        `python ${env.versions.python}: angzarr-client ${env.versions["angzarr-client"]}, grpcio ${env.versions.grpcio}, protobuf ${env.versions.protobuf} (${env.dir})`,
+      );
       py = await preparePython(env.python);
 
-      const ordersHandler = startProcess("orders handler (TypeScript)", process.execPath, ["--import", "tsx", "examples/orders/server.ts"], { PORT: "0" });
+      const ordersHandler = startProcess("orders handler (TypeScript)", process.execPath, ["--import", "tsx", "examples/orders/server.ts"], {
+        PORT: "0",
+      });
       procs.push(ordersHandler);
-      const servers = await Promise.all(["py_aggregate.py", "py_router.py", "py_committed.py", "py_saga.py", "py_projector.py"].map((s) => startPythonServer(py, s)));
+      const servers = await Promise.all(
+        ["py_aggregate.py", "py_router.py", "py_committed.py", "py_saga.py", "py_projector.py"].map((s) => startPythonServer(py, s)),
+      );
       procs.push(...servers.map((s) => s.proc));
       const [pyAggregate, pyRouter, pyCommitted, pySaga, pyProjector] = servers.map((s) => s.address);
       const orders = (await waitForOutput(ordersHandler, /orders handler listening on (\S+)/))[1]!;
@@ -173,12 +194,20 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
 
       // Written by the TypeScript client, read by the Python client.
       const c = client.commands;
-      await c.command("orders", tsWritten).withCommand(CreateOrder, { customerId: `ts-${run}` }).withSequence(0).execute();
+      await c
+        .command("orders", tsWritten)
+        .withCommand(CreateOrder, { customerId: `ts-${run}` })
+        .withSequence(0)
+        .execute();
       await c.command("orders", tsWritten).withCommand(AddItem, { sku: "ts-sku", quantity: 9 }).withSequence(1).execute();
       await c.command("orders", tsWritten).withCommand(ProcessOrder, { note: "ts-note" }).withSequence(2).execute();
       // An aggregate whose current state encodes to about 12 KiB (stale-command details).
       await c.command("orders", big).withCommand(CreateOrder, { customerId: "big" }).withSequence(0).execute();
-      await c.command("orders", big).withCommand(AddItem, { sku: "s".repeat(12 * 1024), quantity: 1 }).withSequence(1).execute();
+      await c
+        .command("orders", big)
+        .withCommand(AddItem, { sku: "s".repeat(12 * 1024), quantity: 1 })
+        .withSequence(1)
+        .execute();
 
       const config = {
         coordinator,
@@ -229,14 +258,21 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     it("sends commands at explicit sequences to a new aggregate, with its correlation id", async () => {
       const r = result<PyNewAggregate>(results, "new_aggregate");
       expect(r.root).to.equal(computeRoot("orders", `py-order-${run}`));
-      expect(r.created.map((p: PyPage) => [p.sequence, p.type_url, p.fields])).to.deep.equal([[0, typeUrl(OrderCreated), { customerId: `py-${run}` }]]);
+      expect(r.created.map((p: PyPage) => [p.sequence, p.type_url, p.fields])).to.deep.equal([
+        [0, typeUrl(OrderCreated), { customerId: `py-${run}` }],
+      ]);
       expect(r.created_correlation).to.equal(`py-create-${run}`);
       expect(r.added.map((p: PyPage) => [p.sequence, p.type_url, p.fields])).to.deep.equal([[1, typeUrl(ItemAdded), { sku: "py-sku", quantity: 2 }]]);
     });
 
     it("has no root for command_new (0.3.1 leaves it unset): INVALID_ARGUMENT from the coordinator", () => {
       const e = result<PyError>(results, "command_new_without_root");
-      expect([e.class, e.code, e.details, e.is_invalid_argument]).to.deep.equal(["GRPCError", "INVALID_ARGUMENT", "Cover must have a root UUID", true]);
+      expect([e.class, e.code, e.details, e.is_invalid_argument]).to.deep.equal([
+        "GRPCError",
+        "INVALID_ARGUMENT",
+        "Cover must have a root UUID",
+        true,
+      ]);
     });
 
     it("gets FAILED_PRECONDITION for a stale command, with the predicates and the current EventBook in the status details", () => {
@@ -250,12 +286,21 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
         is_invalid_argument: false,
         is_connection_error: false,
       });
-      expect(e.details_book).to.deep.include({ domain: "orders", root: computeRoot("orders", `py-order-${run}`), next_sequence: 2, sequences: [0, 1] });
+      expect(e.details_book).to.deep.include({
+        domain: "orders",
+        root: computeRoot("orders", `py-order-${run}`),
+        next_sequence: 2,
+        sequences: [0, 1],
+      });
     });
 
     it("gets FAILED_PRECONDITION (not RESOURCE_EXHAUSTED) for a stale command on a 12 KiB aggregate: the details are cut to next_sequence", () => {
       const e = result<PyError>(results, "big_aggregate_stale");
-      expect([e.code, e.details, e.is_precondition_failed]).to.deep.equal(["FAILED_PRECONDITION", "Sequence mismatch: command expects 0, aggregate at 2", true]);
+      expect([e.code, e.details, e.is_precondition_failed]).to.deep.equal([
+        "FAILED_PRECONDITION",
+        "Sequence mismatch: command expects 0, aggregate at 2",
+        true,
+      ]);
       expect(e.details_book).to.deep.include({ domain: "orders", next_sequence: 2, sequences: [] });
     });
 
@@ -288,7 +333,10 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
       expect(r.edition_view).to.deep.equal([0, 1, 2, 3, 4, 5]);
       expect(r.main_view).to.deep.equal([0, 1, 2, 3, 4]);
       expect([r.edition_last.type_url, r.edition_last.fields]).to.deep.equal([typeUrl(ItemAdded), { sku: "py-branch-sku", quantity: 1 }]);
-      const ts = await client.queries.query("orders", computeRoot("orders", `py-order-${run}`)).withEdition("py-branch").getEventBook();
+      const ts = await client.queries
+        .query("orders", computeRoot("orders", `py-order-${run}`))
+        .withEdition("py-branch")
+        .getEventBook();
       expect(tsPage(ts.pages.at(-1)!)).to.deep.equal(pyPage(r.edition_last));
     });
 
@@ -311,7 +359,12 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
 
     it("sees the TypeScript handler's rejections with their code, message and predicates", () => {
       const r = result<PyRejections>(results, "rejections");
-      expect(r.invalid_argument).to.deep.include({ code: "INVALID_ARGUMENT", details: "missing required field: address", is_invalid_argument: true, is_precondition_failed: false });
+      expect(r.invalid_argument).to.deep.include({
+        code: "INVALID_ARGUMENT",
+        details: "missing required field: address",
+        is_invalid_argument: true,
+        is_precondition_failed: false,
+      });
       expect(r.not_found).to.deep.include({ code: "NOT_FOUND", details: "nothing here", is_not_found: true, is_invalid_argument: false });
       expect(r.stored_after).to.deep.equal([0, 1, 2, 3, 4, 5]);
     });
@@ -324,7 +377,9 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     it("injects a fact (HandleEvent) at the next sequence, once per external id", async () => {
       const r = result<PyFacts>(results, "facts");
       expect(r.first.already_processed).to.equal(false);
-      expect(r.first.pages.map((p: PyPage) => [p.sequence, p.type_url, p.fields])).to.deep.equal([[0, typeUrl(ItemAdded), { sku: "py-fact-sku", quantity: 7 }]]);
+      expect(r.first.pages.map((p: PyPage) => [p.sequence, p.type_url, p.fields])).to.deep.equal([
+        [0, typeUrl(ItemAdded), { sku: "py-fact-sku", quantity: 7 }],
+      ]);
       expect(r.again).to.deep.equal({ already_processed: true, sequences: [0] });
       const ts = await client.queries.query("orders", r.root).getEventBook();
       expect(ts.pages.map(tsPage)).to.deep.equal(r.stored.map(pyPage));
@@ -355,7 +410,12 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
       const c = client.commands;
       const created = await c.command("pyorders", order).withCommand(CreateOrder, { customerId: "ts-customer" }).withSequence(0).execute();
       expect(created.events!.pages.map(tsPage)).to.deep.equal([
-        { sequence: 0, type_url: typeUrl(OrderCreated), value_hex: Buffer.from(OrderCreated.encode({ customerId: "ts-customer" }).finish()).toString("hex"), fields: { customerId: "ts-customer" } },
+        {
+          sequence: 0,
+          type_url: typeUrl(OrderCreated),
+          value_hex: Buffer.from(OrderCreated.encode({ customerId: "ts-customer" }).finish()).toString("hex"),
+          fields: { customerId: "ts-customer" },
+        },
       ]);
       await c.command("pyorders", order).withCommand(AddItem, { sku: "a", quantity: 2 }).withSequence(1).execute();
       const added = await c.command("pyorders", order).withCommand(AddItem, { sku: "b", quantity: 3 }).withSequence(2).execute();
@@ -365,23 +425,44 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
 
     it("Aggregate: CommandRejectedError reaches our client as FAILED_PRECONDITION with its message", async () => {
-      const again = await rejectsWith(client.commands.command("pyorders", order).withCommand(CreateOrder, { customerId: "x" }).withSequence(3).execute(), GrpcError);
+      const again = await rejectsWith(
+        client.commands.command("pyorders", order).withCommand(CreateOrder, { customerId: "x" }).withSequence(3).execute(),
+        GrpcError,
+      );
       expect([again.code, again.details, again.isPreconditionFailed()]).to.deep.equal([Status.FAILED_PRECONDITION, "order already exists", true]);
       expect(again.currentState, "a business rejection carries no EventBook").to.equal(undefined);
-      const missing = await rejectsWith(client.commands.command("pyorders", computeRoot("pyorders", `missing-${run}`)).withCommand(AddItem, { sku: "a", quantity: 1 }).withSequence(0).execute(), GrpcError);
+      const missing = await rejectsWith(
+        client.commands
+          .command("pyorders", computeRoot("pyorders", `missing-${run}`))
+          .withCommand(AddItem, { sku: "a", quantity: 1 })
+          .withSequence(0)
+          .execute(),
+        GrpcError,
+      );
       expect([missing.code, missing.details]).to.deep.equal([Status.FAILED_PRECONDITION, "order does not exist"]);
       expect(sequences(await client.queries.query("pyorders", order).getEventBook())).to.deep.equal([0, 1, 2]);
     });
 
     it("Aggregate: ValueError and an unknown command reach our client as INVALID_ARGUMENT", async () => {
-      const noSku = await rejectsWith(client.commands.command("pyorders", order).withCommand(AddItem, { sku: "", quantity: 1 }).withSequence(3).execute(), GrpcError);
+      const noSku = await rejectsWith(
+        client.commands.command("pyorders", order).withCommand(AddItem, { sku: "", quantity: 1 }).withSequence(3).execute(),
+        GrpcError,
+      );
       expect([noSku.code, noSku.details, noSku.isInvalidArgument()]).to.deep.equal([Status.INVALID_ARGUMENT, "missing required field: sku", true]);
-      const unknown = await rejectsWith(client.commands.command("pyorders", order).withCommand(ShipOrder, { address: "a", carrier: "b" }).withSequence(3).execute(), GrpcError);
+      const unknown = await rejectsWith(
+        client.commands.command("pyorders", order).withCommand(ShipOrder, { address: "a", carrier: "b" }).withSequence(3).execute(),
+        GrpcError,
+      );
       expect([unknown.code, unknown.details]).to.deep.equal([Status.INVALID_ARGUMENT, `Unknown command: ${typeUrl(ShipOrder)}`]);
     });
 
     it("Aggregate: a multi-event command, decided on state rebuilt from the history (including a fact our client injected)", async () => {
-      const fact = await client.commands.injectFact({ domain: "pyorders", root: order, externalId: `ts-fact-${run}`, events: [{ type: ItemAdded, message: { sku: "fact", quantity: 10 } }] });
+      const fact = await client.commands.injectFact({
+        domain: "pyorders",
+        root: order,
+        externalId: `ts-fact-${run}`,
+        events: [{ type: ItemAdded, message: { sku: "fact", quantity: 10 } }],
+      });
       expect(sequences(fact.events)).to.deep.equal([3]);
       const res = await client.commands.command("pyorders", order).withCommand(ProcessOrder, { note: "go" }).withSequence(4).execute();
       expect(res.events!.pages.map((p) => [seqOf(p), tsPage(p).type_url, tsPage(p).fields])).to.deep.equal([
@@ -394,7 +475,13 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
 
     it("Aggregate: a fact routed to the handler is UNIMPLEMENTED (0.3.1's protos have no HandleFact) and nothing is stored", async () => {
       const routed = await rejectsWith(
-        client.commands.injectFact({ domain: "pyorders", root: order, externalId: `ts-routed-${run}`, routeToHandler: true, events: [{ type: ItemAdded, message: { sku: "r", quantity: 1 } }] }),
+        client.commands.injectFact({
+          domain: "pyorders",
+          root: order,
+          externalId: `ts-routed-${run}`,
+          routeToHandler: true,
+          events: [{ type: ItemAdded, message: { sku: "r", quantity: 1 } }],
+        }),
         GrpcError,
       );
       expect(routed.code).to.equal(Status.UNIMPLEMENTED);
@@ -412,25 +499,44 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
       ]);
       const dup = await rejectsWith(c.command("pyrouter", root).withCommand(CreateOrder, { customerId: "r" }).withSequence(3).execute(), GrpcError);
       expect([dup.code, dup.details]).to.deep.equal([Status.FAILED_PRECONDITION, "order already exists"]);
-      const zero = await rejectsWith(c.command("pyrouter", root).withCommand(AddItem, { sku: "a", quantity: 0 }).withSequence(3).execute(), GrpcError);
+      const zero = await rejectsWith(
+        c.command("pyrouter", root).withCommand(AddItem, { sku: "a", quantity: 0 }).withSequence(3).execute(),
+        GrpcError,
+      );
       expect([zero.code, zero.details]).to.deep.equal([Status.INVALID_ARGUMENT, "quantity must be positive"]);
       expect(sequences(await client.queries.query("pyrouter", root).getEventBook())).to.deep.equal([0, 1, 2]);
     });
 
     it("Saga (Saga class, run_saga_server): a pyorders OrderCreated becomes a CreateOrder the TypeScript orders aggregate stores (CASCADE)", async () => {
       const root = computeRoot("pyorders", `saga-${run}`);
-      await client.commands.command("pyorders", root).withCommand(CreateOrder, { customerId: "carol" }).withSequence(0).withSyncMode(SyncMode.SYNC_MODE_CASCADE).execute();
+      await client.commands
+        .command("pyorders", root)
+        .withCommand(CreateOrder, { customerId: "carol" })
+        .withSequence(0)
+        .withSyncMode(SyncMode.SYNC_MODE_CASCADE)
+        .execute();
       const orders = await client.queries.query("orders", root).getEventBook();
-      expect(orders.pages.map((p) => [seqOf(p), tsPage(p).type_url, tsPage(p).fields])).to.deep.equal([[0, typeUrl(OrderCreated), { customerId: "from-python-saga:carol" }]]);
+      expect(orders.pages.map((p) => [seqOf(p), tsPage(p).type_url, tsPage(p).fields])).to.deep.equal([
+        [0, typeUrl(OrderCreated), { customerId: "from-python-saga:carol" }],
+      ]);
     });
 
     it("Projector (ProjectorHandler, run_projector_server): its projection comes back to our client (SIMPLE)", async () => {
       const root = computeRoot("pyorders", `projected-${run}`);
       await client.commands.command("pyorders", root).withCommand(CreateOrder, { customerId: "dave" }).withSequence(0).execute();
-      const res = await client.commands.command("pyorders", root).withCommand(AddItem, { sku: "p", quantity: 4 }).withSequence(1).withSyncMode(SyncMode.SYNC_MODE_SIMPLE).execute();
+      const res = await client.commands
+        .command("pyorders", root)
+        .withCommand(AddItem, { sku: "p", quantity: 4 })
+        .withSequence(1)
+        .withSyncMode(SyncMode.SYNC_MODE_SIMPLE)
+        .execute();
       expect(res.projections).to.have.length(1);
       const [projection] = res.projections;
-      expect([projection!.projector, projection!.sequence, projection!.projection!.typeUrl]).to.deep.equal(["py-order-summary", 1, typeUrl(OrderSummary)]);
+      expect([projection!.projector, projection!.sequence, projection!.projection!.typeUrl]).to.deep.equal([
+        "py-order-summary",
+        1,
+        typeUrl(OrderSummary),
+      ]);
       expect(OrderSummary.decode(projection!.projection!.value)).to.deep.include({ root, eventsSeen: 1, items: 4 });
     });
   });
@@ -471,26 +577,39 @@ describe(`interop with the Python SDK angzarr-client ${PYTHON_SDK_VERSION} (PyPI
     });
   });
 
-  it(`throughput: ${THROUGHPUT_COMMANDS} sequential commands from each client, same coordinator and orders handler`, { timeout: PYTHON_RUN_DEADLINE_MS * 2 }, async () => {
-    const pyKey = `throughput-py-${run}`;
-    const python = await runPythonJson<{ commands: number; seconds: number; root: string }>(py, "throughput.py", [coordinator, pyKey, String(THROUGHPUT_COMMANDS)], PYTHON_RUN_DEADLINE_MS);
-    expect(python.root).to.equal(computeRoot("orders", pyKey));
+  it(
+    `throughput: ${THROUGHPUT_COMMANDS} sequential commands from each client, same coordinator and orders handler`,
+    { timeout: PYTHON_RUN_DEADLINE_MS * 2 },
+    async () => {
+      const pyKey = `throughput-py-${run}`;
+      const python = await runPythonJson<{ commands: number; seconds: number; root: string }>(
+        py,
+        "throughput.py",
+        [coordinator, pyKey, String(THROUGHPUT_COMMANDS)],
+        PYTHON_RUN_DEADLINE_MS,
+      );
+      expect(python.root).to.equal(computeRoot("orders", pyKey));
 
-    const tsRoot = computeRoot("orders", `throughput-ts-${run}`);
-    await client.commands.command("orders", tsRoot).withCommand(CreateOrder, { customerId: "ts" }).withSequence(0).execute();
-    const started = performance.now();
-    for (let seq = 1; seq <= THROUGHPUT_COMMANDS; seq++) {
-      await client.commands.command("orders", tsRoot).withCommand(AddItem, { sku: `sku-${seq}`, quantity: 1 }).withSequence(seq).execute();
-    }
-    const tsSeconds = (performance.now() - started) / 1000;
+      const tsRoot = computeRoot("orders", `throughput-ts-${run}`);
+      await client.commands.command("orders", tsRoot).withCommand(CreateOrder, { customerId: "ts" }).withSequence(0).execute();
+      const started = performance.now();
+      for (let seq = 1; seq <= THROUGHPUT_COMMANDS; seq++) {
+        await client.commands
+          .command("orders", tsRoot)
+          .withCommand(AddItem, { sku: `sku-${seq}`, quantity: 1 })
+          .withSequence(seq)
+          .execute();
+      }
+      const tsSeconds = (performance.now() - started) / 1000;
 
-    for (const root of [python.root, tsRoot]) {
-      expect((await client.queries.query("orders", root).getEventBook()).nextSequence).to.equal(THROUGHPUT_COMMANDS + 1);
-    }
-    const rate = (seconds: number) => (THROUGHPUT_COMMANDS / seconds).toFixed(0);
-    console.log(
-      `throughput: python angzarr-client ${PYTHON_SDK_VERSION} ${rate(python.seconds)} commands/s, typescript angzarr-client ${rate(tsSeconds)} commands/s ` +
-        `(${THROUGHPUT_COMMANDS} sequential AddItem each, same coordinator and orders handler)`,
-    );
-  });
+      for (const root of [python.root, tsRoot]) {
+        expect((await client.queries.query("orders", root).getEventBook()).nextSequence).to.equal(THROUGHPUT_COMMANDS + 1);
+      }
+      const rate = (seconds: number) => (THROUGHPUT_COMMANDS / seconds).toFixed(0);
+      console.log(
+        `throughput: python angzarr-client ${PYTHON_SDK_VERSION} ${rate(python.seconds)} commands/s, typescript angzarr-client ${rate(tsSeconds)} commands/s ` +
+          `(${THROUGHPUT_COMMANDS} sequential AddItem each, same coordinator and orders handler)`,
+      );
+    },
+  );
 });

@@ -111,7 +111,6 @@ export async function waitForPort(proc: Proc, port: number): Promise<void> {
   }
 }
 
-
 /** Where the Python programs find the generated example messages and each other. */
 export interface PythonSetup {
   python: string;
@@ -131,7 +130,15 @@ export async function preparePython(python: string): Promise<PythonSetup> {
   const genDir = mkdtempSync(join(tmpdir(), "angzarr-interop-py-"));
   await run(
     python,
-    ["-m", "grpc_tools.protoc", "-I", "examples/proto", `--python_out=${genDir}`, "examples/proto/examples/orders.proto", "examples/proto/examples/inventory.proto"],
+    [
+      "-m",
+      "grpc_tools.protoc",
+      "-I",
+      "examples/proto",
+      `--python_out=${genDir}`,
+      "examples/proto/examples/orders.proto",
+      "examples/proto/examples/inventory.proto",
+    ],
     { cwd: REPO, timeout: START_DEADLINE_MS },
   );
   return {

@@ -99,7 +99,10 @@ describe("token authentication", () => {
   });
 
   it("the debug log never contains a token", () => {
-    expect(lines.some((l) => l.includes("UNAUTHENTICATED")), "the log has the refused calls").to.equal(true);
+    expect(
+      lines.some((l) => l.includes("UNAUTHENTICATED")),
+      "the log has the refused calls",
+    ).to.equal(true);
     expect(lines.filter((l) => l.includes(right) || l.includes(wrong))).to.deep.equal([]);
     results.push(`${lines.length} debug log lines without a token`);
   });

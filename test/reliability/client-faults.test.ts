@@ -71,7 +71,10 @@ describe("faults around the client: coordinator restarts", () => {
         const root = newRoot();
         const order = () => client.commands.command("orders", root).withCorrelationId(correlationId);
         await order().withCommand(CreateOrder, { customerId: "c" }).withSequence(0).execute();
-        await order().withCommand(AddItem, { sku: "x".repeat(EVENT_BYTES), quantity: 1 }).withSequence(1).execute();
+        await order()
+          .withCommand(AddItem, { sku: "x".repeat(EVENT_BYTES), quantity: 1 })
+          .withSequence(1)
+          .execute();
       }
       let received = 0;
       const failure = await rejectionOf(
@@ -122,7 +125,10 @@ describe("faults around the client: coordinator restarts", () => {
         down.push(await rejectionOf(client.queries.query("orders", newRoot()).getEventBook()));
         await sleep(200);
       }
-      expect(down.every((e) => e instanceof ConnectionError), down.map(String).join("\n")).to.equal(true);
+      expect(
+        down.every((e) => e instanceof ConnectionError),
+        down.map(String).join("\n"),
+      ).to.equal(true);
       coordinator = await startChildCoordinator(env);
       const back = performance.now();
       let failedAfterRestart = 0;
@@ -150,12 +156,18 @@ describe("faults around the client: coordinator restarts", () => {
   it("with a retry policy a query during an outage is retried with growing, jittered delays until the coordinator is back", async () => {
     const policy: RetryPolicy = { maxAttempts: 30, initialDelayMs: 40, maxDelayMs: 640, multiplier: 2, jitter: 0.5 };
     const retries: Array<RetryInfo & { at: number }> = [];
-    const client = Client.connect(coordinator.address, { timeoutMs: 60_000, retry: { ...policy, onRetry: (r) => retries.push({ ...r, at: performance.now() }) } });
+    const client = Client.connect(coordinator.address, {
+      timeoutMs: 60_000,
+      retry: { ...policy, onRetry: (r) => retries.push({ ...r, at: performance.now() }) },
+    });
     try {
       await client.queries.query("orders", newRoot()).getEventBook();
       await coordinator.kill();
       const query = client.queries.query("orders", newRoot()).getEventBook();
-      const failedEarly = query.then(() => "answered while down", (err: unknown) => `failed: ${String(err)}`);
+      const failedEarly = query.then(
+        () => "answered while down",
+        (err: unknown) => `failed: ${String(err)}`,
+      );
       while (retries.length < 4) {
         const early = await Promise.race([failedEarly, sleep(10).then(() => undefined)]);
         if (early) throw new Error(`the query ${early} before its fourth retry`);
@@ -197,7 +209,9 @@ describe("faults around the client: commands are retried only on request", () =>
       const client = Client.connect(coordinator.address, { timeoutMs: TIMEOUT_MS, retry: { ...policy, retryCommands } });
       const before = handleCommands();
       try {
-        const err = await rejectionOf(client.commands.command("orders", newRoot()).withCommand(CreateOrder, { customerId: "c" }).withSequence(0).execute());
+        const err = await rejectionOf(
+          client.commands.command("orders", newRoot()).withCommand(CreateOrder, { customerId: "c" }).withSequence(0).execute(),
+        );
         // The coordinator answered: a GrpcError naming the handler's address, not a ConnectionError.
         expect(err).to.be.instanceOf(GrpcError);
         expect((err as GrpcError).code).to.equal(Status.UNAVAILABLE);

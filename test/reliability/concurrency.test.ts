@@ -45,7 +45,11 @@ async function writer(address: string, id: number, roots: string[], rng: Prng, b
     for (let i = 0; !budget.spent || i < FLOOR_PER_WRITER; i++) {
       const target = rng.int(0, roots.length - 1);
       const tag = `w${id}-c${i}`;
-      const request = client.commands.command("orders", roots[target]!).withCommand(AddItem, { sku: tag, quantity: 1 }).withSequence(known[target]!).build();
+      const request = client.commands
+        .command("orders", roots[target]!)
+        .withCommand(AddItem, { sku: tag, quantity: 1 })
+        .withSequence(known[target]!)
+        .build();
       let attempts = 0;
       const response = await executeWithRefresh(
         request,
@@ -79,7 +83,8 @@ describe("concurrency: writers racing on shared aggregates", () => {
       const client = Client.connect(child.address, { timeoutMs: CALL_TIMEOUT_MS });
       try {
         const roots = Array.from({ length: AGGREGATES }, () => newRoot());
-        for (const root of roots) await client.commands.command("orders", root).withCommand(CreateOrder, { customerId: "c" }).withSequence(0).execute();
+        for (const root of roots)
+          await client.commands.command("orders", root).withCommand(CreateOrder, { customerId: "c" }).withSequence(0).execute();
 
         const budget = new Budget();
         const results = await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(child.address, w, roots, rng.fork(), budget)));
@@ -118,7 +123,10 @@ describe("concurrency: writers racing on shared aggregates", () => {
         expect(lost, "acknowledged commands missing").to.deep.equal([]);
         expect(duplicated, "commands stored twice").to.deep.equal([]);
         expect(gaps, "aggregates with sequence gaps").to.deep.equal([]);
-        expect(books.map((b) => b.pages.length - 1), "items per aggregate").to.deep.equal(expected);
+        expect(
+          books.map((b) => b.pages.length - 1),
+          "items per aggregate",
+        ).to.deep.equal(expected);
       } finally {
         await client.close();
         await child.stop();

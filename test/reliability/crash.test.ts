@@ -76,7 +76,8 @@ async function drive(client: Client, roots: string[], ledger: Ledger, rng: Prng,
 
 /** Failures other than "the coordinator is down or went away" are unexpected. */
 function note(err: unknown, unexpected: Map<string, number>): void {
-  const connection = err instanceof GrpcError ? err.code === Status.UNAVAILABLE : (err as { isConnectionError?: () => boolean }).isConnectionError?.();
+  const connection =
+    err instanceof GrpcError ? err.code === Status.UNAVAILABLE : (err as { isConnectionError?: () => boolean }).isConnectionError?.();
   if (connection) return;
   const key = String(err).slice(0, 120);
   unexpected.set(key, (unexpected.get(key) ?? 0) + 1);

@@ -150,7 +150,13 @@ describe("bad input: every RPC of the coordinator and the business servers", () 
 
   function save(target: string, path: string, bytes: Buffer, note: string): void {
     // A kind is an RPC and its failure text with numbers and references blanked.
-    const kind = `${target} ${path} ${note.split(": ").slice(1).join(": ").replace(/\(ref \w+\)/g, "").replace(/\d+/g, "N").slice(0, 160)}`;
+    const kind = `${target} ${path} ${note
+      .split(": ")
+      .slice(1)
+      .join(": ")
+      .replace(/\(ref \w+\)/g, "")
+      .replace(/\d+/g, "N")
+      .slice(0, 160)}`;
     const count = saved.get(kind) ?? 0;
     if (count >= SAVE_PER_KIND || bytes.length > MAX_SAVED_BYTES) return;
     saved.set(kind, count + 1);
@@ -188,10 +194,16 @@ describe("bad input: every RPC of the coordinator and the business servers", () 
       db.close();
     }
     expect(written, "rows stored for roots named only by rejected requests").to.deep.equal([]);
-    expect(logLines.filter((l) => l.includes("unexpected failure")), "coordinator bug reports").to.deep.equal([]);
+    expect(
+      logLines.filter((l) => l.includes("unexpected failure")),
+      "coordinator bug reports",
+    ).to.deep.equal([]);
     // Every call the fuzzer made has ended on the server side too: stopping waits for none.
     await coordinator.stop(5_000);
-    expect(logLines.filter((l) => l.includes("stopping with")), "work left running at stop").to.deep.equal([]);
+    expect(
+      logLines.filter((l) => l.includes("stopping with")),
+      "work left running at stop",
+    ).to.deep.equal([]);
     figure(
       `fuzz: ${n(corpusCount + randomCount)} requests (${n(corpusCount)} corpus, ${n(randomCount)} random, seed ${seed}) over ` +
         `${COORDINATOR_RPCS.length} coordinator and ${BUSINESS_RPCS.length} business RPCs, ${failures.length} failures, ` +

@@ -128,7 +128,9 @@ describe("limits", () => {
       proxy.setMode("pass");
       // The aggregate is not left locked: the same command now goes through.
       expect((await create()).events?.pages).to.have.length(1);
-      results.push(`a handler that never answers: DEADLINE_EXCEEDED after ${n(Math.round(waited))} ms (call deadline ${CALL_TIMEOUT_MS} ms, client deadline ${n(CLIENT_TIMEOUT_MS)} ms), aggregate free again`);
+      results.push(
+        `a handler that never answers: DEADLINE_EXCEEDED after ${n(Math.round(waited))} ms (call deadline ${CALL_TIMEOUT_MS} ms, client deadline ${n(CLIENT_TIMEOUT_MS)} ms), aggregate free again`,
+      );
     } finally {
       await client.close();
       await proxy.close();
@@ -152,10 +154,20 @@ describe("limits", () => {
         s.send(query().build());
         expect((await answers[i]!.next()).done).to.equal(false);
       }
-      const refused = [await rejectsWith(query().getEvents().collect(), GrpcError), await rejectsWith(client.queries.getAggregateRoots().collect(), GrpcError)];
+      const refused = [
+        await rejectsWith(query().getEvents().collect(), GrpcError),
+        await rejectsWith(client.queries.getAggregateRoots().collect(), GrpcError),
+      ];
       const extra = client.queries.synchronize();
       extra.send(query().build());
-      refused.push(await rejectsWith((async () => { for await (const _ of extra); })(), GrpcError));
+      refused.push(
+        await rejectsWith(
+          (async () => {
+            for await (const _ of extra);
+          })(),
+          GrpcError,
+        ),
+      );
       expect(refused.map((e) => Status[e.code])).to.deep.equal(["RESOURCE_EXHAUSTED", "RESOURCE_EXHAUSTED", "RESOURCE_EXHAUSTED"]);
       expect(refused[0]!.details).to.equal(`GetEvents: too many concurrent streams (max: ${MAX_STREAMS}); retry once one of them has ended`);
 
@@ -165,7 +177,9 @@ describe("limits", () => {
       sessions[1]!.cancel();
       await answers[1]!.next().catch(() => undefined);
       expect(await query().getEvents().collect()).to.have.length(1);
-      results.push(`maxConcurrentStreams ${MAX_STREAMS}: the next GetEvents, GetAggregateRoots and Synchronize RESOURCE_EXHAUSTED, slots back after end and cancel`);
+      results.push(
+        `maxConcurrentStreams ${MAX_STREAMS}: the next GetEvents, GetAggregateRoots and Synchronize RESOURCE_EXHAUSTED, slots back after end and cancel`,
+      );
     } finally {
       await client.close();
     }
@@ -190,7 +204,10 @@ describe("limits", () => {
       await client.close();
       await c.stop(2_000);
     }
-    expect(lines.filter((l) => l.includes("stopping with")), "work left running at stop").to.deep.equal([]);
+    expect(
+      lines.filter((l) => l.includes("stopping with")),
+      "work left running at stop",
+    ).to.deep.equal([]);
     results.push("Synchronize over the size limit or cancelled: nothing left running");
   });
 });

@@ -95,7 +95,13 @@ describe("TLS", () => {
     });
     try {
       const got = await outcomes(child.address);
-      expect(got).to.deep.equal({ plaintext: "ConnectionError", ca: "ConnectionError", caAndCert: "ok", otherCa: "ConnectionError", rogueCert: "ConnectionError" });
+      expect(got).to.deep.equal({
+        plaintext: "ConnectionError",
+        ca: "ConnectionError",
+        caAndCert: "ok",
+        otherCa: "ConnectionError",
+        rogueCert: "ConnectionError",
+      });
       results.push("coordinator mTLS via ANGZARR_TLS_*: only clients with a CA-signed certificate in");
     } finally {
       await child.stop();
@@ -134,7 +140,9 @@ describe("TLS", () => {
               events: { cover: { domain: "orders", root, correlationId: "" }, pages: [], nextSequence: 0 },
               command: {
                 cover: { domain: "orders", root, correlationId: "" },
-                pages: [{ header: sequenceHeader(0), mergeStrategy: 0, payload: { $case: "command", value: packAny(CreateOrder, { customerId: "tls" }) } }],
+                pages: [
+                  { header: sequenceHeader(0), mergeStrategy: 0, payload: { $case: "command", value: packAny(CreateOrder, { customerId: "tls" }) } },
+                ],
               },
             },
             new Metadata(),

@@ -53,40 +53,68 @@ describe("runAggregateServer over gRPC", () => {
 
   it("dispatches by cover.domain and answers with numbered events", async () => {
     const prior = eventBook(orders, [event(OrderCreated, { customerId: "c" })]);
-    const response = await call(c.commands, c.commands.handle, contextualCommand(prior, commandBook(orders, event(AddItem, { sku: "a", quantity: 2 }), { sequence: 1 })));
+    const response = await call(
+      c.commands,
+      c.commands.handle,
+      contextualCommand(prior, commandBook(orders, event(AddItem, { sku: "a", quantity: 2 }), { sequence: 1 })),
+    );
     const book = (response.result as { value: EventBook }).value;
     expect(typeNameFromUrl(pageEvent(book.pages[0]!)!.typeUrl)).to.equal(ItemAdded.$type);
     expect(headerSequence(book.pages[0]!.header)).to.equal(1);
     expect(book.cover?.correlationId).to.equal("corr-77");
 
     const inv = makeCover({ domain: "inventory", root: computeRoot("inventory", "sku") });
-    const reserved: BusinessResponse = await call(c.commands, c.commands.handle, contextualCommand(undefined, commandBook(inv, event(ReserveStock, { orderId: "o", sku: "sku", quantity: 1 }))));
+    const reserved: BusinessResponse = await call(
+      c.commands,
+      c.commands.handle,
+      contextualCommand(undefined, commandBook(inv, event(ReserveStock, { orderId: "o", sku: "sku", quantity: 1 }))),
+    );
     expect(unpackAny(StockReserved, pageEvent((reserved.result as { value: EventBook }).value.pages[0]!))?.sku).to.equal("sku");
   });
 
   it("answers NOT_FOUND for a domain it does not serve", async () => {
-    const err = await callError(c.commands, c.commands.handle, contextualCommand(undefined, commandBook(makeCover({ domain: "billing", root: uuidFor("b") }), event(CreateOrder, { customerId: "" }))));
+    const err = await callError(
+      c.commands,
+      c.commands.handle,
+      contextualCommand(undefined, commandBook(makeCover({ domain: "billing", root: uuidFor("b") }), event(CreateOrder, { customerId: "" }))),
+    );
     expect(err.code).to.equal(Status.NOT_FOUND);
     expect(err.details).to.equal("No aggregate registered for domain: billing");
   });
 
   it("answers a business rejection with FAILED_PRECONDITION and its message", async () => {
     const prior = eventBook(orders, [event(OrderCreated, { customerId: "c" })]);
-    const err = await callError(c.commands, c.commands.handle, contextualCommand(prior, commandBook(orders, event(CreateOrder, { customerId: "c" }), { sequence: 1 })));
+    const err = await callError(
+      c.commands,
+      c.commands.handle,
+      contextualCommand(prior, commandBook(orders, event(CreateOrder, { customerId: "c" }), { sequence: 1 })),
+    );
     expect(err.code).to.equal(Status.FAILED_PRECONDITION);
     expect(err.details).to.equal("order already exists");
   });
 
   it("answers an unknown command type and a corrupt payload with INVALID_ARGUMENT", async () => {
-    const unknown = await callError(c.commands, c.commands.handle, contextualCommand(undefined, commandBook(orders, event(ReserveStock, { orderId: "", sku: "", quantity: 0 }))));
+    const unknown = await callError(
+      c.commands,
+      c.commands.handle,
+      contextualCommand(undefined, commandBook(orders, event(ReserveStock, { orderId: "", sku: "", quantity: 0 }))),
+    );
     expect(unknown.code).to.equal(Status.INVALID_ARGUMENT);
     expect(unknown.details).to.contain("examples.inventory.ReserveStock");
-    const corrupt = await callError(c.commands, c.commands.handle, contextualCommand(undefined, commandBook(orders, { typeUrl: `type.googleapis.com/${AddItem.$type}`, value: Buffer.from([0xff, 0xff]) })));
+    const corrupt = await callError(
+      c.commands,
+      c.commands.handle,
+      contextualCommand(undefined, commandBook(orders, { typeUrl: `type.googleapis.com/${AddItem.$type}`, value: Buffer.from([0xff, 0xff]) })),
+    );
     expect(corrupt.code).to.equal(Status.INVALID_ARGUMENT);
   });
 
   it("answers an unexpected exception with INTERNAL, no stack or message on the wire, the stack in the log", async () => {
-    const err = await callError(c.commands, c.commands.handle, contextualCommand(undefined, commandBook(makeCover({ domain: "exploding", root: uuidFor("x") }), event(CreateOrder, { customerId: "" }))));
+    const err = await callError(
+      c.commands,
+      c.commands.handle,
+      contextualCommand(undefined, commandBook(makeCover({ domain: "exploding", root: uuidFor("x") }), event(CreateOrder, { customerId: "" }))),
+    );
     expect(err.code).to.equal(Status.INTERNAL);
     expect(err.details).to.not.match(/hunter2|secretFrame|internal\.ts|\n/);
     const ref = /ref ([0-9a-f]+)/.exec(err.details)?.[1];
@@ -101,7 +129,10 @@ describe("runAggregateServer over gRPC", () => {
     const book = await call(c.commands, c.commands.handleFact, { facts, priorEvents: eventBook(orders, [event(OrderCreated, { customerId: "c" })]) });
     expect(headerSequence(book.pages[0]!.header)).to.equal(1);
     const base = snapshotOf(OrderState, OrderState.create({ itemCount: 1 }), 0);
-    const replayed = await call(c.commands, c.commands.replay, { baseSnapshot: base, events: eventBook(orders, [event(ItemAdded, { sku: "", quantity: 2 })], { startSequence: 1 }).pages });
+    const replayed = await call(c.commands, c.commands.replay, {
+      baseSnapshot: base,
+      events: eventBook(orders, [event(ItemAdded, { sku: "", quantity: 2 })], { startSequence: 1 }).pages,
+    });
     expect(unpackAny(OrderState, replayed.state)?.itemCount).to.equal(3);
   });
 

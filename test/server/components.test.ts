@@ -28,7 +28,9 @@ import { rejectionOf } from "../support/assertions.js";
 const auditSaga = new SagaRouter(
   "orders-audit",
   "orders",
-  new SagaHandlers().on(ItemAdded, (item) => ({ commands: [commandBook({ domain: "audit", root: uuidFor("audit") }, event(CheckpointTaken, { note: item.sku }))] })),
+  new SagaHandlers().on(ItemAdded, (item) => ({
+    commands: [commandBook({ domain: "audit", root: uuidFor("audit") }, event(CheckpointTaken, { note: item.sku }))],
+  })),
 );
 
 const flow = new ProcessManagerRouter("flow", "flow", new StateRouter(() => ({}))).domain(
@@ -47,7 +49,13 @@ describe("serveComponents over gRPC", () => {
 
   before(async () => {
     server = await serveComponents(
-      { aggregates: [inventory], sagas: [ordersToInventory, auditSaga], processManagers: [flow], projectors: [orderSummary], upcasters: [OrderUpcaster] },
+      {
+        aggregates: [inventory],
+        sagas: [ordersToInventory, auditSaga],
+        processManagers: [flow],
+        projectors: [orderSummary],
+        upcasters: [OrderUpcaster],
+      },
       "127.0.0.1:0",
       { logger: silentLogger },
     );
@@ -61,14 +69,23 @@ describe("serveComponents over gRPC", () => {
   it("runs every saga of the source domain and concatenates their commands in order", async () => {
     const source = eventBook(orders, [event(ItemAdded, { sku: "k", quantity: 1 })]);
     const response = await call(c.sagas, c.sagas.handle, { source, syncMode: 0, cascadeErrorMode: 0, destinationSequences: {} });
-    expect(response.commands.map((b) => typeNameFromUrl(pageCommand(b.pages[0]!)!.typeUrl))).to.deep.equal([ReserveStock.$type, CheckpointTaken.$type]);
+    expect(response.commands.map((b) => typeNameFromUrl(pageCommand(b.pages[0]!)!.typeUrl))).to.deep.equal([
+      ReserveStock.$type,
+      CheckpointTaken.$type,
+    ]);
   });
 
   it("serves a process manager's Prepare and Handle", async () => {
-    const trigger = eventBook(makeCover({ domain: "inventory", root: uuidFor("i"), correlationId: uuidFor("corr") }), [event(StockReserved, { orderId: "", sku: "s", quantity: 1 })]);
+    const trigger = eventBook(makeCover({ domain: "inventory", root: uuidFor("i"), correlationId: uuidFor("corr") }), [
+      event(StockReserved, { orderId: "", sku: "s", quantity: 1 }),
+    ]);
     const prepared = await call(c.processManagers, c.processManagers.prepare, { trigger, processState: undefined });
     expect(prepared.destinations.map((d) => d.domain)).to.deep.equal(["orders"]);
-    const handled = await call(c.processManagers, c.processManagers.handle, { trigger, processState: undefined, destinationSequences: { orders: 3 } });
+    const handled = await call(c.processManagers, c.processManagers.handle, {
+      trigger,
+      processState: undefined,
+      destinationSequences: { orders: 3 },
+    });
     expect(unpackAny(CheckpointTaken, pageEvent(handled.processEvents!.pages[0]!))?.note).to.equal("s");
   });
 
@@ -90,7 +107,13 @@ describe("serveComponents over gRPC", () => {
   });
 
   it("reports every served service as SERVING", async () => {
-    for (const service of ["angzarr.CommandHandlerService", "angzarr.SagaService", "angzarr.ProcessManagerService", "angzarr.ProjectorService", "angzarr.UpcasterService"]) {
+    for (const service of [
+      "angzarr.CommandHandlerService",
+      "angzarr.SagaService",
+      "angzarr.ProcessManagerService",
+      "angzarr.ProjectorService",
+      "angzarr.UpcasterService",
+    ]) {
       expect((await call(c.health, c.health.check, { service })).status, service).to.equal(1);
     }
   });

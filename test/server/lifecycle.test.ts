@@ -33,7 +33,10 @@ function gated() {
   return { Slow, entered, open };
 }
 
-const slowCommand = contextualCommand(undefined, commandBook(makeCover({ domain: "slow", root: uuidFor("s") }), event(CreateOrder, { customerId: "late" })));
+const slowCommand = contextualCommand(
+  undefined,
+  commandBook(makeCover({ domain: "slow", root: uuidFor("s") }), event(CreateOrder, { customerId: "late" })),
+);
 
 describe("health", () => {
   it("answers Check for the server and each served service, NOT_FOUND for others", async () => {

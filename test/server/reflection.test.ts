@@ -7,7 +7,14 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { credentials, loadPackageDefinition, type Client, type ClientDuplexStream, type GrpcObject, type ServiceClientConstructor } from "@grpc/grpc-js";
+import {
+  credentials,
+  loadPackageDefinition,
+  type Client,
+  type ClientDuplexStream,
+  type GrpcObject,
+  type ServiceClientConstructor,
+} from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { OrderAggregate, startOrdersHandler } from "../../examples/orders/index.js";
 import { startCoordinator, silentLogger, type CoordinatorHandle } from "../../src/coordinator/index.js";
@@ -69,7 +76,10 @@ async function resolveMethod(client: Client, service: string, method: string): P
     const symbol = type.replace(/^\./, "");
     const declaring = await filesFor(client, symbol);
     const message = symbol.slice(symbol.lastIndexOf(".") + 1);
-    expect(declaring.flatMap((f) => f.messageType).map((t) => t.name), `message ${symbol}`).to.include(message);
+    expect(
+      declaring.flatMap((f) => f.messageType).map((t) => t.name),
+      `message ${symbol}`,
+    ).to.include(message);
   }
   return { input: m.inputType!, output: m.outputType! };
 }
@@ -151,7 +161,10 @@ describe("gRPC server reflection", () => {
       const missing = await ask(client, { file_containing_symbol: "angzarr.NoSuchThing" });
       expect(missing.error_response?.error_code).to.equal(5);
       // Without reflection the call is UNIMPLEMENTED, as on a server that never had it.
-      const err = (await ask(off, { list_services: "*" }).then(() => undefined, (e: unknown) => e)) as { code?: number } | undefined;
+      const err = (await ask(off, { list_services: "*" }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code?: number } | undefined;
       expect(err?.code).to.equal(12);
     } finally {
       client.close();

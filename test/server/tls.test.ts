@@ -30,10 +30,32 @@ function makePki(dir: string): Pki {
     ["client", "client.ext"],
   ] as const) {
     ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-    ssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "1", "-extfile", ext);
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "1",
+      "-extfile",
+      ext,
+    );
   }
   const read = (f: string) => readFileSync(join(dir, f));
-  return { ca: read("ca.crt"), serverCert: read("server.crt"), serverKey: read("server.key"), clientCert: read("client.crt"), clientKey: read("client.key") };
+  return {
+    ca: read("ca.crt"),
+    serverCert: read("server.crt"),
+    serverKey: read("server.key"),
+    clientCert: read("client.crt"),
+    clientKey: read("client.key"),
+  };
 }
 
 describe("TLS", () => {
@@ -46,7 +68,10 @@ describe("TLS", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("serves TLS to clients trusting the CA and refuses plaintext clients", async () => {
-    const server: ServerHandle = await runAggregateServer(OrderAggregate, "127.0.0.1:0", { logger: silentLogger, tls: { cert: pki.serverCert, key: pki.serverKey } });
+    const server: ServerHandle = await runAggregateServer(OrderAggregate, "127.0.0.1:0", {
+      logger: silentLogger,
+      tls: { cert: pki.serverCert, key: pki.serverKey },
+    });
     const secure = clients(server.address, credentials.createSsl(pki.ca));
     const plain = clients(server.address);
     try {
@@ -77,7 +102,9 @@ describe("TLS", () => {
   });
 
   it("refuses requireClientCert without a CA", async () => {
-    const err = await runAggregateServer(OrderAggregate, "127.0.0.1:0", { tls: { cert: pki.serverCert, key: pki.serverKey, requireClientCert: true } }).catch((e: unknown) => e);
+    const err = await runAggregateServer(OrderAggregate, "127.0.0.1:0", {
+      tls: { cert: pki.serverCert, key: pki.serverKey, requireClientCert: true },
+    }).catch((e: unknown) => e);
     expect(String(err)).to.contain("requireClientCert needs tls.ca");
   });
 });

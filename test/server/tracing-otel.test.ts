@@ -64,11 +64,18 @@ describe("OpenTelemetry spans (optional @opentelemetry/api)", () => {
     const traceId = root.spanContext().traceId;
     for (const s of chain) expect(s.spanContext().traceId, s.name).to.equal(traceId);
     for (let i = 1; i < chain.length; i++) {
-      expect(chain[i]!.parentSpanContext?.spanId, `parent of ${chain[i]!.name} (${api.SpanKind[chain[i]!.kind]})`).to.equal(chain[i - 1]!.spanContext().spanId);
+      expect(chain[i]!.parentSpanContext?.spanId, `parent of ${chain[i]!.name} (${api.SpanKind[chain[i]!.kind]})`).to.equal(
+        chain[i - 1]!.spanContext().spanId,
+      );
     }
     expect(coord.parentSpanContext?.isRemote).to.equal(true);
     expect(handled.parentSpanContext?.isRemote).to.equal(true);
-    expect(handled.attributes).to.deep.include({ "rpc.system": "grpc", "rpc.service": "angzarr.CommandHandlerService", "rpc.method": "Handle", "rpc.grpc.status_code": 0 });
+    expect(handled.attributes).to.deep.include({
+      "rpc.system": "grpc",
+      "rpc.service": "angzarr.CommandHandlerService",
+      "rpc.method": "Handle",
+      "rpc.grpc.status_code": 0,
+    });
     expect(coord.status.code).to.equal(api.SpanStatusCode.UNSET);
   });
 
@@ -77,7 +84,12 @@ describe("OpenTelemetry spans (optional @opentelemetry/api)", () => {
     const client = Client.connect(coordinator.address, { timeoutMs: 10_000 });
     try {
       // Sequence 5 on a new aggregate: FAILED_PRECONDITION from the coordinator.
-      await client.commands.command("orders", newRoot()).withCommand(CreateOrder, { customerId: "c" }).withSequence(5).execute().catch(() => undefined);
+      await client.commands
+        .command("orders", newRoot())
+        .withCommand(CreateOrder, { customerId: "c" })
+        .withSequence(5)
+        .execute()
+        .catch(() => undefined);
     } finally {
       await client.close();
     }

@@ -8,5 +8,7 @@ import { startPrivateServer } from "./postgres.js";
 
 const coordinator = await startChildCoordinator({ ANGZARR__STORAGE__TYPE: "memory", ANGZARR__TRANSPORT__TCP__PORT: "0" });
 const postgres = await startPrivateServer();
-process.stdout.write(`${JSON.stringify({ coordinator: coordinator.pid, coordinatorAddress: coordinator.address, postgres: postgres.pid, postgresUri: postgres.uri })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ coordinator: coordinator.pid, coordinatorAddress: coordinator.address, postgres: postgres.pid, postgresUri: postgres.uri })}\n`,
+);
 setInterval(() => undefined, 60_000);

@@ -33,12 +33,16 @@ const KINDS: ReadonlyArray<[ts.SymbolFlags, string]> = [
 
 /** The names each entry point exports, keyed by its package specifier. */
 export function publicExports(): Map<string, PublicExport[]> {
-  const parsed = ts.getParsedCommandLineOfConfigFile(resolve("tsconfig.json"), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    resolve("tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      },
     },
-  })!;
+  )!;
   const files = ENTRY_POINTS.map((e) => resolve(e.file));
   const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
   const checker = program.getTypeChecker();

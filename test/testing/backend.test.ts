@@ -3,13 +3,7 @@ import { describe, it } from "node:test";
 import { expect } from "chai";
 import { Client } from "../../src/client/index.js";
 import { computeRoot } from "../../src/core/identity.js";
-import {
-  BACKEND_LIMITS,
-  capabilitiesOf,
-  parseBackendKind,
-  skipReason,
-  startBackend,
-} from "../../src/testing/backend.js";
+import { BACKEND_LIMITS, capabilitiesOf, parseBackendKind, skipReason, startBackend } from "../../src/testing/backend.js";
 import { closedPortEndpoint } from "../../src/testing/fault-proxy.js";
 import { orderRoundTrip } from "./support.js";
 
@@ -23,7 +17,10 @@ describe("backend selection and capabilities", () => {
     const saved = process.env.ANGZARR_BACKEND;
     process.env.ANGZARR_BACKEND = "kubernetes";
     try {
-      const error = await startBackend().then(() => undefined, (e: Error) => e);
+      const error = await startBackend().then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error?.message).to.contain('unknown test backend "kubernetes"');
     } finally {
       if (saved === undefined) delete process.env.ANGZARR_BACKEND;
@@ -32,17 +29,34 @@ describe("backend selection and capabilities", () => {
   });
 
   it("the embedded backend refuses to start without business logic to serve", async () => {
-    const error = await startBackend("embedded").then(() => undefined, (e: Error) => e);
+    const error = await startBackend("embedded").then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error?.message).to.contain("the embedded backend needs the business logic to serve");
   });
 
   it("derives capabilities from the documented limits", () => {
-    expect([...capabilitiesOf("embedded")].sort()).to.deep.equal(["faults", "multi-domain", "process-managers", "projectors", "sagas", "seeding-snapshots"]);
+    expect([...capabilitiesOf("embedded")].sort()).to.deep.equal([
+      "faults",
+      "multi-domain",
+      "process-managers",
+      "projectors",
+      "sagas",
+      "seeding-snapshots",
+    ]);
     expect(capabilitiesOf("embedded", ["auth"]).has("auth")).to.equal(true);
     expect([...capabilitiesOf("container")]).to.deep.equal(["faults"]);
     // Faults come from a proxy in front of the endpoint and from the orders test handler behind it.
     expect([...capabilitiesOf("external")]).to.deep.equal(["faults"]);
-    expect(Object.keys(BACKEND_LIMITS.container).sort()).to.deep.equal(["auth", "multi-domain", "process-managers", "projectors", "sagas", "seeding-snapshots"]);
+    expect(Object.keys(BACKEND_LIMITS.container).sort()).to.deep.equal([
+      "auth",
+      "multi-domain",
+      "process-managers",
+      "projectors",
+      "sagas",
+      "seeding-snapshots",
+    ]);
   });
 
   it("skipReason names every missing capability with the backend's reason, and ignores other tags", () => {
@@ -82,10 +96,16 @@ describe("external backend", () => {
     const saved = process.env.ANGZARR_ENDPOINT;
     try {
       delete process.env.ANGZARR_ENDPOINT;
-      const missing = await startBackend("external").then(() => undefined, (e: Error) => e);
+      const missing = await startBackend("external").then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(missing?.message).to.equal('the external backend needs ANGZARR_ENDPOINT=host:port (got "")');
       process.env.ANGZARR_ENDPOINT = "localhost";
-      const malformed = await startBackend("external").then(() => undefined, (e: Error) => e);
+      const malformed = await startBackend("external").then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(malformed?.message).to.contain('(got "localhost")');
     } finally {
       if (saved === undefined) delete process.env.ANGZARR_ENDPOINT;

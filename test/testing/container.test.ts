@@ -21,7 +21,10 @@ const skip = enabled ? false : "container tests need ANGZARR_BACKEND=container o
 const buildScript = fileURLToPath(new URL("../../containers/build-images.sh", import.meta.url));
 
 /** Containers and networks testcontainers created (label org.testcontainers=true). */
-async function testcontainersResources(): Promise<{ containers: { Id: string; Image: string; Ports: { IP?: string; PublicPort?: number }[] }[]; networks: string[] }> {
+async function testcontainersResources(): Promise<{
+  containers: { Id: string; Image: string; Ports: { IP?: string; PublicPort?: number }[] }[];
+  networks: string[];
+}> {
   const docker = (await getContainerRuntimeClient()).container.dockerode;
   const filters = { label: ["org.testcontainers=true"] };
   const containers = await docker.listContainers({ all: true, filters });
@@ -48,7 +51,11 @@ describe("container backend", () => {
 
   after(() => {
     if (skip) return;
-    console.log(`# container backend: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", ")}`);
+    console.log(
+      `# container backend: ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${v.toFixed(0)} ms`)
+        .join(", ")}`,
+    );
   });
 
   it("exposes the coordinator on 127.0.0.1 only, with the faults capability only", { skip }, async () => {
@@ -79,7 +86,10 @@ describe("container backend", () => {
     try {
       expect(await healthStatus(proxy.endpoint, 5000)).to.equal(ServingStatus.SERVING);
       proxy.setMode("hold");
-      const error = await healthStatus(proxy.endpoint, 300).then(() => undefined, (e: grpc.ServiceError) => e);
+      const error = await healthStatus(proxy.endpoint, 300).then(
+        () => undefined,
+        (e: grpc.ServiceError) => e,
+      );
       expect(error?.code).to.equal(grpc.status.DEADLINE_EXCEEDED);
     } finally {
       await proxy.close();
@@ -93,7 +103,10 @@ describe("container backend", () => {
     const left = await testcontainersResources();
     expect(left.containers.map((c) => c.Id)).to.deep.equal(baseline.containers.map((c) => c.Id));
     expect(left.networks).to.deep.equal(baseline.networks);
-    const error = await healthStatus(backend.endpoint, 500).then(() => undefined, (e: grpc.ServiceError) => e);
+    const error = await healthStatus(backend.endpoint, 500).then(
+      () => undefined,
+      (e: grpc.ServiceError) => e,
+    );
     expect(error?.code).to.equal(grpc.status.UNAVAILABLE);
   });
 });
@@ -110,7 +123,10 @@ describe("container backend configuration and failures", () => {
   });
   after(async () => {
     if (skip) return;
-    for (const [name, value] of [["ANGZARR_COORDINATOR_IMAGE", saved.image], ["ANGZARR_COORDINATOR_READY_LOG", saved.log]] as const) {
+    for (const [name, value] of [
+      ["ANGZARR_COORDINATOR_IMAGE", saved.image],
+      ["ANGZARR_COORDINATOR_READY_LOG", saved.log],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }

@@ -29,7 +29,15 @@ describe("embedded backend", () => {
     console.log(`# embedded backend start: ${startMs.toFixed(0)} ms`);
     expect(backend.kind).to.equal("embedded");
     expect(backend.endpoint).to.match(/^127\.0\.0\.1:\d+$/);
-    expect([...backend.capabilities].sort()).to.deep.equal(["auth", "faults", "multi-domain", "process-managers", "projectors", "sagas", "seeding-snapshots"]);
+    expect([...backend.capabilities].sort()).to.deep.equal([
+      "auth",
+      "faults",
+      "multi-domain",
+      "process-managers",
+      "projectors",
+      "sagas",
+      "seeding-snapshots",
+    ]);
     expect(backend.store?.kind).to.equal("sqlite");
   });
 
@@ -77,7 +85,10 @@ describe("embedded backend", () => {
         .withCommandAny({ typeUrl: "type.googleapis.com/billing.Charge", value: Buffer.alloc(0) })
         .withSequence(0)
         .execute()
-        .then(() => undefined, (e: { code?: Status }) => e);
+        .then(
+          () => undefined,
+          (e: { code?: Status }) => e,
+        );
       expect(error?.code).to.equal(Status.NOT_FOUND);
     } finally {
       await client.close();
@@ -87,7 +98,10 @@ describe("embedded backend", () => {
   it("auth: the second coordinator refuses calls without a token and serves calls with one", async () => {
     expect(backend.auth?.tokens).to.deep.equal([DEFAULT_TEST_TOKEN]);
     const endpoint = backend.auth!.endpoint;
-    const anonymous = await orderRoundTrip(endpoint).then(() => undefined, (e: { code?: Status }) => e);
+    const anonymous = await orderRoundTrip(endpoint).then(
+      () => undefined,
+      (e: { code?: Status }) => e,
+    );
     expect(anonymous?.code).to.equal(Status.UNAUTHENTICATED);
     const { events } = await orderRoundTrip(endpoint, { token: DEFAULT_TEST_TOKEN });
     expect(events).to.have.length(2);
@@ -100,7 +114,13 @@ describe("embedded backend", () => {
       const root = computeRoot("orders", "through-the-proxy");
       expect((await client.domain("orders").getEventBook(root)).pages).to.deep.equal([]);
       proxy.setMode("reset");
-      const error = await client.domain("orders").getEventBook(root).then(() => undefined, (e: ClientError) => e);
+      const error = await client
+        .domain("orders")
+        .getEventBook(root)
+        .then(
+          () => undefined,
+          (e: ClientError) => e,
+        );
       expect(error?.isConnectionError(), String(error)).to.equal(true);
     } finally {
       await client.close();
@@ -119,7 +139,10 @@ describe("embedded backend lifecycle", () => {
     await backend.stop();
     const stopMs = performance.now() - t0;
     console.log(`# embedded backend stop: ${stopMs.toFixed(0)} ms`); // a figure, not a check
-    const error = await healthStatus(backend.endpoint, 500).then(() => undefined, (e: grpc.ServiceError) => e);
+    const error = await healthStatus(backend.endpoint, 500).then(
+      () => undefined,
+      (e: grpc.ServiceError) => e,
+    );
     expect(error?.code).to.equal(grpc.status.UNAVAILABLE);
     await backend.stop();
   });

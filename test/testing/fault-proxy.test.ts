@@ -28,13 +28,8 @@ interface EchoCall {
 function echo(client: grpc.Client, text: string, timeoutMs = 2000): Promise<EchoCall> {
   const started = performance.now();
   return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      echoService.echo.path,
-      bytes,
-      bytes,
-      Buffer.from(text),
-      { deadline: Date.now() + timeoutMs },
-      (error, value) => resolve({ error: error ?? undefined, value, elapsedMs: performance.now() - started }),
+    client.makeUnaryRequest(echoService.echo.path, bytes, bytes, Buffer.from(text), { deadline: Date.now() + timeoutMs }, (error, value) =>
+      resolve({ error: error ?? undefined, value, elapsedMs: performance.now() - started }),
     );
   });
 }
@@ -137,10 +132,7 @@ describe("fault proxy", () => {
       // Preface split across writes, then an empty SETTINGS frame: the server's SETTINGS come back.
       socket.write(Buffer.from("PRI * HTTP/2.0\r\n"));
       socket.write(Buffer.concat([Buffer.from("\r\nSM\r\n\r\n"), frame(0x4, 0, 0)]));
-      const serverSettings = await Promise.race([
-        new Promise<Buffer>((resolve) => socket.once("data", resolve)),
-        closed.then(() => Buffer.alloc(0)),
-      ]);
+      const serverSettings = await Promise.race([new Promise<Buffer>((resolve) => socket.once("data", resolve)), closed.then(() => Buffer.alloc(0))]);
       expect(serverSettings.length, "server frames reached the client").to.be.at.least(9);
       expect(serverSettings.readUInt8(3), "first server frame is SETTINGS").to.equal(0x4);
       socket.write(frame(0x1, 0x4, 1, Buffer.from([0x82])));

@@ -42,7 +42,12 @@ export async function orderRoundTrip(
     if (options.syncMode !== undefined) add.withSyncMode(options.syncMode);
     const added = await add.execute();
     const book = await orders.getEventBook(root);
-    return { root, sku, added, events: book.pages.map((p) => (p.payload?.$case === "event" ? typeNameFromUrl(p.payload.value.typeUrl) : "(external)")) };
+    return {
+      root,
+      sku,
+      added,
+      events: book.pages.map((p) => (p.payload?.$case === "event" ? typeNameFromUrl(p.payload.value.typeUrl) : "(external)")),
+    };
   } finally {
     await client.close();
   }

@@ -21,12 +21,7 @@ export function mainKey(key: AggregateKey): AggregateKey {
  * is the explicit one or the edition's first own sequence, and the view is main events below D
  * followed by the edition's events. `from` drops earlier sequences (used after a snapshot).
  */
-export async function readComposite(
-  store: EventStore,
-  key: AggregateKey,
-  divergence?: number,
-  from = 0,
-): Promise<StoredEvent[]> {
+export async function readComposite(store: EventStore, key: AggregateKey, divergence?: number, from = 0): Promise<StoredEvent[]> {
   if (isMain(key)) return store.read(key, { from });
   const own = await store.read(key);
   if (own.length === 0 && divergence === undefined) return store.read(mainKey(key), { from });

@@ -1,12 +1,6 @@
 /** Storing a command's result (COORDINATOR.md §5.4) and building the response delta (§5.5). */
 import { Any } from "../../gen/google/protobuf/any.js";
-import {
-  EventPage,
-  Snapshot,
-  SnapshotRetention,
-  type Cover,
-  type EventBook,
-} from "../../gen/angzarr/types.js";
+import { EventPage, Snapshot, SnapshotRetention, type Cover, type EventBook } from "../../gen/angzarr/types.js";
 import { bookOfPages, pageSequence } from "./books.js";
 import { failedPrecondition, internal, RpcError, storageFailure } from "../rpc-error.js";
 import { SequenceConflictError, type AggregateKey, type EventStore } from "../storage/index.js";
@@ -53,7 +47,7 @@ export async function persistResult(store: EventStore, input: PersistInput): Pro
   if (input.cascadeId !== undefined) pages = stampCascade(pages, input.cascadeId);
 
   if (pages.length > 0) await appendPages(store, key, correlationId, pages);
-  const lastSequence = pages.length > 0 ? pageSequence(pages.at(-1)!) : priorMax ?? prior.snapshot?.sequence ?? 0;
+  const lastSequence = pages.length > 0 ? pageSequence(pages.at(-1)!) : (priorMax ?? prior.snapshot?.sequence ?? 0);
   await writeSnapshotIfChanged(store, key, prior.snapshot, produced.snapshot, lastSequence);
 
   const cover: Cover = produced.cover ?? { domain: key.domain, root: uuidToProto(key.root), correlationId };

@@ -85,20 +85,25 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: re
   const log = get("ANGZARR_LOG");
   if (log) {
     const level = log.value.trim().toLowerCase();
-    if (!isLogLevel(level)) throw new ConfigError(`${log.setting}: invalid log level ${JSON.stringify(log.value)} (expected error, warn, info or debug)`);
+    if (!isLogLevel(level))
+      throw new ConfigError(`${log.setting}: invalid log level ${JSON.stringify(log.value)} (expected error, warn, info or debug)`);
     config.logLevel = level;
   }
   const format = get("ANGZARR_LOG_FORMAT");
   if (format) {
     const value = format.value.trim().toLowerCase();
-    if (!isLogFormat(value)) throw new ConfigError(`${format.setting}: invalid log format ${JSON.stringify(format.value)} (expected auto, json or text)`);
+    if (!isLogFormat(value))
+      throw new ConfigError(`${format.setting}: invalid log format ${JSON.stringify(format.value)} (expected auto, json or text)`);
     config.logFormat = value;
   }
   const reflection = get("ANGZARR_REFLECTION");
   if (reflection) config.reflection = parseBoolean(reflection);
   const tokens = get("ANGZARR_AUTH_TOKENS");
   if (tokens) {
-    const list = tokens.value.split(",").map((t) => t.trim()).filter((t) => t.length > 0);
+    const list = tokens.value
+      .split(",")
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0);
     // The tokens themselves are never echoed.
     if (list.length === 0) throw new ConfigError(`${tokens.setting}: no token given`);
     config.auth = { tokens: list };
@@ -110,7 +115,10 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, argv: re
     }
     config.retry = retry.value;
   }
-  for (const [name, field] of [["ANGZARR_CALL_TIMEOUT_MS", "callTimeoutMs"], ["ANGZARR_CONNECT_TIMEOUT_MS", "connectTimeoutMs"]] as const) {
+  for (const [name, field] of [
+    ["ANGZARR_CALL_TIMEOUT_MS", "callTimeoutMs"],
+    ["ANGZARR_CONNECT_TIMEOUT_MS", "connectTimeoutMs"],
+  ] as const) {
     const v = get(name);
     if (v) config[field] = parseInteger(v.value, v.setting, 1, 2 ** 31 - 1);
   }

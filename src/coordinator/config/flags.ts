@@ -24,9 +24,7 @@ export function parseFlags(argv: readonly string[], allowHelp = false): { values
   const { tokens } = parseArgs({ args: [...argv], options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
   const values = new Map<string, string>();
   // `--help` anywhere wins over everything else, even as the value a flag before it took.
-  const help = tokens.some(
-    (t) => t.kind === "option" && (t.name === "help" || (!t.inlineValue && (t.value === "--help" || t.value === "-h"))),
-  );
+  const help = tokens.some((t) => t.kind === "option" && (t.name === "help" || (!t.inlineValue && (t.value === "--help" || t.value === "-h"))));
   if (allowHelp && help) return { values, help };
   for (const token of tokens) {
     const arg = argv[token.index]!;

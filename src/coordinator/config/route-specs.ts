@@ -9,7 +9,12 @@ import { ConfigError } from "./types.js";
 import { checkAddress, checkDomain } from "./validate.js";
 
 function entries(v: SettingValue | undefined): string[] {
-  return v ? v.value.split(",").map((e) => e.trim()).filter((e) => e.length > 0) : [];
+  return v
+    ? v.value
+        .split(",")
+        .map((e) => e.trim())
+        .filter((e) => e.length > 0)
+    : [];
 }
 
 /** `ANGZARR_ROUTES`: command-handler address by domain. */

@@ -2,15 +2,7 @@
  * Channels to business-logic processes (command handlers, projectors, sagas, upcasters).
  * One grpc-js channel per address, opened on first use; every call has a deadline.
  */
-import {
-  Client,
-  connectivityState,
-  credentials,
-  Metadata,
-  status as Status,
-  type ChannelCredentials,
-  type ServiceError,
-} from "@grpc/grpc-js";
+import { Client, connectivityState, credentials, Metadata, status as Status, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
 import { injectTrace, startCallSpan } from "../../tracing.js";
 import { DETAILS_TRAILER, RpcError } from "../rpc-error.js";
 
@@ -115,14 +107,9 @@ export class BusinessChannels {
     for (;;) {
       const state = channel.getConnectivityState(true);
       if (state !== connectivityState.IDLE && state !== connectivityState.CONNECTING) return;
-      const changed = await new Promise<boolean>((resolve) =>
-        channel.watchConnectivityState(state, deadline, (err) => resolve(!err)),
-      );
+      const changed = await new Promise<boolean>((resolve) => channel.watchConnectivityState(state, deadline, (err) => resolve(!err)));
       if (!changed) {
-        throw new RpcError(
-          Status.UNAVAILABLE,
-          `Cannot connect to ${address}: no connection within ${this.options.connectTimeoutMs} ms`,
-        );
+        throw new RpcError(Status.UNAVAILABLE, `Cannot connect to ${address}: no connection within ${this.options.connectTimeoutMs} ms`);
       }
     }
   }

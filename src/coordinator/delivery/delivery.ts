@@ -177,12 +177,18 @@ async function react(
       failed(errorText(err));
     }
   }
-  await executeCascade(ctx, reaction.source, reaction.output, {
-    mode: req.mode,
-    errorMode: req.errorMode,
-    depth: req.depth,
-    onFailure: (f) => failed(describeCascadeFailure(f)),
-  }, outcome);
+  await executeCascade(
+    ctx,
+    reaction.source,
+    reaction.output,
+    {
+      mode: req.mode,
+      errorMode: req.errorMode,
+      depth: req.depth,
+      onFailure: (f) => failed(describeCascadeFailure(f)),
+    },
+    outcome,
+  );
 }
 
 function sagaReactor(ctx: CoordinatorContext, req: DeliveryRequest, saga: SagaRoute): Reactor {

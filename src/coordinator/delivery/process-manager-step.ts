@@ -54,11 +54,7 @@ function processManagerKey(pmDomain: string, trigger: EventBook, correlationId: 
  * Runs Prepare and Handle under the PM aggregate's lock and stores the new process events at
  * their own sequences. Errors (business, storage, sequence conflicts) propagate unchanged.
  */
-export function runProcessManager(
-  ctx: CoordinatorContext,
-  pm: ProcessManagerRoute,
-  step: ProcessManagerStep,
-): Promise<ProcessManagerOutcome> {
+export function runProcessManager(ctx: CoordinatorContext, pm: ProcessManagerRoute, step: ProcessManagerStep): Promise<ProcessManagerOutcome> {
   const key = processManagerKey(pm.pmDomain, step.trigger, step.correlationId);
   const cover = storedCover(key, step.correlationId);
   return ctx.locks.run(keyText(key), async () => {
@@ -73,7 +69,12 @@ export function runProcessManager(
     const produced = response.processEvents;
     if (!produced || produced.pages.length === 0) return { response, ...unchanged };
     // Stored under the PM's key whatever cover the business put on them.
-    const persisted = await persistResult(ctx.store, { key, correlationId: step.correlationId, prior: processState, produced: { ...produced, cover } });
+    const persisted = await persistResult(ctx.store, {
+      key,
+      correlationId: step.correlationId,
+      prior: processState,
+      produced: { ...produced, cover },
+    });
     if (!persisted.stored) return { response, ...unchanged };
     const runSync = ctx.delivery.dispatch(ctx, { book: persisted.book, key, mode: step.mode, errorMode: step.errorMode, depth: step.depth + 1 });
     return { response, source: { book: persisted.book, key }, runSync };

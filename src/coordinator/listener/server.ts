@@ -116,36 +116,36 @@ export function createServer(parts: ServerParts): Server {
 function unary<Req, Res>(parts: ServerParts, method: string, fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const c = begin(method, call.metadata, call.request);
-    void c.span.run(() => run(parts, call.metadata, () => fn(call.request))).then(
-      (response) => {
-        log(parts.ctx.logger, c);
-        callback(null, response);
-      },
-      (err) => callback(toStatus(parts.ctx.logger, c, err)),
-    );
+    void c.span
+      .run(() => run(parts, call.metadata, () => fn(call.request)))
+      .then(
+        (response) => {
+          log(parts.ctx.logger, c);
+          callback(null, response);
+        },
+        (err) => callback(toStatus(parts.ctx.logger, c, err)),
+      );
   };
 }
 
-function serverStream<Req, Res>(
-  parts: ServerParts,
-  method: string,
-  fn: (req: Req) => Promise<Res[]>,
-): handleServerStreamingCall<Req, Res> {
+function serverStream<Req, Res>(parts: ServerParts, method: string, fn: (req: Req) => Promise<Res[]>): handleServerStreamingCall<Req, Res> {
   return (call) => {
     const c = begin(method, call.metadata, call.request);
-    void c.span.run(() =>
-      run(parts, call.metadata, () => {
-        holdSlot(parts, call, method);
-        return fn(call.request);
-      }),
-    ).then(
-      (items) => {
-        for (const item of items) call.write(item);
-        log(parts.ctx.logger, c);
-        call.end();
-      },
-      (err) => call.emit("error", toStatus(parts.ctx.logger, c, err)),
-    );
+    void c.span
+      .run(() =>
+        run(parts, call.metadata, () => {
+          holdSlot(parts, call, method);
+          return fn(call.request);
+        }),
+      )
+      .then(
+        (items) => {
+          for (const item of items) call.write(item);
+          log(parts.ctx.logger, c);
+          call.end();
+        },
+        (err) => call.emit("error", toStatus(parts.ctx.logger, c, err)),
+      );
   };
 }
 
@@ -164,10 +164,12 @@ function synchronize(parts: ServerParts): handleBidiStreamingCall<Query | Malfor
           reject(err);
         };
         call.on("data", (query: Query | MalformedRequest) => {
-          chain = chain.then(async () => {
-            if (isMalformed(query)) throw invalidArgument(query.message);
-            if (!failed) call.write(await synchronizeOne(parts.ctx.store, query));
-          }).catch(fail);
+          chain = chain
+            .then(async () => {
+              if (isMalformed(query)) throw invalidArgument(query.message);
+              if (!failed) call.write(await synchronizeOne(parts.ctx.store, query));
+            })
+            .catch(fail);
         });
         call.on("end", () => void chain.then(() => resolve(), fail));
         call.on("error", fail);

@@ -15,10 +15,7 @@ export class StreamSlots {
    */
   take(method: string): () => void {
     if (this.open >= this.max) {
-      throw new RpcError(
-        Status.RESOURCE_EXHAUSTED,
-        `${method}: too many concurrent streams (max: ${this.max}); retry once one of them has ended`,
-      );
+      throw new RpcError(Status.RESOURCE_EXHAUSTED, `${method}: too many concurrent streams (max: ${this.max}); retry once one of them has ended`);
     }
     this.open++;
     let released = false;

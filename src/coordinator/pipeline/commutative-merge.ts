@@ -41,7 +41,10 @@ export async function checkCommutative(
   try {
     const snapshot = prior.snapshot;
     if (snapshot && snapshot.sequence >= expected) throw new Error("state at the expected sequence is covered by a snapshot");
-    const atExpected = await replay(snapshot, prior.pages.filter((p) => pageSequence(p) < expected));
+    const atExpected = await replay(
+      snapshot,
+      prior.pages.filter((p) => pageSequence(p) < expected),
+    );
     const now = await replay(snapshot, prior.pages);
     const after = await replay(snapshot, [...prior.pages, ...produced]);
     overlap = !atExpected.equals(now) && !now.equals(after);
@@ -49,9 +52,6 @@ export async function checkCommutative(
     throw new RpcError(Status.FAILED_PRECONDITION, mismatchMessage(expected, actual));
   }
   if (overlap) {
-    throw new RpcError(
-      Status.FAILED_PRECONDITION,
-      `Sequence mismatch with overlapping fields: command expects ${expected}, aggregate at ${actual}`,
-    );
+    throw new RpcError(Status.FAILED_PRECONDITION, `Sequence mismatch with overlapping fields: command expects ${expected}, aggregate at ${actual}`);
   }
 }

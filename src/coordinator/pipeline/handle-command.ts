@@ -1,18 +1,8 @@
 /** HandleCommand (COORDINATOR.md §5). */
 import { status as Status } from "@grpc/grpc-js";
 import { headerSequence, sequenceHeader } from "../../core/books.js";
-import {
-  CommandHandlerServiceService,
-  type BusinessResponse,
-  type CommandResponse,
-} from "../../gen/angzarr/command_handler.js";
-import {
-  EventBook,
-  MergeStrategy,
-  type CommandBook,
-  type CommandRequest,
-  type PageHeader,
-} from "../../gen/angzarr/types.js";
+import { CommandHandlerServiceService, type BusinessResponse, type CommandResponse } from "../../gen/angzarr/command_handler.js";
+import { EventBook, MergeStrategy, type CommandBook, type CommandRequest, type PageHeader } from "../../gen/angzarr/types.js";
 import { keyText } from "../aggregates/books.js";
 import { cascadeErrorModeOf, mergeStrategyOf, syncModeOf, type CoordinatorContext } from "../context.js";
 import { nextStoredSequence } from "../aggregates/editions.js";
@@ -80,7 +70,6 @@ interface Attempt {
   events: EventBook;
   runSync: () => Promise<SyncOutcome>;
 }
-
 
 async function attempt(ctx: CoordinatorContext, plan: Plan, req: CommandRequest, depth: number): Promise<Attempt> {
   const { key, strategy, deferred, divergence, expected } = plan;

@@ -66,4 +66,3 @@ export async function handleEvent(ctx: CoordinatorContext, req: EventRequest, de
   const sync = await done.runSync();
   return { events: done.book, alreadyProcessed: done.alreadyProcessed, projections: sync.projections };
 }
-

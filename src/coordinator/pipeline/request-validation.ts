@@ -12,7 +12,6 @@ export const MAX_PAGES_PER_BOOK = 100;
 /** `max_payload_bytes` default (256 KiB), applied to each command page's `Any.value`. */
 export const MAX_PAYLOAD_BYTES = 262_144;
 
-
 /** Throws unless `domain` is a valid Angzarr domain name. */
 export function validateDomain(domain: string): void {
   const problem = domainProblem(domain);
@@ -53,9 +52,7 @@ export function checkCommandLimits(book: CommandBook): void {
   book.pages.forEach((page, i) => {
     const size = page.payload?.$case === "command" ? page.payload.value.value.length : 0;
     if (size > MAX_PAYLOAD_BYTES) {
-      throw invalidArgument(
-        `page payload exceeds maximum size at page ${i} (max: ${MAX_PAYLOAD_BYTES} bytes, got: ${size} bytes)`,
-      );
+      throw invalidArgument(`page payload exceeds maximum size at page ${i} (max: ${MAX_PAYLOAD_BYTES} bytes, got: ${size} bytes)`);
     }
   });
 }

@@ -22,10 +22,7 @@ import { parseCover } from "../pipeline/request-validation.js";
  * through HandleEvent with `route_to_handler`. Any other failure: INTERNAL
  * `PM orchestration failed: …`. Answers an empty response, as the reference does.
  */
-export async function handleProcessManager(
-  ctx: CoordinatorContext,
-  req: ProcessManagerCoordinatorRequest,
-): Promise<ProcessManagerHandleResponse> {
+export async function handleProcessManager(ctx: CoordinatorContext, req: ProcessManagerCoordinatorRequest): Promise<ProcessManagerHandleResponse> {
   const trigger = req.trigger;
   if (!trigger) throw invalidArgument("ProcessManagerCoordinatorRequest requires trigger events");
   if (!trigger.cover?.correlationId) {

@@ -40,11 +40,7 @@ export async function handleProjector(ctx: CoordinatorContext, book: EventBook):
  * Calls the domain's projectors in configuration order and returns the first projection.
  * When every one answers NOT_FOUND, the last answer is passed on.
  */
-async function firstProjection(
-  ctx: CoordinatorContext,
-  book: EventBook,
-  method: UnaryMethod<EventBook, Projection>,
-): Promise<Projection> {
+async function firstProjection(ctx: CoordinatorContext, book: EventBook, method: UnaryMethod<EventBook, Projection>): Promise<Projection> {
   let notFound: unknown;
   for (const projector of projectorsOf(ctx, book)) {
     try {

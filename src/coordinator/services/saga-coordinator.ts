@@ -29,16 +29,21 @@ export async function executeSaga(ctx: CoordinatorContext, req: SagaHandleReques
     } catch (err) {
       throw componentFailure(`Saga orchestration failed: ${errorText(err)}`, err);
     }
-    await executeCascade(ctx, source, { commands: response.commands, facts: response.events }, {
-      mode,
-      errorMode,
-      depth: 0,
-      onFailure(failure) {
-        const message = describeCascadeFailure(failure);
-        if (failure.kind === "facts") throw internal(`Saga orchestration failed: ${message}`);
-        ctx.logger.warn("saga command failed", { saga: saga.name, error: message });
+    await executeCascade(
+      ctx,
+      source,
+      { commands: response.commands, facts: response.events },
+      {
+        mode,
+        errorMode,
+        depth: 0,
+        onFailure(failure) {
+          const message = describeCascadeFailure(failure);
+          if (failure.kind === "facts") throw internal(`Saga orchestration failed: ${message}`);
+          ctx.logger.warn("saga command failed", { saga: saga.name, error: message });
+        },
       },
-    });
+    );
   }
   return { commands: [], events: [] };
 }

@@ -25,9 +25,7 @@ export async function handleSpeculative(ctx: CoordinatorContext, req: SpeculateC
   let rows;
   try {
     rows =
-      point.$case === "asOfSequence"
-        ? await ctx.store.read(key, { to: point.value })
-        : await ctx.store.readUntilTime(key, asOfTimeText(point.value));
+      point.$case === "asOfSequence" ? await ctx.store.read(key, { to: point.value }) : await ctx.store.readUntilTime(key, asOfTimeText(point.value));
   } catch (err) {
     throw storageFailure("Failed to load events", err);
   }

@@ -7,9 +7,6 @@ export async function loadDriver<T>(load: () => Promise<T>, backend: string, pkg
     return await load();
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(
-      `${backend} storage needs the optional package ${pkg}: npm install ${pkg}@${range} (loading it failed: ${reason})`,
-      { cause },
-    );
+    throw new Error(`${backend} storage needs the optional package ${pkg}: npm install ${pkg}@${range} (loading it failed: ${reason})`, { cause });
   }
 }

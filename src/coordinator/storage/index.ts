@@ -3,7 +3,6 @@ import { openPostgresEventStore } from "./postgres.js";
 import { openSqliteEventStore } from "./sqlite.js";
 import type { EventStore } from "./types.js";
 
-
 export {
   MAIN_EDITION,
   RETENTION_TRANSIENT,

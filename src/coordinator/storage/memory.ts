@@ -90,7 +90,9 @@ export class MemoryEventStore implements EventStore {
 
   async readUntilTime(key: AggregateKey, until: string): Promise<StoredEvent[]> {
     const limit = normaliseTimestamp(until);
-    return this.events(key).filter((e) => e.createdAt <= limit).map(copyEvent);
+    return this.events(key)
+      .filter((e) => e.createdAt <= limit)
+      .map(copyEvent);
   }
 
   async readByCorrelation(correlationId: string): Promise<StoredEvent[]> {
@@ -98,10 +100,7 @@ export class MemoryEventStore implements EventStore {
     if (!correlationId) return [];
     return [...this.streams.values()]
       .flatMap((s) => s.events.filter((e) => e.correlationId === correlationId))
-      .sort(
-        (a, b) =>
-          compare(a.domain, b.domain) || compare(a.edition, b.edition) || compare(a.root, b.root) || a.sequence - b.sequence,
-      )
+      .sort((a, b) => compare(a.domain, b.domain) || compare(a.edition, b.edition) || compare(a.root, b.root) || a.sequence - b.sequence)
       .map(copyEvent);
   }
 

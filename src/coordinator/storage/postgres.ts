@@ -231,9 +231,15 @@ export class PostgresEventStore implements EventStore {
     const { key } = req;
     const where = `domain = ${lit(key.domain)} AND edition = ${lit(key.edition)} AND root = ${lit(key.root)}`;
     const rows = events
-      .map((e) => `(${e.sequence}::bigint, ${lit(e.createdAt)}, ${lit(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).toString("hex"))})`)
+      .map(
+        (e) =>
+          `(${e.sequence}::bigint, ${lit(e.createdAt)}, ${lit(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).toString("hex"))})`,
+      )
       .join(", ");
-    const dup = externalId === undefined ? "" : `, dup AS (SELECT MIN(sequence) AS first, MAX(sequence) AS last FROM ${this.events} WHERE ${where} AND external_id = ${lit(externalId)})`;
+    const dup =
+      externalId === undefined
+        ? ""
+        : `, dup AS (SELECT MIN(sequence) AS first, MAX(sequence) AS last FROM ${this.events} WHERE ${where} AND external_id = ${lit(externalId)})`;
     const noDup = externalId === undefined ? "" : " AND (SELECT first FROM dup) IS NULL";
     const found = externalId === undefined ? "NULL AS first, NULL AS last" : "(SELECT first FROM dup) AS first, (SELECT last FROM dup) AS last";
     return `BEGIN;
@@ -278,31 +284,19 @@ COMMIT`;
 
   async read(key: AggregateKey, range: SequenceRange = {}): Promise<StoredEvent[]> {
     const { from = 0, to = Number.MAX_SAFE_INTEGER } = range;
-    return this.queryKeyEvents(
-      "read",
-      key,
-      `WHERE ${KEY} AND sequence BETWEEN $4 AND $5 ORDER BY sequence`,
-      [...keyParams(key), from, to],
-    );
+    return this.queryKeyEvents("read", key, `WHERE ${KEY} AND sequence BETWEEN $4 AND $5 ORDER BY sequence`, [...keyParams(key), from, to]);
   }
 
   async readUntilTime(key: AggregateKey, until: string): Promise<StoredEvent[]> {
     const limit = normaliseTimestamp(until);
-    return this.queryKeyEvents(
-      "readUntilTime",
-      key,
-      `WHERE ${KEY} AND created_at ${C} <= $4 ORDER BY sequence`,
-      [...keyParams(key), limit],
-    );
+    return this.queryKeyEvents("readUntilTime", key, `WHERE ${KEY} AND created_at ${C} <= $4 ORDER BY sequence`, [...keyParams(key), limit]);
   }
 
   async readByCorrelation(correlationId: string): Promise<StoredEvent[]> {
     if (!correlationId) return this.guard("readByCorrelation", async () => []);
-    return this.queryEvents(
-      "readByCorrelation",
-      `WHERE correlation_id = $1 ORDER BY domain ${C}, edition ${C}, root ${C}, sequence`,
-      [correlationId],
-    );
+    return this.queryEvents("readByCorrelation", `WHERE correlation_id = $1 ORDER BY domain ${C}, edition ${C}, root ${C}, sequence`, [
+      correlationId,
+    ]);
   }
 
   async listRoots(): Promise<Array<{ domain: string; root: string }>> {
@@ -352,10 +346,7 @@ COMMIT`;
   }
 
   private async maxOf(db: Pool | PoolClient, key: AggregateKey): Promise<number | undefined> {
-    const result = await db.query<{ max: string | null }>(
-      `SELECT MAX(sequence) AS max FROM ${this.events} WHERE ${KEY}`,
-      keyParams(key),
-    );
+    const result = await db.query<{ max: string | null }>(`SELECT MAX(sequence) AS max FROM ${this.events} WHERE ${KEY}`, keyParams(key));
     const max = result.rows[0]!.max;
     return max === null ? undefined : Number(max);
   }

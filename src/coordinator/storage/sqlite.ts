@@ -147,15 +147,11 @@ export class SqliteEventStore implements EventStore {
   constructor(private readonly db: BetterSqlite3.Database) {
     this.stmt = {
       max: db.prepare(`SELECT MAX(sequence) AS max FROM events WHERE ${KEY}`),
-      externalRange: db.prepare(
-        `SELECT MIN(sequence) AS first, MAX(sequence) AS last FROM events WHERE ${KEY} AND external_id = ?`,
-      ),
+      externalRange: db.prepare(`SELECT MIN(sequence) AS first, MAX(sequence) AS last FROM events WHERE ${KEY} AND external_id = ?`),
       insert: db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       read: db.prepare(`SELECT ${KEY_EVENT_COLUMNS} FROM events WHERE ${KEY} AND sequence BETWEEN ? AND ? ORDER BY sequence`).raw(),
       readUntil: db.prepare(`SELECT ${KEY_EVENT_COLUMNS} FROM events WHERE ${KEY} AND created_at <= ? ORDER BY sequence`).raw(),
-      byCorrelation: db.prepare(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE correlation_id = ? ORDER BY domain, edition, root, sequence`,
-      ),
+      byCorrelation: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE correlation_id = ? ORDER BY domain, edition, root, sequence`),
       roots: db.prepare(`SELECT DISTINCT domain, root FROM events WHERE edition = ? ORDER BY domain, root`),
       pruneTransient: db.prepare(`DELETE FROM snapshots WHERE ${KEY} AND sequence < ? AND retention = ?`),
       upsertSnapshot: db.prepare(
@@ -164,29 +160,25 @@ export class SqliteEventStore implements EventStore {
          ON CONFLICT (domain, edition, root, sequence)
          DO UPDATE SET state_data = excluded.state_data, retention = excluded.retention, created_at = excluded.created_at`,
       ),
-      latestSnapshot: db.prepare(
-        `SELECT sequence, state_data, retention FROM snapshots WHERE ${KEY} ORDER BY sequence DESC LIMIT 1`,
-      ),
+      latestSnapshot: db.prepare(`SELECT sequence, state_data, retention FROM snapshots WHERE ${KEY} ORDER BY sequence DESC LIMIT 1`),
       snapshots: db.prepare(`SELECT sequence, state_data, retention FROM snapshots WHERE ${KEY} ORDER BY sequence`),
     };
 
-    this.appendTx = db.transaction(
-      (req: AppendRequest, events: PreparedEvent[], externalId: string | undefined): AppendResult => {
-        const k = keyParams(req.key);
-        if (externalId !== undefined) {
-          const dup = this.stmt.externalRange.get(...k, externalId) as { first: number | null; last: number | null };
-          if (dup.first !== null && dup.last !== null) {
-            return { kind: "duplicate", firstSequence: dup.first, lastSequence: dup.last };
-          }
+    this.appendTx = db.transaction((req: AppendRequest, events: PreparedEvent[], externalId: string | undefined): AppendResult => {
+      const k = keyParams(req.key);
+      if (externalId !== undefined) {
+        const dup = this.stmt.externalRange.get(...k, externalId) as { first: number | null; last: number | null };
+        if (dup.first !== null && dup.last !== null) {
+          return { kind: "duplicate", firstSequence: dup.first, lastSequence: dup.last };
         }
-        const { max } = this.stmt.max.get(...k) as { max: number | null };
-        checkSequences(max ?? undefined, events);
-        for (const e of events) {
-          this.stmt.insert.run(...k, e.sequence, e.createdAt, blob(e.data), req.correlationId, externalId ?? "");
-        }
-        return { kind: "appended" };
-      },
-    );
+      }
+      const { max } = this.stmt.max.get(...k) as { max: number | null };
+      checkSequences(max ?? undefined, events);
+      for (const e of events) {
+        this.stmt.insert.run(...k, e.sequence, e.createdAt, blob(e.data), req.correlationId, externalId ?? "");
+      }
+      return { kind: "appended" };
+    });
 
     this.putSnapshotTx = db.transaction((key: AggregateKey, snap: StoredSnapshot) => {
       const k = keyParams(key);
@@ -213,15 +205,11 @@ export class SqliteEventStore implements EventStore {
 
   async readUntilTime(key: AggregateKey, until: string): Promise<StoredEvent[]> {
     const limit = normaliseTimestamp(until);
-    return this.guard("readUntilTime", () =>
-      toKeyEvents(key, this.stmt.readUntil.all(...keyParams(key), limit) as KeyEventRow[]),
-    );
+    return this.guard("readUntilTime", () => toKeyEvents(key, this.stmt.readUntil.all(...keyParams(key), limit) as KeyEventRow[]));
   }
 
   async readByCorrelation(correlationId: string): Promise<StoredEvent[]> {
-    return this.guard("readByCorrelation", () =>
-      correlationId ? (this.stmt.byCorrelation.all(correlationId) as EventRow[]).map(toEvent) : [],
-    );
+    return this.guard("readByCorrelation", () => (correlationId ? (this.stmt.byCorrelation.all(correlationId) as EventRow[]).map(toEvent) : []));
   }
 
   async listRoots(): Promise<Array<{ domain: string; root: string }>> {

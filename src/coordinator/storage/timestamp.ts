@@ -4,8 +4,7 @@
  * backend can compare with plain `<=` while keeping nanosecond precision.
  */
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /**
  * Converts an RFC 3339 timestamp (any offset, 0–9 fractional digits) to
@@ -14,9 +13,7 @@ const RFC3339 =
 export function normaliseTimestamp(text: string): string {
   const m = RFC3339.exec(text);
   if (!m) throw new RangeError(`Invalid RFC 3339 timestamp: ${JSON.stringify(text)}`);
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number, number, number, number, number, number,
-  ];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const [offsetHours, offsetMins] = [Number(m[10] ?? 0), Number(m[11] ?? 0)];
   const offsetMinutes = (m[9] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMins);
 

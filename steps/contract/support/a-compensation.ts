@@ -7,7 +7,7 @@
  * (CompensationContext.fromNotification / fromAny), it has no builder for them (reported as an SDK gap),
  * so `frameworkNotification` and `notificationCommandBook` below follow §13.1 field by field.
  */
-import { computeRoot, coverRoot, makeCover, makeEventBook, makeEventPage} from "../../../src/core/index.js";
+import { computeRoot, coverRoot, makeCover, makeEventBook, makeEventPage } from "../../../src/core/index.js";
 import { nowTimestamp } from "../../../src/core/time.js";
 import { CompensationContext } from "../../../src/handlers/compensation.js";
 import { CommandRouter } from "../../../src/handlers/command-router.js";

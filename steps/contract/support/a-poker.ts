@@ -131,9 +131,12 @@ function tableAggregate(): CommandRouter<TableState> {
 }
 
 function handAggregate(): CommandRouter<{ handId: string }> {
-  return new CommandRouter("hand", new StateRouter<{ handId: string }>(() => ({ handId: "" })).on(HandStarted, (s, e) => {
-    s.handId = e.handId!;
-  }))
+  return new CommandRouter(
+    "hand",
+    new StateRouter<{ handId: string }>(() => ({ handId: "" })).on(HandStarted, (s, e) => {
+      s.handId = e.handId!;
+    }),
+  )
     .on(StartHand, (cmd: Strings) => event(HandStarted, { handId: cmd.handId!, tableId: cmd.tableId! }))
     .on(PassTurn, (cmd: Strings, s, ctx) => {
       if (!ctx.exists) throw CommandRejectedError.preconditionFailed("no hand in progress");
@@ -160,8 +163,12 @@ export function playerTableSaga(): SagaRouter {
     "player-table",
     "player",
     new SagaHandlers()
-      .on(PlayerSittingOut, (e) => ({ facts: [factBook({ domain: "table", root: e.tableId! }, event(PlayerSatOut, { playerId: e.playerId!, tableId: e.tableId! }))] }))
-      .on(PlayerReturning, (e) => ({ facts: [factBook({ domain: "table", root: e.tableId! }, event(PlayerSatIn, { playerId: e.playerId!, tableId: e.tableId! }))] })),
+      .on(PlayerSittingOut, (e) => ({
+        facts: [factBook({ domain: "table", root: e.tableId! }, event(PlayerSatOut, { playerId: e.playerId!, tableId: e.tableId! }))],
+      }))
+      .on(PlayerReturning, (e) => ({
+        facts: [factBook({ domain: "table", root: e.tableId! }, event(PlayerSatIn, { playerId: e.playerId!, tableId: e.tableId! }))],
+      })),
   );
 }
 
@@ -178,10 +185,16 @@ export function lobbyNotifierSaga(): SagaRouter {
     "lobby-notifier",
     "lobby",
     new SagaHandlers().on(NotifyRequested, (e) => {
-      if (!/^[a-z][a-z0-9_-]*$/.test(e.targetDomain!)) throw CommandRejectedError.preconditionFailed(`${JSON.stringify(e.targetDomain)} is not a domain name`);
+      if (!/^[a-z][a-z0-9_-]*$/.test(e.targetDomain!))
+        throw CommandRejectedError.preconditionFailed(`${JSON.stringify(e.targetDomain)} is not a domain name`);
       return {
         commands: [commandBook({ domain: "player", root: e.playerId! }, event(DepositFunds, DepositFunds.fromPartial({ amount: 5 })))],
-        facts: [factBook({ domain: e.targetDomain!, root: computeRoot(e.targetDomain!, e.playerId!) }, event(ActionRequested, { playerId: e.playerId!, handId: "lobby" }))],
+        facts: [
+          factBook(
+            { domain: e.targetDomain!, root: computeRoot(e.targetDomain!, e.playerId!) },
+            event(ActionRequested, { playerId: e.playerId!, handId: "lobby" }),
+          ),
+        ],
       };
     }),
   );

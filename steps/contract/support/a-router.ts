@@ -29,7 +29,16 @@ import { ReserveStock } from "../../../examples/gen/examples/inventory.js";
 import type { BusinessResponse } from "../../../src/gen/angzarr/command_handler.js";
 import type { SagaResponse } from "../../../src/gen/angzarr/saga.js";
 import type { ProcessManagerHandleResponse } from "../../../src/gen/angzarr/process_manager.js";
-import { CascadeErrorMode, MergeStrategy, SyncMode, type CommandBook, type Cover, type EventBook, type EventPage, type Projection } from "../../../src/gen/angzarr/types.js";
+import {
+  CascadeErrorMode,
+  MergeStrategy,
+  SyncMode,
+  type CommandBook,
+  type Cover,
+  type EventBook,
+  type EventPage,
+  type Projection,
+} from "../../../src/gen/angzarr/types.js";
 import type { Any } from "../../../src/gen/google/protobuf/any.js";
 import { codecFor, sampleMessage, type Codec } from "../../support/messages.js";
 import { StateSlot } from "../../support/state-slot.js";
@@ -121,7 +130,14 @@ type Registration = (router: CommandRouter<OrderState>) => void;
 /** The orders aggregate's handlers by command name; each records its call. */
 function aggregateHandlers(rs: RouterScenario): Record<string, Registration> {
   const record = (handler: string, message: unknown, state: OrderState, ctx: CommandContext) =>
-    rs.calls.push({ handler, message, exists: ctx.exists, items: state.itemCount, priorPages: ctx.prior.pages.length, nextSequence: ctx.nextSequence });
+    rs.calls.push({
+      handler,
+      message,
+      exists: ctx.exists,
+      items: state.itemCount,
+      priorPages: ctx.prior.pages.length,
+      nextSequence: ctx.nextSequence,
+    });
   return {
     CreateOrder: (router) =>
       router.on(CreateOrder, (cmd, s, ctx) => {
@@ -199,7 +215,13 @@ export async function handleCommand(world: AngzarrWorld, any: Any): Promise<void
       events: makeEventBook(cover, rs.prior, rs.snapshot),
       command: {
         cover,
-        pages: [{ header: { sequenceType: { $case: "sequence", value: rs.prior.length } }, mergeStrategy: MergeStrategy.MERGE_COMMUTATIVE, payload: { $case: "command", value: any } }],
+        pages: [
+          {
+            header: { sequenceType: { $case: "sequence", value: rs.prior.length } },
+            mergeStrategy: MergeStrategy.MERGE_COMMUTATIVE,
+            payload: { $case: "command", value: any },
+          },
+        ],
       },
     });
   } catch (err) {
@@ -227,7 +249,13 @@ export function sagaRouter(rs: RouterScenario, names: string[] = ["OrderCreated"
     const codec = codecFor(name, "orders");
     handlers = handlers.on(codec, (e, ctx) => {
       const local = { reserved: 0 }; // per-invocation state: a saga keeps nothing between events
-      rs.calls.push({ handler: name, message: e, sequence: ctx.event.sequence, correlationId: ctx.source.cover?.correlationId, items: local.reserved });
+      rs.calls.push({
+        handler: name,
+        message: e,
+        sequence: ctx.event.sequence,
+        correlationId: ctx.source.cover?.correlationId,
+        items: local.reserved,
+      });
       if (name !== "ItemAdded") return undefined;
       const item = { sku: String(e.sku), quantity: Number(e.quantity) };
       local.reserved += item.quantity;
@@ -247,7 +275,12 @@ export function sagaRouter(rs: RouterScenario, names: string[] = ["OrderCreated"
   return rs.saga;
 }
 
-export async function handleSaga(world: AngzarrWorld, pages: EventPage[], correlationId: string, destinations: Record<string, number> = {}): Promise<void> {
+export async function handleSaga(
+  world: AngzarrWorld,
+  pages: EventPage[],
+  correlationId: string,
+  destinations: Record<string, number> = {},
+): Promise<void> {
   const rs = world.state(ROUTER_SCENARIO);
   rs.sagaSource = makeEventBook(orderCover(correlationId), pages);
   rs.sagaResponse = undefined;
@@ -284,7 +317,9 @@ export function projectorRouter(rs: RouterScenario, names: string[] = ["OrderCre
       if (!ctx.speculative) rs.externalWrites.push(`${name}@${ctx.sequence}`);
     });
   }
-  rs.projector = router.output(OrderSummary, (s, book) => OrderSummary.fromPartial({ root: ROUTER_ROOT, eventsSeen: s.seen.length, items: s.items + 0 * book.pages.length }));
+  rs.projector = router.output(OrderSummary, (s, book) =>
+    OrderSummary.fromPartial({ root: ROUTER_ROOT, eventsSeen: s.seen.length, items: s.items + 0 * book.pages.length }),
+  );
   rs.kind = "projector";
   return rs.projector;
 }
@@ -322,7 +357,10 @@ export function pmRouter(rs: RouterScenario, names: string[] = ["OrderCreated", 
           // The PM records what it saw (its own state) and asks inventory to reserve.
           processEvents: event(ItemAdded, ItemAdded.fromPartial({ sku: item.sku, quantity: item.quantity })),
           commands: [
-            commandBook({ domain: "inventory", root: computeRoot("inventory", item.sku) }, event(ReserveStock, ReserveStock.fromPartial({ sku: item.sku, quantity: item.quantity }))),
+            commandBook(
+              { domain: "inventory", root: computeRoot("inventory", item.sku) },
+              event(ReserveStock, ReserveStock.fromPartial({ sku: item.sku, quantity: item.quantity })),
+            ),
           ],
         };
       }),

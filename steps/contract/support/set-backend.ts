@@ -137,7 +137,11 @@ async function start(): Promise<Running> {
     opened.push(business);
     const shared = { host: "127.0.0.1", port: 0, logLevel: "error" as const, storage: { type: "sqlite" as const, path: join(dir, "events.db") } };
     const routes = { set: business.address };
-    const main = await startCoordinator({ ...shared, routes, sagas: [{ name: "wishlist-set", address: business.address, sourceDomain: "wishlist" }] });
+    const main = await startCoordinator({
+      ...shared,
+      routes,
+      sagas: [{ name: "wishlist-set", address: business.address, sourceDomain: "wishlist" }],
+    });
     opened.push(main);
     const other = await startCoordinator({ ...shared, routes });
     opened.push(other);

@@ -158,7 +158,11 @@ export class CoordinatorTap {
     };
     // eslint-disable-next-line prefer-const -- assigned after the cancel watcher that reads it is set up
     let upstream: { cancel(): void } | undefined;
-    this.#watchCancel(call, () => done, () => upstream?.cancel());
+    this.#watchCancel(
+      call,
+      () => done,
+      () => upstream?.cancel(),
+    );
     if (await this.#intercepted(this.#record(method, call, call.request), answer)) return;
     upstream = this.#upstream.makeUnaryRequest(
       definition.path,
@@ -184,10 +188,14 @@ export class CoordinatorTap {
       ended = true;
       call.emit("error", status);
     };
-    this.#watchCancel(call, () => ended, () => {
-      upstream?.cancel();
-      clearInterval(timer);
-    });
+    this.#watchCancel(
+      call,
+      () => ended,
+      () => {
+        upstream?.cancel();
+        clearInterval(timer);
+      },
+    );
     if (await this.#intercepted(this.#record(method, call, call.request), fail)) return;
     const answered: unknown[] = [];
     upstream = this.#upstream.makeServerStreamRequest(
@@ -237,7 +245,11 @@ export class CoordinatorTap {
       options(call.getDeadline()),
     );
     this.#record(method, call, undefined);
-    this.#watchCancel(call, () => ended, () => upstream.cancel());
+    this.#watchCancel(
+      call,
+      () => ended,
+      () => upstream.cancel(),
+    );
     call.on("data", (message: unknown) => upstream.write(message));
     // A cancel also ends the readable side, just before 'cancelled'; only a half-close is passed on.
     call.on("end", () => setImmediate(() => call.cancelled || upstream.end()));

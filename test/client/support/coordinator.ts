@@ -5,13 +5,7 @@
 import { makeCover, sequenceHeader } from "../../../src/core/books.js";
 import { protoToUuid } from "../../../src/core/uuid.js";
 import { timestampToRfc3339 } from "../../../src/core/time.js";
-import {
-  MAIN_EDITION,
-  startCoordinator,
-  silentLogger,
-  type CoordinatorConfig,
-  type CoordinatorHandle,
-} from "../../../src/coordinator/index.js";
+import { MAIN_EDITION, startCoordinator, silentLogger, type CoordinatorConfig, type CoordinatorHandle } from "../../../src/coordinator/index.js";
 import { EventPage, type Cover, type EventBook } from "../../../src/gen/angzarr/types.js";
 import type { Timestamp } from "../../../src/gen/google/protobuf/timestamp.js";
 import { startEchoAggregate, startEchoComponents } from "./echo-business.js";

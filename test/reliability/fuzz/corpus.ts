@@ -29,11 +29,17 @@ export function loadCorpus(dir = CORPUS_DIR): CorpusCase[] {
     .map((file) => {
       const lines = readFileSync(join(dir, file), "utf8").split("\n");
       const header = (key: string) => {
-        const value = lines.find((l) => l.startsWith(`${key} `))?.slice(key.length + 1).trim();
+        const value = lines
+          .find((l) => l.startsWith(`${key} `))
+          ?.slice(key.length + 1)
+          .trim();
         if (!value) throw new Error(`corpus file ${file}: missing "${key} ..." line`);
         return value;
       };
-      const hex = lines.filter((l) => !/^(target|path|note) /.test(l)).join("").replace(/\s+/g, "");
+      const hex = lines
+        .filter((l) => !/^(target|path|note) /.test(l))
+        .join("")
+        .replace(/\s+/g, "");
       return { file, target: header("target"), path: header("path"), bytes: Buffer.from(hex, "hex") };
     });
 }

@@ -87,7 +87,9 @@ export function mutate(kind: Mutation, seed: Buffer, rng: Prng, other: () => Buf
     case "wrong-type":
       return other();
     case "huge-length":
-      return rng.chance(0.5) ? hugeLengthAtEnd(seed, rng) : (editField(seed, rng, isLen, (f) => [{ ...f, value: hugeLength(rng) }]) ?? hugeLengthAtEnd(seed, rng));
+      return rng.chance(0.5)
+        ? hugeLengthAtEnd(seed, rng)
+        : (editField(seed, rng, isLen, (f) => [{ ...f, value: hugeLength(rng) }]) ?? hugeLengthAtEnd(seed, rng));
     case "deep-nesting":
       return editField(seed, rng, isLen, (f) => [{ ...f, value: nested(f.value as Buffer, rng.int(50, 3000)) }]) ?? nested(seed, rng.int(50, 3000));
     case "deep-groups":
@@ -95,11 +97,32 @@ export function mutate(kind: Mutation, seed: Buffer, rng: Prng, other: () => Buf
     case "invalid-utf8":
       return editField(seed, rng, isLen, (f) => [{ ...f, value: invalidUtf8(rng) }]) ?? flipBits(seed, rng);
     case "out-of-range":
-      return editField(seed, rng, (f) => f.wire === 0, (f) => [{ ...f, value: rng.pick(EXTREME_VARINTS) }]) ?? flipBits(seed, rng);
+      return (
+        editField(
+          seed,
+          rng,
+          (f) => f.wire === 0,
+          (f) => [{ ...f, value: rng.pick(EXTREME_VARINTS) }],
+        ) ?? flipBits(seed, rng)
+      );
     case "drop-field":
-      return editField(seed, rng, () => true, () => []) ?? flipBits(seed, rng);
+      return (
+        editField(
+          seed,
+          rng,
+          () => true,
+          () => [],
+        ) ?? flipBits(seed, rng)
+      );
     case "repeat-field":
-      return editField(seed, rng, () => true, (f) => Array.from({ length: rng.int(2, 40) }, () => f)) ?? flipBits(seed, rng);
+      return (
+        editField(
+          seed,
+          rng,
+          () => true,
+          (f) => Array.from({ length: rng.int(2, 40) }, () => f),
+        ) ?? flipBits(seed, rng)
+      );
     case "splice": {
       const b = other();
       return Buffer.concat([seed.subarray(0, rng.int(0, seed.length)), b.subarray(rng.int(0, b.length))]);

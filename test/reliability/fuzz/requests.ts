@@ -146,7 +146,9 @@ export class RequestFactory {
       cover: this.cover(domain),
       pages,
       nextSequence: pages.length,
-      snapshot: this.rng.chance(0.2) ? { sequence: 0, retention: 0, state: packAny(OrderState, OrderState.fromPartial({ itemCount: 1, eventCount: 1 })) } : undefined,
+      snapshot: this.rng.chance(0.2)
+        ? { sequence: 0, retention: 0, state: packAny(OrderState, OrderState.fromPartial({ itemCount: 1, eventCount: 1 })) }
+        : undefined,
     };
   }
 
@@ -199,7 +201,11 @@ export const COORDINATOR_RPCS: readonly Rpc[] = [
     cascadeErrorMode: g.rng.int(0, 3),
     cascadeId: g.rng.chance(0.05) ? g.text() : undefined,
   })),
-  rpc(CommandHandlerCoordinatorServiceService.handleEvent, (g) => ({ events: g.factBook(), syncMode: g.syncMode(), routeToHandler: g.rng.chance(0.3) })),
+  rpc(CommandHandlerCoordinatorServiceService.handleEvent, (g) => ({
+    events: g.factBook(),
+    syncMode: g.syncMode(),
+    routeToHandler: g.rng.chance(0.3),
+  })),
   rpc(CommandHandlerCoordinatorServiceService.handleSyncSpeculative, (g) => ({
     command: g.commandBook("orders"),
     pointInTime: { pointInTime: { $case: "asOfSequence" as const, value: g.rng.int(0, 3) } },
@@ -234,7 +240,12 @@ export const BUSINESS_RPCS: readonly Rpc[] = [
 ];
 
 function sagaRequest(g: RequestFactory) {
-  return { source: g.eventBook("orders"), syncMode: g.syncMode(), cascadeErrorMode: g.rng.int(0, 3), destinationSequences: { inventory: g.rng.int(0, 3) } };
+  return {
+    source: g.eventBook("orders"),
+    syncMode: g.syncMode(),
+    cascadeErrorMode: g.rng.int(0, 3),
+    destinationSequences: { inventory: g.rng.int(0, 3) },
+  };
 }
 
 function pmRequest(g: RequestFactory) {

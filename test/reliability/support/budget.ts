@@ -12,7 +12,8 @@ export const BUDGET_S = budgetFromEnv(process.env.ANGZARR_RELIABILITY_BUDGET_S);
 function budgetFromEnv(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 20;
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`ANGZARR_RELIABILITY_BUDGET_S: expected a positive number of seconds, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new Error(`ANGZARR_RELIABILITY_BUDGET_S: expected a positive number of seconds, got ${JSON.stringify(value)}`);
   return seconds;
 }
 

@@ -9,7 +9,16 @@ import type { CoordinatorConfig } from "../../../src/coordinator/index.js";
 import type { EventBook } from "../../../src/gen/angzarr/types.js";
 import { silentLogger, type ServerHandle, type ServerOptions } from "../../../src/server/index.js";
 import { ordersTestDomain, startOrdersHandler } from "../../../examples/orders/index.js";
-import { AddItem, CreateOrder, ItemAdded, OrderConfirmed, OrderCreated, OrderValidated, PaymentCaptured, ProcessOrder } from "../../../examples/gen/examples/orders.js";
+import {
+  AddItem,
+  CreateOrder,
+  ItemAdded,
+  OrderConfirmed,
+  OrderCreated,
+  OrderValidated,
+  PaymentCaptured,
+  ProcessOrder,
+} from "../../../examples/gen/examples/orders.js";
 
 export { AddItem, CreateOrder, ProcessOrder };
 

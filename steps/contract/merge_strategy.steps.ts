@@ -705,7 +705,7 @@ async function addToSet(world: AngzarrWorld, label: string, member: string, sequ
   try {
     cmd.response = await set.commands
       .command("set", set.root)
-      .withCommand(AddItem as never, { member } as never)
+      .withCommand(AddItem, { member })
       .withSequence(sequence)
       .withMergeStrategy(strategy)
       .execute({ timeoutMs: CALL_TIMEOUT_MS });

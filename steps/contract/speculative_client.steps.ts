@@ -274,7 +274,7 @@ When("I run a command as a what-if in a new edition", async function (this: Angz
   )
     .command(domain, root)
     .withEdition(edition)
-    .withCommand(codecFor("AddItem", domain) as never, messageFor(this, "AddItem", domain, "what-if") as never)
+    .withCommand(codecFor("AddItem", domain), messageFor(this, "AddItem", domain, "what-if"))
     .withSequence(await this.currentSequence(domain, root))
     .execute({ timeoutMs: CALL_TIMEOUT_MS });
   spec(this).whatIf = { edition, response };

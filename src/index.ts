@@ -18,7 +18,17 @@
 // Messages, roots, timestamps, books.
 export {
   anyIs,
+  cartRoot,
   computeRoot,
+  customerRoot,
+  fulfillmentRoot,
+  INVENTORY_PRODUCT_NAMESPACE,
+  inventoryProductRoot,
+  inventoryRoot,
+  NAMESPACE_OID,
+  orderRoot,
+  productRoot,
+  toProtoBytes,
   coverEdition,
   coverRoot,
   headerSequence,

@@ -7,7 +7,19 @@
 export type { MessageOf, MessageType } from "./message.js";
 export { anyIs, packAny, PayloadDecodeError, typeNameFromUrl, typeUrl, unpackAny } from "./any.js";
 export { newRoot, protoToUuid, uuidToProto } from "./uuid.js";
-export { computeRoot } from "./identity.js";
+export {
+  cartRoot,
+  computeRoot,
+  customerRoot,
+  fulfillmentRoot,
+  INVENTORY_PRODUCT_NAMESPACE,
+  inventoryProductRoot,
+  inventoryRoot,
+  NAMESPACE_OID,
+  orderRoot,
+  productRoot,
+  toProtoBytes,
+} from "./identity.js";
 export { parseTimestamp, timestampToDate, toTimestamp, type TimeInput } from "./time.js";
 export {
   coverEdition,

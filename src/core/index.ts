@@ -20,12 +20,13 @@ export {
   productRoot,
   toProtoBytes,
 } from "./identity.js";
-export { parseTimestamp, timestampToDate, toTimestamp, type TimeInput } from "./time.js";
+export { nowTimestamp, parseTimestamp, timestampToDate, toTimestamp, type TimeInput } from "./time.js";
 export {
   coverEdition,
   coverRoot,
   headerSequence,
   MAIN_EDITION,
+  makeCommandPage,
   makeCover,
   makeEventBook,
   makeEventPage,

@@ -13,7 +13,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { makePki, type Pki } from "./reliability/support/pki.js";
+import { makePki, type Pki } from "./support/pki.js";
 import { killGroup, ownGroup } from "./support/process-group.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -2,8 +2,7 @@
  * TLS, mutual TLS (with a throwaway CA made by the openssl CLI) and Unix-domain-socket endpoints.
  */
 import { after, before, describe, it } from "node:test";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ServerCredentials } from "@grpc/grpc-js";
@@ -15,58 +14,13 @@ import { Cover } from "../../src/gen/angzarr/types.js";
 import { rejectsWith } from "../support/assertions.js";
 import { startTestCoordinator, type TestCoordinator } from "./support/coordinator.js";
 import { CoordinatorTap } from "./support/coordinator-tap.js";
+import { makePki, type Pki } from "../support/pki.js";
 
 const cover: Cover = { domain: "x", root: undefined, correlationId: "", edition: undefined };
-
-interface Pki {
-  ca: Buffer;
-  serverCert: Buffer;
-  serverKey: Buffer;
-  clientCert: Buffer;
-  clientKey: Buffer;
-}
-
-/** A CA, a server certificate for localhost/127.0.0.1 and a client certificate, made with openssl. */
-function makePki(dir: string): Pki {
-  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  ssl("req", "-x509", ...key, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=angzarr-test-ca");
-  writeFileSync(join(dir, "server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const who of ["server", "client"]) {
-    ssl("req", ...key, "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=${who === "server" ? "localhost" : "client"}`);
-    ssl(
-      "x509",
-      "-req",
-      "-in",
-      `${who}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${who}.crt`,
-      "-days",
-      "1",
-      "-extfile",
-      `${who}.ext`,
-    );
-  }
-  const read = (f: string) => readFileSync(join(dir, f));
-  return {
-    ca: read("ca.crt"),
-    serverCert: read("server.crt"),
-    serverKey: read("server.key"),
-    clientCert: read("client.crt"),
-    clientKey: read("client.key"),
-  };
-}
 
 // The coordinators serve TLS and mutual TLS themselves; a tap serving TLS in front of a
 // plaintext coordinator shows what the client sends.
 describe("TLS and mutual TLS", () => {
-  let dir: string;
   let pki: Pki;
   let tls: TestCoordinator;
   let mtls: TestCoordinator;
@@ -75,8 +29,7 @@ describe("TLS and mutual TLS", () => {
   let port: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "angzarr-pki-"));
-    pki = makePki(dir);
+    pki = makePki();
     const keyPair = { cert: pki.serverCert, key: pki.serverKey };
     tls = await startTestCoordinator({ tls: keyPair });
     mtls = await startTestCoordinator({ tls: { ...keyPair, ca: pki.ca, requireClientCert: true } });
@@ -88,7 +41,7 @@ describe("TLS and mutual TLS", () => {
   after(async () => {
     tlsTap.stop();
     await Promise.all([tls.stop(), mtls.stop(), plain.stop()]);
-    rmSync(dir, { recursive: true, force: true });
+    pki.remove();
   });
 
   const read = async (endpoint: string, tls: boolean | TlsOptions | undefined, extra = {}) => {

@@ -19,7 +19,7 @@ import { uuidToProto } from "../../src/core/uuid.js";
 import { startChildCoordinator } from "./support/child-coordinator.js";
 import { figure } from "./support/figures.js";
 import { CreateOrder, ordersRouteEnv, startHandler } from "./support/orders.js";
-import { makePki, type Pki } from "./support/pki.js";
+import { makePki, type Pki } from "../support/pki.js";
 
 const TIMEOUT_MS = 5_000;
 const results: string[] = [];

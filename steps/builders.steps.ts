@@ -6,7 +6,6 @@ import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import { parseTimestamp, protoToUuid } from "../src/core/index.js";
 import { isUuid } from "../src/core/uuid.js";
-import { isClientError } from "../src/errors.js";
 import type { QueryBuilder } from "../src/client/query-builder.js";
 import { MergeStrategy, SyncMode, type CommandRequest, type EventPage, type Query } from "../src/gen/angzarr/types.js";
 import { anyContainsText, codecFor, sampleMessage } from "./support/messages.js";
@@ -23,18 +22,6 @@ interface BuilderState {
 }
 
 const BUILDERS = new StateSlot<BuilderState>(() => ({}));
-
-/** Runs a build; a ClientError it throws goes to lastError and the result is undefined. */
-function capture<T>(world: AngzarrWorld, fn: () => T): T | undefined {
-  world.lastError = undefined;
-  try {
-    return fn();
-  } catch (err) {
-    expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
-    world.lastError = err;
-    return undefined;
-  }
-}
 
 function built(world: AngzarrWorld): CommandRequest {
   const request = world.state(BUILDERS).builtCommand;
@@ -55,7 +42,7 @@ When(
   async function (this: AngzarrWorld, type: string, domain: string, name: string, data: string) {
     const client = await this.commandClient();
     const codec = codecFor(type, domain);
-    this.state(BUILDERS).builtCommand = capture(this, () =>
+    this.state(BUILDERS).builtCommand = this.attempt(() =>
       client.command(domain, this.rootFor(domain, name)).withCommand(codec, sampleMessage(codec, data)).build(),
     );
   },
@@ -75,7 +62,7 @@ When(
   ) {
     const client = await this.commandClient();
     const codec = codecFor(type, domain);
-    this.state(BUILDERS).builtCommand = capture(this, () =>
+    this.state(BUILDERS).builtCommand = this.attempt(() =>
       client
         .command(domain, this.rootFor(domain, name))
         .withCommand(codec, sampleMessage(codec))
@@ -96,7 +83,7 @@ When("I start two commands for new {string} aggregates", async function (this: A
 When(/^I build a command with (domain|root|correlation ID|edition) "([^"]*)"$/, async function (this: AngzarrWorld, part: string, value: string) {
   const client = await this.commandClient();
   const codec = codecFor("CreateOrder", "orders");
-  capture(this, () => {
+  this.attempt(() => {
     const domain = part === "domain" ? value : "orders";
     const root = part === "root" ? value : this.rootFor("orders", "malformed");
     let builder = client.command(domain, root).withCommand(codec, sampleMessage(codec));
@@ -189,7 +176,7 @@ Then("the error message mentions {string}", function (this: AngzarrWorld, text: 
 
 async function buildQuery(world: AngzarrWorld, domain: string, name: string, shape: (b: QueryBuilder) => QueryBuilder) {
   const client = await world.queryClientOrDefault();
-  world.state(BUILDERS).builtQuery = capture(world, () => shape(client.query(domain, world.rootFor(domain, name))).build());
+  world.state(BUILDERS).builtQuery = world.attempt(() => shape(client.query(domain, world.rootFor(domain, name))).build());
 }
 
 When("I build a query for {string} root {string}", async function (this: AngzarrWorld, domain: string, name: string) {
@@ -237,7 +224,7 @@ When(
 
 When("I build a query by correlation ID {string}", async function (this: AngzarrWorld, id: string) {
   const client = await this.queryClientOrDefault();
-  this.state(BUILDERS).builtQuery = capture(this, () => client.queryByCorrelation(id).build());
+  this.state(BUILDERS).builtQuery = this.attempt(() => client.queryByCorrelation(id).build());
 });
 
 When(

@@ -8,7 +8,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import * as sdk from "../src/index.js";
-import { isClientError } from "../src/errors.js";
 import { computeRoot, makeCover, makeEventBook, makeEventPage } from "../src/core/index.js";
 import type { CommandResponse } from "../src/gen/angzarr/command_handler.js";
 import type { ProcessManagerHandleResponse } from "../src/gen/angzarr/process_manager.js";
@@ -38,17 +37,6 @@ interface ClientsState {
 
 const CLIENTS = new StateSlot<ClientsState>(() => ({ speculations: [] }));
 
-async function attempt<T>(world: AngzarrWorld, fn: () => Promise<T> | T): Promise<T | undefined> {
-  world.lastError = undefined;
-  try {
-    return await fn();
-  } catch (err) {
-    expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
-    world.lastError = err;
-    return undefined;
-  }
-}
-
 // ---- speculative ----------------------------------------------------------------------------
 
 async function speculative(world: AngzarrWorld): Promise<sdk.SpeculativeClient> {
@@ -61,7 +49,7 @@ async function speculate(world: AngzarrWorld, domain: string, name: string, type
   const client = await speculative(world);
   const builder = (await world.seeder()).command(domain, root).withCommand(codecFor(type, domain), message);
   const at = asOfSequence === undefined ? (undefined as never) : { asOfSequence };
-  const response = await attempt(world, () => client.speculateCommand(builder, at, { timeoutMs: CALL_TIMEOUT_MS }));
+  const response = await world.attemptAsync(() => client.speculateCommand(builder, at, { timeoutMs: CALL_TIMEOUT_MS }));
   if (response) world.state(CLIENTS).speculations.push(response);
 }
 
@@ -150,7 +138,7 @@ When(
       cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST,
       destinationSequences: {},
     };
-    this.state(CLIENTS).sagaSpeculation = await attempt(this, () => client.speculateSaga(request, { timeoutMs: CALL_TIMEOUT_MS }));
+    this.state(CLIENTS).sagaSpeculation = await this.attemptAsync(() => client.speculateSaga(request, { timeoutMs: CALL_TIMEOUT_MS }));
   },
 );
 
@@ -177,7 +165,7 @@ When(
   async function (this: AngzarrWorld, domain: string, sku: string, correlation: string) {
     const client = await speculative(this);
     const request = { trigger: itemsBook(this, domain, [sku], correlation), processState: undefined, destinationSequences: {} };
-    this.state(CLIENTS).pmSpeculation = await attempt(this, () => client.speculateProcessManager(request, { timeoutMs: CALL_TIMEOUT_MS }));
+    this.state(CLIENTS).pmSpeculation = await this.attemptAsync(() => client.speculateProcessManager(request, { timeoutMs: CALL_TIMEOUT_MS }));
   },
 );
 
@@ -198,7 +186,7 @@ Then("no events correlated with {string} exist in domain {string}", async functi
 When("I speculate the projector on an {string} book with items {string}", async function (this: AngzarrWorld, domain: string, skus: string) {
   const client = await speculative(this);
   const book = itemsBook(this, domain, skus.split(","));
-  this.state(CLIENTS).projectorSpeculation = await attempt(this, () => client.speculateProjector(book, { timeoutMs: CALL_TIMEOUT_MS }));
+  this.state(CLIENTS).projectorSpeculation = await this.attemptAsync(() => client.speculateProjector(book, { timeoutMs: CALL_TIMEOUT_MS }));
 });
 
 Then("the speculative projection counts {int} items in {int} events", function (this: AngzarrWorld, items: number, events: number) {
@@ -228,18 +216,18 @@ When("the domain client sends a {string} command to a new aggregate", async func
   const builder = client.commandNew();
   this.current = { domain: client.domain, name: builder.root, root: builder.root };
   const codec = codecFor(type, client.domain);
-  this.lastResponse = await attempt(this, () => builder.withCommand(codec, sampleMessage(codec)).execute({ timeoutMs: CALL_TIMEOUT_MS }));
+  this.lastResponse = await this.attemptAsync(() => builder.withCommand(codec, sampleMessage(codec)).execute({ timeoutMs: CALL_TIMEOUT_MS }));
   this.lastCommandSucceeded = this.lastResponse !== undefined;
 });
 
 When("the domain client reads that aggregate", async function (this: AngzarrWorld) {
   const client = domainClient(this);
-  this.lastBook = await attempt(this, () => client.getEventBook(this.requireCurrent().root, { timeoutMs: CALL_TIMEOUT_MS }));
+  this.lastBook = await this.attemptAsync(() => client.getEventBook(this.requireCurrent().root, { timeoutMs: CALL_TIMEOUT_MS }));
 });
 
 When("the domain client reads {string} through its query builder", async function (this: AngzarrWorld, name: string) {
   const client = domainClient(this);
-  const pages = await attempt(this, () => client.query(this.rootFor(client.domain, name)).getPages({ timeoutMs: CALL_TIMEOUT_MS }));
+  const pages = await this.attemptAsync(() => client.query(this.rootFor(client.domain, name)).getPages({ timeoutMs: CALL_TIMEOUT_MS }));
   this.lastBook = pages ? { pages, nextSequence: 0, cover: undefined, snapshot: undefined } : undefined;
 });
 
@@ -342,16 +330,16 @@ function endpointForm(world: AngzarrWorld, form: string): string {
 }
 
 async function queryThrough(world: AngzarrWorld, client: sdk.QueryClient, timeoutMs = CALL_TIMEOUT_MS) {
-  world.lastBook = await attempt(world, () => client.query("orders", world.rootFor("orders", "connection-probe")).getEventBook({ timeoutMs }));
+  world.lastBook = await world.attemptAsync(() => client.query("orders", world.rootFor("orders", "connection-probe")).getEventBook({ timeoutMs }));
 }
 
 When("I connect a QueryClient to the backend written as {string}", async function (this: AngzarrWorld, form: string) {
-  const client = await attempt(this, () => this.connectQuery(endpointForm(this, form)));
+  const client = await this.attemptAsync(() => this.connectQuery(endpointForm(this, form)));
   if (client) this.queryClient = client;
 });
 
 When("I connect a QueryClient to {string}", async function (this: AngzarrWorld, endpoint: string) {
-  const client = await attempt(this, () => this.connectQuery(endpoint));
+  const client = await this.attemptAsync(() => this.connectQuery(endpoint));
   if (client) this.queryClient = client;
 });
 
@@ -462,7 +450,7 @@ Then("a new client to that port succeeds", async function (this: AngzarrWorld) {
 When("I wait for a client to a closed port to be ready within {int}ms", async function (this: AngzarrWorld, timeoutMs: number) {
   const client = await this.connectQuery(await closedPortEndpoint());
   const started = Date.now();
-  await attempt(this, () => client.waitForReady({ timeoutMs }));
+  await this.attemptAsync(() => client.waitForReady({ timeoutMs }));
   this.state(CLIENTS).elapsedMs = Date.now() - started;
 });
 

@@ -106,15 +106,8 @@ function create(world: AngzarrWorld, kind: string, endpoint: string, opts: sdk.C
 async function connectTo(world: AngzarrWorld, endpoint: string, opts: sdk.ClientOptions = {}): Promise<void> {
   const s = conn(world);
   s.endpoint = endpoint;
-  s.client = undefined;
-  world.lastError = undefined;
-  try {
-    s.client = create(world, "QueryClient", endpoint, opts);
-  } catch (err) {
-    expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
-    world.lastError = err;
-    return;
-  }
+  s.client = world.attempt(() => create(world, "QueryClient", endpoint, opts));
+  if (!s.client) return;
   await probeInto(world, s, s.client as sdk.QueryClient, opts.timeoutMs ? undefined : 5_000);
 }
 

@@ -34,7 +34,7 @@ import type { MessageType } from "../../src/core/message.js";
 import { codecFor, sampleMessage } from "../support/messages.js";
 import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld } from "../support/world.js";
-import { attempt, codecOfUrl, CORRUPT_BYTES, pageOf, setSubject, SHARED_EVENTS, subjectAny, subjectPage } from "./support/b-events.js";
+import { codecOfUrl, CORRUPT_BYTES, pageOf, setSubject, SHARED_EVENTS, subjectAny, subjectPage } from "./support/b-events.js";
 
 /** What "When I decode" found on the subject page. */
 interface DecodedPage {
@@ -120,7 +120,7 @@ function decoded(world: AngzarrWorld): Record<string, unknown> | undefined {
 
 function recordDecode(world: AngzarrWorld, fn: () => unknown): void {
   world.state(SHARED_EVENTS).decodeRan = true;
-  world.state(DECODING).decoded = attempt(world, fn);
+  world.state(DECODING).decoded = world.attempt(fn, { anyError: true });
 }
 
 function decodedPage(world: AngzarrWorld): DecodedPage {
@@ -311,17 +311,20 @@ When("I call decode_event\\(event, {string}\\)", function (this: AngzarrWorld, n
 When("I decode", function (this: AngzarrWorld) {
   const page = subjectPage(this);
   this.state(SHARED_EVENTS).decodeRan = true;
-  const result = attempt(this, (): DecodedPage => {
-    const any = pageEvent(page);
-    const codec = any ? codecOfUrl(any.typeUrl) : undefined;
-    return {
-      sequence: headerSequence(page.header),
-      createdAt: page.createdAt,
-      payloadCase: page.payload?.$case,
-      any,
-      message: codec ? unpackAny(codec, any) : undefined,
-    };
-  });
+  const result = this.attempt(
+    (): DecodedPage => {
+      const any = pageEvent(page);
+      const codec = any ? codecOfUrl(any.typeUrl) : undefined;
+      return {
+        sequence: headerSequence(page.header),
+        createdAt: page.createdAt,
+        payloadCase: page.payload?.$case,
+        any,
+        message: codec ? unpackAny(codec, any) : undefined,
+      };
+    },
+    { anyError: true },
+  );
   const s = this.state(DECODING);
   s.decodedPage = result;
   s.decoded = result?.message;
@@ -348,18 +351,21 @@ When("I attempt to decode", function (this: AngzarrWorld) {
 });
 
 When("I decode each as ItemAdded", function (this: AngzarrWorld) {
-  this.state(DECODING).decodedList = eventList(this).map(({ page }) => attempt(this, () => unpackAny(ItemAdded, pageEvent(page))));
+  this.state(DECODING).decodedList = eventList(this).map(({ page }) => this.attempt(() => unpackAny(ItemAdded, pageEvent(page)), { anyError: true }));
 });
 
 When("I decode by type", function (this: AngzarrWorld) {
   // Each page decoded with the codec its own type URL names.
   this.state(DECODING).decodedList = eventList(this).map(({ page }) => {
     const any = pageEvent(page)!;
-    return attempt(this, () => {
-      const codec = codecOfUrl(any.typeUrl);
-      if (!codec) throw new Error(`no example type for ${any.typeUrl}`);
-      return unpackAny(codec, any);
-    });
+    return this.attempt(
+      () => {
+        const codec = codecOfUrl(any.typeUrl);
+        if (!codec) throw new Error(`no example type for ${any.typeUrl}`);
+        return unpackAny(codec, any);
+      },
+      { anyError: true },
+    );
   });
 });
 

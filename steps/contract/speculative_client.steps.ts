@@ -15,7 +15,6 @@ import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import * as sdk from "../../src/index.js";
 import { computeRoot, makeCover, makeEventBook, makeEventPage } from "../../src/core/index.js";
-import { isClientError } from "../../src/errors.js";
 import type { CommandResponse } from "../../src/gen/angzarr/command_handler.js";
 import type { ProcessManagerHandleResponse } from "../../src/gen/angzarr/process_manager.js";
 import type { SagaResponse } from "../../src/gen/angzarr/saga.js";
@@ -62,17 +61,6 @@ async function client(world: AngzarrWorld): Promise<sdk.SpeculativeClient> {
   return world.speculativeClient;
 }
 
-async function capture<T>(world: AngzarrWorld, fn: () => Promise<T>): Promise<T | undefined> {
-  world.lastError = undefined;
-  try {
-    return await fn();
-  } catch (err) {
-    expect(isClientError(err), `expected a ClientError, got ${String(err)}`).to.equal(true);
-    world.lastError = err;
-    return undefined;
-  }
-}
-
 /** A message of the type: a unique SKU/customer in the first string field, numbers 1. */
 function messageFor(world: AngzarrWorld, type: string, domain: string, label: string): Record<string, unknown> {
   return sampleMessage(codecFor(type, domain), world.correlation(`${label}-${spec(world).runs.length}`));
@@ -89,7 +77,7 @@ async function speculate(world: AngzarrWorld, label: string, type: string, messa
   const run: Speculation = { label, base: asOf === undefined ? base : asOf + 1, asOfSequence };
   const speculative = await client(world);
   const builder = (await world.seeder()).command(domain, root).withCommand(codecFor(type, domain), message);
-  run.response = await capture(world, () => speculative.speculateCommand(builder, { asOfSequence }, { timeoutMs: CALL_TIMEOUT_MS }));
+  run.response = await world.attemptAsync(() => speculative.speculateCommand(builder, { asOfSequence }, { timeoutMs: CALL_TIMEOUT_MS }));
   run.error = world.lastError;
   spec(world).runs.push(run);
   return run;
@@ -250,7 +238,7 @@ When("I attempt speculative execution", async function (this: AngzarrWorld) {
   const builder = (await this.seeder())
     .command("orders", this.requireCurrent().root)
     .withCommand(codecFor("CreateOrder", "orders"), messageFor(this, "CreateOrder", "orders", "c"));
-  await capture(this, () => speculative.speculateCommand(builder, { asOfSequence: 0 }, { timeoutMs: 5_000 }));
+  await this.attemptAsync(() => speculative.speculateCommand(builder, { asOfSequence: 0 }, { timeoutMs: 5_000 }));
 });
 
 // No point in history (neither as_of_sequence nor as_of_time): refused before any call.
@@ -260,7 +248,7 @@ When("I attempt speculative execution with missing parameters", async function (
   const builder = (await this.seeder())
     .command("orders", root)
     .withCommand(codecFor("AddItem", "orders"), messageFor(this, "AddItem", "orders", "m"));
-  await capture(this, () => speculative.speculateCommand(builder, undefined as never, { timeoutMs: CALL_TIMEOUT_MS }));
+  await this.attemptAsync(() => speculative.speculateCommand(builder, undefined as never, { timeoutMs: CALL_TIMEOUT_MS }));
 });
 
 // HandleSyncSpeculative keeps nothing; a what-if that should stay readable is run for real in a
@@ -303,7 +291,7 @@ When("I speculatively execute saga {string}", async function (this: AngzarrWorld
     cascadeErrorMode: CascadeErrorMode.CASCADE_ERROR_FAIL_FAST,
     destinationSequences: {},
   };
-  spec(this).saga = await capture(this, () => speculative.speculateSaga(request, { timeoutMs: CALL_TIMEOUT_MS }));
+  spec(this).saga = await this.attemptAsync(() => speculative.speculateSaga(request, { timeoutMs: CALL_TIMEOUT_MS }));
 });
 
 // One speculation per prepared book the process manager listens to.
@@ -313,7 +301,7 @@ When("I speculatively execute process manager {string}", async function (this: A
   const speculative = await client(this);
   s.pms = [];
   for (const trigger of booksOr(this)) {
-    const response = await capture(this, () =>
+    const response = await this.attemptAsync(() =>
       speculative.speculateProcessManager({ trigger, processState: undefined, destinationSequences: {} }, { timeoutMs: CALL_TIMEOUT_MS }),
     );
     if (!response) return;
@@ -326,7 +314,7 @@ async function speculateProjector(world: AngzarrWorld, name: string): Promise<vo
   const book = booksOr(world).find((b) => orderSummary.domains?.includes(b.cover?.domain ?? ""));
   if (!book) throw new Error(`no events of a domain projector ${name} reads`);
   const speculative = await client(world);
-  spec(world).projection = await capture(world, () => speculative.speculateProjector(book, { timeoutMs: CALL_TIMEOUT_MS }));
+  spec(world).projection = await world.attemptAsync(() => speculative.speculateProjector(book, { timeoutMs: CALL_TIMEOUT_MS }));
 }
 
 When("I speculatively execute projector {string}", async function (this: AngzarrWorld, name: string) {

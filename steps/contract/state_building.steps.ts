@@ -31,7 +31,7 @@ import { SnapshotRetention, type EventBook, type EventPage } from "../../src/gen
 import { codecFor, sampleMessage } from "../support/messages.js";
 import { StateSlot } from "../support/state-slot.js";
 import { AngzarrWorld } from "../support/world.js";
-import { attempt, setSubject, SHARED_EVENTS, subjectAny, subjectPage } from "./support/b-events.js";
+import { setSubject, SHARED_EVENTS, subjectAny, subjectPage } from "./support/b-events.js";
 
 type State = OrderState;
 interface Applied {
@@ -146,7 +146,7 @@ function buildFromDraft(world: AngzarrWorld): void {
   s.builtBook = book;
   s.bookBefore = structuredClone(book);
   world.state(SHARED_EVENTS).stateRan = true;
-  s.built = attempt(world, () => router(world).rebuild(book));
+  s.built = world.attempt(() => router(world).rebuild(book), { anyError: true });
 }
 
 /** A given start state, with a copy to show applying leaves it alone. */
@@ -311,7 +311,7 @@ function applySubject(world: AngzarrWorld): void {
   const state = (s.state ??= r.createEmpty());
   world.state(SHARED_EVENTS).stateRan = true;
   const any = subjectAny(world);
-  s.built = attempt(world, () => r.applySingle(state, any, subjectPage(world)));
+  s.built = world.attempt(() => r.applySingle(state, any, subjectPage(world)), { anyError: true });
 }
 
 When("I apply the event", function (this: AngzarrWorld) {
@@ -333,7 +333,7 @@ When("I apply all events to state", function (this: AngzarrWorld) {
   if (!pages) throw new Error("no events were set up by an earlier step");
   const start = s.state ?? r.createEmpty();
   this.state(SHARED_EVENTS).stateRan = true;
-  s.built = attempt(this, () => pages.reduce((state, page) => r.applySingle(state, pageEvent(page)!, page), start));
+  s.built = this.attempt(() => pages.reduce((state, page) => r.applySingle(state, pageEvent(page)!, page), start), { anyError: true });
 });
 
 When("I call build_state\\(state, events\\)", function (this: AngzarrWorld) {
@@ -344,7 +344,7 @@ When("I call build_state\\(state, events\\)", function (this: AngzarrWorld) {
   const start = s.state ?? r.createEmpty();
   s.builtBook = bookOf(draft(this));
   this.state(SHARED_EVENTS).stateRan = true;
-  s.built = attempt(this, () => pages.reduce((state, page) => r.applySingle(state, pageEvent(page)!, page), start));
+  s.built = this.attempt(() => pages.reduce((state, page) => r.applySingle(state, pageEvent(page)!, page), start), { anyError: true });
 });
 
 When("I get next_sequence", function (this: AngzarrWorld) {

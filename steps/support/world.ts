@@ -405,6 +405,36 @@ export class AngzarrWorld extends World {
     return this.requireBook().pages;
   }
 
+  /**
+   * Runs `fn` for a step that may expect a failure: its result, or undefined with what it threw
+   * in lastError (cleared first). Only ClientErrors are expected unless `anyError` is set.
+   */
+  attempt<T>(fn: () => T, { anyError = false } = {}): T | undefined {
+    this.lastError = undefined;
+    try {
+      return fn();
+    } catch (err) {
+      this.#recordFailure(err, anyError);
+      return undefined;
+    }
+  }
+
+  /** {@link attempt} for asynchronous work. */
+  async attemptAsync<T>(fn: () => Promise<T> | T, { anyError = false } = {}): Promise<T | undefined> {
+    this.lastError = undefined;
+    try {
+      return await fn();
+    } catch (err) {
+      this.#recordFailure(err, anyError);
+      return undefined;
+    }
+  }
+
+  #recordFailure(err: unknown, anyError: boolean): void {
+    if (!anyError) expect(isClientError(err), `expected a ClientError, got ${describeError(err)}`).to.equal(true);
+    this.lastError = err;
+  }
+
   // ---- results ------------------------------------------------------------------------
 
   /** The error a step expects; fails with what happened instead when there is none. */

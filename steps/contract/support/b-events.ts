@@ -57,16 +57,5 @@ export function codecOfUrl(url: string): Codec | undefined {
   }
 }
 
-/** Runs `fn`, recording its error in lastError (or clearing the last one). */
-export function attempt<T>(world: AngzarrWorld, fn: () => T): T | undefined {
-  world.lastError = undefined;
-  try {
-    return fn();
-  } catch (err) {
-    world.lastError = err;
-    return undefined;
-  }
-}
-
 /** Bytes that do not decode: field 1 announced as 127 bytes long, one byte present. */
 export const CORRUPT_BYTES = Buffer.from([0x0a, 0x7f, 0x61]);
